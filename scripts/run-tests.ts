@@ -1,0 +1,109 @@
+#!/usr/bin/env bun
+// The README's test command (`bun run test`) and what `.ci/run` calls.
+//
+// Steps, each counted in the closing "N passed, N failed" line:
+//   1. `codegen --check`: generated files must match spec/registers.yaml (one check).
+//   2. vitest under Bun over every workspace (each test case counted).
+//   3. the sysfs client's tests again under Node (it must work on both runtimes).
+// Usage: bun scripts/run-tests.ts [--only PROJECT[,PROJECT]] [vitest filters...]
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const root = join(import.meta.dir, "..");
+const { values, positionals } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { only: { type: "string" }, "skip-node": { type: "boolean", default: false } },
+  allowPositionals: true,
+});
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const failures: string[] = [];
+
+function step(title: string): void {
+  console.log(`\n=== ${title}`);
+}
+
+interface VitestJson {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  numTotalTests: number;
+  numFailedTestSuites: number;
+  testResults: { name: string; status: string; message?: string; assertionResults: { fullName: string; status: string }[] }[];
+}
+
+function runVitest(label: string, cmd: string[], env: Record<string, string> = {}): void {
+  const dir = mkdtempSync(join(tmpdir(), "mock-accel-vitest-"));
+  const out = join(dir, "results.json");
+  const r = spawnSync(cmd[0]!, [...cmd.slice(1), "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, ...env },
+  });
+  if (!existsSync(out)) {
+    failed += 1;
+    failures.push(`${label}: vitest wrote no results (exit ${r.status})`);
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  const json = JSON.parse(readFileSync(out, "utf8")) as VitestJson;
+  rmSync(dir, { recursive: true, force: true });
+  passed += json.numPassedTests;
+  failed += json.numFailedTests;
+  skipped += json.numPendingTests + json.numTodoTests;
+  for (const file of json.testResults) {
+    for (const t of file.assertionResults) if (t.status === "failed") failures.push(`${label}: ${t.fullName}`);
+    // A file that failed to load has no assertion results but must still count as a failure.
+    if (file.status === "failed" && file.assertionResults.length === 0) {
+      failed += 1;
+      failures.push(`${label}: ${file.name}: ${(file.message ?? "failed to load").split("\n")[0]}`);
+    }
+  }
+  if (json.numTotalTests === 0 && r.status !== 0) {
+    failed += 1;
+    failures.push(`${label}: vitest exited ${r.status} with no tests`);
+  }
+}
+
+const only = values.only?.split(",");
+const wants = (project: string) => only === undefined || only.includes(project);
+
+if (only === undefined) {
+  step("codegen --check");
+  const r = spawnSync("bun", ["packages/codegen/src/cli.ts", "--check"], { cwd: root, stdio: "inherit" });
+  if (r.status === 0) passed += 1;
+  else {
+    failed += 1;
+    failures.push("codegen --check: generated files drifted from spec/registers.yaml (run `bun run codegen`)");
+  }
+  step("build (turbo)");
+  const b = spawnSync("bun", ["run", "build"], { cwd: root, stdio: "inherit" });
+  if (b.status === 0) passed += 1;
+  else {
+    failed += 1;
+    failures.push("turbo build failed");
+  }
+}
+
+step("vitest under Bun");
+const projectArgs = only ? only.flatMap((p) => ["--project", p]) : [];
+runVitest("bun", ["bunx", "--bun", "vitest", "run", ...projectArgs, ...positionals]);
+
+if (!values["skip-node"] && wants("sysfs-client")) {
+  step("sysfs-client under Node");
+  runVitest("node", ["npx", "vitest", "run", "--project", "sysfs-client", ...positionals], { MOCK_ACCEL_RUNTIME: "node" });
+}
+
+console.log("");
+if (failures.length > 0) {
+  console.log("Failures:");
+  for (const f of failures) console.log(`  - ${f}`);
+}
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
