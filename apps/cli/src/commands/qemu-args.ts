@@ -1,0 +1,72 @@
+// `mock-accel qemu-args <topology> [--vm NAME] [--transport vfio-user|proxy] [--format args|libvirt] [--run-dir DIR]`
+import { parseArgs } from "node:util";
+import { EXIT_USAGE, type CommandModule } from "../command.ts";
+import { findVm, loadTopologyFile, TopologyError } from "../topology/load-topology.ts";
+import { formatArgs, libvirtXml, qemuArgs, type Transport } from "../topology/qemu-args.ts";
+import { defaultRunDir } from "../topology/run-dir.ts";
+
+const HELP = `Usage: mock-accel qemu-args <topology.yaml> [options]
+
+Print the QEMU arguments that attach one VM's mock devices: NUMA nodes and memory backends,
+a pxb-pcie expander per NUMA node, a pcie-root-port per PF, and the devices, in QEMU's order.
+
+Options:
+  --vm NAME               VM of the topology (needed when it has several)
+  --transport T           vfio-user (QEMU >= 10.1, default) or proxy (x-pci-proxy-dev, QEMU 6.0..9.x)
+  --format F              args (default: shell-ready lines) or libvirt (domain XML fragment)
+  --run-dir DIR           where \`up\` puts the sockets (default ${defaultRunDir()})
+  -h, --help              show this help
+
+With --transport proxy each device takes an inherited fd (fd=3, 4, ...): use
+\`mock-accel launch\`, which connects the sockets and starts QEMU with them.`;
+
+export const command: CommandModule = {
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        options: {
+          vm: { type: "string" },
+          transport: { type: "string", default: "vfio-user" },
+          format: { type: "string", default: "args" },
+          "run-dir": { type: "string" },
+          help: { type: "boolean", short: "h", default: false },
+        },
+        allowPositionals: true,
+      });
+    } catch (err) {
+      console.error(`mock-accel qemu-args: ${(err as Error).message}`);
+      return EXIT_USAGE;
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (positionals.length !== 1) {
+      console.error("mock-accel qemu-args: expected one topology file (see --help)");
+      return EXIT_USAGE;
+    }
+    const transport = values.transport as Transport;
+    if (transport !== "vfio-user" && transport !== "proxy") {
+      console.error(`mock-accel qemu-args: --transport must be vfio-user or proxy, not '${values.transport}'`);
+      return EXIT_USAGE;
+    }
+    if (values.format !== "args" && values.format !== "libvirt") {
+      console.error(`mock-accel qemu-args: --format must be args or libvirt, not '${values.format}'`);
+      return EXIT_USAGE;
+    }
+    try {
+      const topology = loadTopologyFile(positionals[0]!);
+      const vm = findVm(topology, values.vm);
+      const opts = { transport, runDir: values["run-dir"] ?? defaultRunDir() };
+      if (values.format === "libvirt") process.stdout.write(libvirtXml(vm, opts));
+      else console.log(`qemu-system-x86_64 \\\n${formatArgs(qemuArgs(vm, opts))}`);
+      return 0;
+    } catch (err) {
+      console.error(err instanceof TopologyError ? err.message : `mock-accel qemu-args: ${(err as Error).message}`);
+      return 1;
+    }
+  },
+};

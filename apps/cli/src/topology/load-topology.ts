@@ -1,0 +1,179 @@
+// Reads a topology file into a resolved Topology (every device with its id, kind, NUMA node,
+// PCI placement and device configuration), or into every error at once with file:line:column.
+import { readFileSync } from "node:fs";
+import { Value } from "@sinclair/typebox/value";
+import { TopologySchema, type RawPf, type RawTopology } from "./topology-schema.ts";
+import { formatSourceError, YamlSource, type SourceError } from "./yaml-source.ts";
+import { capabilityBits, parseMemorySize, parseFwVersion } from "./device-values.ts";
+
+export interface TopologyDevice {
+  /** Stable id used for socket names and QEMU ids: "vm0-n0-pf0", "vm0-n0-pf0-vf1". */
+  id: string;
+  vm: string;
+  numaNode: number;
+  kind: "pf" | "vf";
+  /** The uuid field as written: a canonical UUID or a label. */
+  uuid: string;
+  memorySizeBytes: bigint | null;
+  capabilities: bigint;
+  fwVersion: bigint | null;
+  totalVfs: number;
+  vfIndex: number | null;
+  /** PCI function within the PF's slot: 0 for the PF, 1..N for its VFs. */
+  function: number;
+}
+
+export interface TopologyPf {
+  pf: TopologyDevice;
+  vfs: TopologyDevice[];
+}
+
+export interface TopologyNumaNode {
+  node: number;
+  cpus: number;
+  memoryBytes: bigint;
+  pfs: TopologyPf[];
+}
+
+export interface TopologyVm {
+  name: string;
+  numaNodes: TopologyNumaNode[];
+}
+
+export interface Topology {
+  file: string;
+  vms: TopologyVm[];
+}
+
+export class TopologyError extends Error {
+  constructor(readonly errors: SourceError[]) {
+    super(`${errors.map(formatSourceError).join("\n")}\nInvalid topology: ${errors.length} error(s)`);
+    this.name = "TopologyError";
+  }
+}
+
+export function loadTopologyFile(file: string): Topology {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new TopologyError([{ file, line: 1, column: 1, path: "", message: `cannot read: ${(err as Error).message}` }]);
+  }
+  return parseTopology(text, file);
+}
+
+export function parseTopology(text: string, file: string): Topology {
+  const src = new YamlSource(file, text);
+  if (src.syntaxErrors.length > 0) throw new TopologyError(src.syntaxErrors);
+  const raw: unknown = src.doc.toJS();
+  if (!Value.Check(TopologySchema, raw)) {
+    const errors = [...Value.Errors(TopologySchema, raw)].map((e) => src.error(YamlSource.pointerSegments(e.path), e.message));
+    throw new TopologyError(dedupe(errors));
+  }
+  return resolve(src, raw);
+}
+
+function dedupe(errors: SourceError[]): SourceError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.path}|${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function resolve(src: YamlSource, raw: RawTopology): Topology {
+  const errors: SourceError[] = [];
+  const vms: TopologyVm[] = [];
+  const vmNames = new Map<string, number>();
+  const uuids = new Map<string, string>();
+
+  const checked = <T>(path: (string | number)[], f: () => T): T | null => {
+    try {
+      return f();
+    } catch (err) {
+      errors.push(src.error(path, (err as Error).message));
+      return null;
+    }
+  };
+  const claimUuid = (path: (string | number)[], uuid: string, id: string) => {
+    const key = uuid.toLowerCase();
+    const other = uuids.get(key);
+    if (other !== undefined) errors.push(src.error(path, `uuid '${uuid}' is already used by ${other}`));
+    else uuids.set(key, id);
+  };
+
+  raw.vms.forEach((rawVm, vi) => {
+    if (vmNames.has(rawVm.name)) errors.push(src.error(["vms", vi, "name"], `VM name '${rawVm.name}' is already used by vms[${vmNames.get(rawVm.name)}]`));
+    vmNames.set(rawVm.name, vi);
+    const seenNodes = new Set<number>();
+    const numaNodes: TopologyNumaNode[] = [];
+    rawVm.numa_nodes.forEach((rawNode, ni) => {
+      const base = ["vms", vi, "numa_nodes", ni];
+      if (seenNodes.has(rawNode.node)) errors.push(src.error([...base, "node"], `NUMA node ${rawNode.node} is listed twice in VM '${rawVm.name}'`));
+      seenNodes.add(rawNode.node);
+      const memoryBytes = checked([...base, "memory"], () => parseMemorySize(rawNode.memory ?? "1G")) ?? 0n;
+      const pfs: TopologyPf[] = [];
+      (rawNode.pfs ?? []).forEach((rawPf: RawPf, pi) => {
+        const pfPath = [...base, "pfs", pi];
+        const id = `${rawVm.name}-n${rawNode.node}-pf${pi}`;
+        const vfList = rawPf.vfs ?? [];
+        const totalVfs = rawPf.total_vfs ?? vfList.length;
+        if (vfList.length > totalVfs)
+          errors.push(src.error([...pfPath, "total_vfs"], `total_vfs is ${totalVfs} but ${vfList.length} vfs are listed`));
+        claimUuid([...pfPath, "uuid"], rawPf.uuid, id);
+        const pf: TopologyDevice = {
+          id,
+          vm: rawVm.name,
+          numaNode: rawNode.node,
+          kind: "pf",
+          uuid: rawPf.uuid,
+          memorySizeBytes: rawPf.memory === undefined ? null : checked([...pfPath, "memory"], () => parseMemorySize(rawPf.memory!)),
+          capabilities: checked([...pfPath, "capabilities"], () => capabilityBits(rawPf.capabilities ?? [])) ?? 1n,
+          fwVersion: rawPf.fw_version === undefined ? null : checked([...pfPath, "fw_version"], () => parseFwVersion(rawPf.fw_version!)),
+          totalVfs,
+          vfIndex: null,
+          function: 0,
+        };
+        const vfs = vfList.map((rawVf, i): TopologyDevice => {
+          const vfPath = [...pfPath, "vfs", i];
+          const vfId = `${id}-vf${i}`;
+          claimUuid([...vfPath, "uuid"], rawVf.uuid, vfId);
+          return {
+            id: vfId,
+            vm: rawVm.name,
+            numaNode: rawNode.node,
+            kind: "vf",
+            uuid: rawVf.uuid,
+            memorySizeBytes: rawVf.memory === undefined ? null : checked([...vfPath, "memory"], () => parseMemorySize(rawVf.memory!)),
+            capabilities: pf.capabilities,
+            fwVersion: pf.fwVersion,
+            totalVfs: 0,
+            vfIndex: i,
+            function: i + 1,
+          };
+        });
+        pfs.push({ pf, vfs });
+      });
+      numaNodes.push({ node: rawNode.node, cpus: rawNode.cpus ?? 1, memoryBytes, pfs });
+    });
+    vms.push({ name: rawVm.name, numaNodes });
+  });
+  if (errors.length > 0) throw new TopologyError(errors);
+  return { file: src.file, vms };
+}
+
+export function findVm(topology: Topology, name: string | undefined): TopologyVm {
+  if (name === undefined) {
+    if (topology.vms.length === 1) return topology.vms[0]!;
+    throw new Error(`${topology.file} has ${topology.vms.length} VMs (${topology.vms.map((v) => v.name).join(", ")}); choose one with --vm`);
+  }
+  const vm = topology.vms.find((v) => v.name === name);
+  if (!vm) throw new Error(`${topology.file} has no VM named '${name}' (it has: ${topology.vms.map((v) => v.name).join(", ")})`);
+  return vm;
+}
+
+export function allDevices(vm: TopologyVm): TopologyDevice[] {
+  return vm.numaNodes.flatMap((n) => n.pfs.flatMap((p) => [p.pf, ...p.vfs]));
+}
