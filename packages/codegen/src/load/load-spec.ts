@@ -1,50 +1,47 @@
-// Reads spec/registers.yaml into a DeviceModel, or into a list of SpecErrors that each carry
-// file:line:column and the field path. Nothing is generated from a spec with errors.
+// Reads spec/registers.yaml into a DeviceModel, or into the full list of SpecErrors, each with
+// file:line:column and the field path. Stages: YAML syntax -> safe integers -> TypeBox schema
+// -> semantic checks -> model. Nothing is generated from a spec with errors.
 import { readFileSync } from "node:fs";
-import { LineCounter, parseDocument } from "yaml";
-import { Value } from "@sinclair/typebox/value";
 import { SpecSchema, type RawSpec } from "./spec-schema.ts";
 import { buildModel } from "../model/build-model.ts";
 import type { DeviceModel } from "../model/register-model.ts";
+import { formatSpecError, sortSpecErrors, type SpecError } from "./spec-error.ts";
+import { YamlSource } from "./yaml-source.ts";
+import { toSafeNumbers, type UnsafeInteger } from "./safe-integers.ts";
+import { checkSchema } from "./schema-errors.ts";
+import { checkSemantics } from "./semantic-checks.ts";
 
-export interface SpecError {
-  file: string;
-  line: number;
-  column: number;
-  /** Field path in the spec, e.g. "bars[0].registers[5].offset". */
-  path: string;
-  message: string;
-}
+export { formatSpecError, type SpecError };
 
 export type LoadResult = { ok: true; model: DeviceModel; raw: RawSpec } | { ok: false; errors: SpecError[] };
 
-export function formatSpecError(e: SpecError): string {
-  return `${e.file}:${e.line}:${e.column} ${e.path}: ${e.message}`;
-}
-
 export function loadSpecFile(file: string, displayName = file): LoadResult {
-  return loadSpecText(readFileSync(file, "utf8"), displayName);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { ok: false, errors: [{ file: displayName, line: 1, column: 1, path: "", message: `cannot read spec: ${reason}` }] };
+  }
+  return loadSpecText(text, displayName);
 }
 
-// TODO(codegen validation): semantic checks, positions for every schema error.
 export function loadSpecText(text: string, file: string): LoadResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: "", message: e.message };
-      }),
-    };
-  }
-  const raw: unknown = doc.toJS();
-  if (!Value.Check(SpecSchema, raw)) {
-    return {
-      ok: false,
-      errors: [...Value.Errors(SpecSchema, raw)].map((e) => ({ file, line: 1, column: 1, path: e.path, message: e.message })),
-    };
-  }
-  return { ok: true, model: buildModel(raw), raw };
+  const src = new YamlSource(file, text);
+  const syntax = src.syntaxErrors();
+  if (syntax.length > 0) return { ok: false, errors: sortSpecErrors(syntax) };
+
+  const unsafe: UnsafeInteger[] = [];
+  const raw = toSafeNumbers(src.doc.toJS({ maxAliasCount: 100 }), [], unsafe);
+  const errors: SpecError[] = unsafe.map((u) =>
+    src.error(u.path, `${u.value} is not a safe integer (beyond ±2^53 a JavaScript number cannot hold it exactly)`),
+  );
+
+  const schema = checkSchema(SpecSchema, raw, src);
+  errors.push(...schema.errors);
+  // Unknown keys do not change the shape of what is known, so the other checks still run and
+  // the author sees every problem in one pass.
+  if (schema.errors.length === 0 || schema.onlyUnknownKeys) errors.push(...checkSemantics(raw as RawSpec, src));
+  if (errors.length > 0) return { ok: false, errors: sortSpecErrors(errors) };
+  return { ok: true, model: buildModel(raw as RawSpec), raw: raw as RawSpec };
 }

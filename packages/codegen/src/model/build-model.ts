@@ -14,6 +14,7 @@ import type {
 } from "./register-model.ts";
 
 import type { RawSpec, RawAttribute, RawRegister } from "../load/spec-schema.ts";
+import { attributeValueType } from "./value-types.ts";
 
 const big = (v: number | bigint | undefined | null): bigint | null =>
   v === undefined || v === null ? null : BigInt(v);
@@ -44,23 +45,6 @@ function registerModel(r: RawRegister): RegisterModel {
   };
 }
 
-function registerValueType(reg: RegisterModel, format: SysfsAttributeModel["format"]): AttributeValueType {
-  switch (format) {
-    case "uuid":
-      return "uuid";
-    case "semver":
-      return "semver";
-    case "enum":
-      return "enum";
-    case "string":
-      return "string";
-    case "bool":
-      return "bool";
-    default:
-      return reg.sizeBytes > 4 ? "u64" : "u32";
-  }
-}
-
 function attributeModel(a: RawAttribute, registers: Map<string, RegisterModel>): SysfsAttributeModel {
   const source: AttributeSource =
     a.source === "driver"
@@ -71,7 +55,8 @@ function attributeModel(a: RawAttribute, registers: Map<string, RegisterModel>):
     valueType = a.type ?? "u32";
   } else {
     const reg = registers.get(source.register)!;
-    valueType = source.field !== null && a.format === "decimal" ? "u32" : registerValueType(reg, a.format);
+    const field = reg.fields.find((f) => f.name === source.field);
+    valueType = attributeValueType(a.format, { registerSizeBytes: reg.sizeBytes, fieldWidthBits: field?.widthBits });
   }
   let write: AttributeWrite | null = null;
   if (a.write) {
