@@ -1,0 +1,36 @@
+// `mock-accel doctor [--json]`: what this machine has for mock-accel, and how to fix the rest.
+import { parseArgs } from "node:util";
+import { EXIT_USAGE, type CommandModule } from "../command.ts";
+import { runAllChecks } from "../doctor/checks.ts";
+
+const HELP = `Usage: mock-accel doctor [--json]
+
+Checks Bun, libvfio-user, QEMU (and which of vfio-user-pci and x-pci-proxy-dev it offers),
+kernel headers and the guest tools, and prints the command that fixes each problem.
+Exit status 1 when something required is missing.`;
+
+export const command: CommandModule = {
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({ args: argv, options: { json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } } }));
+    } catch (err) {
+      console.error(`mock-accel doctor: ${(err as Error).message}`);
+      return EXIT_USAGE;
+    }
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const results = runAllChecks();
+    if (values.json) console.log(JSON.stringify(results, null, 2));
+    else {
+      const mark = { ok: "ok  ", warn: "warn", missing: "MISS" } as const;
+      for (const r of results) {
+        console.log(`[${mark[r.status]}] ${r.name}: ${r.detail}`);
+        if (r.fix) console.log(`       fix: ${r.fix}`);
+      }
+    }
+    return results.some((r) => r.status === "missing") ? 1 : 0;
+  },
+};

@@ -1,0 +1,125 @@
+// What `mock-accel doctor` looks at. Each check reports what it found and, when something is
+// missing, the one command that fixes it. Checks only look; they never install.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export type CheckStatus = "ok" | "warn" | "missing";
+
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  /** Command that fixes a missing or degraded item. */
+  fix?: string;
+}
+
+export const repoRoot = join(import.meta.dir, "../../../..");
+
+export function cacheDir(): string {
+  return process.env.MOCK_ACCEL_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mock-accel");
+}
+
+function run(cmd: string, args: string[], timeoutMs = 10_000): { ok: boolean; out: string } {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
+  return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+}
+
+function which(cmd: string): string | null {
+  const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+export function checkBun(): CheckResult {
+  return { name: "bun", status: "ok", detail: `Bun ${Bun.version}` };
+}
+
+export function findLibvfioUser(): { path: string | null; tried: string[] } {
+  const tried: string[] = [];
+  const candidates = [
+    process.env.LIBVFIO_USER_PATH,
+    join(cacheDir(), "libvfio-user/lib/libvfio-user.so.0"),
+    join(cacheDir(), "libvfio-user/lib/x86_64-linux-gnu/libvfio-user.so.0"),
+  ].filter((p): p is string => p !== undefined && p !== "");
+  for (const c of candidates) {
+    tried.push(c);
+    if (existsSync(c)) return { path: c, tried };
+  }
+  const ld = run("ldconfig", ["-p"]);
+  tried.push("ldconfig -p");
+  const line = ld.out.split("\n").find((l) => l.includes("libvfio-user.so.0 "));
+  if (line) return { path: line.split("=>").pop()!.trim(), tried };
+  return { path: null, tried };
+}
+
+export function checkLibvfioUser(): CheckResult {
+  const { path, tried } = findLibvfioUser();
+  if (path) return { name: "libvfio-user", status: "ok", detail: path };
+  return { name: "libvfio-user", status: "missing", detail: `not found (tried ${tried.join(", ")})`, fix: "bash scripts/install-libvfio-user.sh" };
+}
+
+export interface QemuInfo {
+  path: string;
+  version: string;
+  vfioUserPci: boolean;
+  proxyDev: boolean;
+}
+
+export function inspectQemu(path: string): QemuInfo | null {
+  if (!existsSync(path)) return null;
+  const v = run(path, ["--version"]);
+  if (!v.ok) return null;
+  const version = /version (\S+)/.exec(v.out)?.[1] ?? "unknown";
+  // `-device help` aborts when a foreign QEMU sees the system's modules: ask per device.
+  const has = (dev: string) => run(path, ["-device", `${dev},help`]).out.includes("options:");
+  return { path, version, vfioUserPci: has("vfio-user-pci"), proxyDev: has("x-pci-proxy-dev") };
+}
+
+export function qemuCandidates(): string[] {
+  const found = [process.env.QEMU, which("qemu-system-x86_64"), join(cacheDir(), "qemu-vfio-user/bin/qemu-system-x86_64")];
+  return [...new Set(found.filter((p): p is string => typeof p === "string" && p !== "" && existsSync(p)))];
+}
+
+/** Known crash: x-pci-proxy-dev segfaults after SET_IRQFD on QEMU 10.0 and later (DESIGN.md). */
+export function proxyWorks(version: string): boolean {
+  const major = Number(version.split(".")[0]);
+  return Number.isFinite(major) && major < 10;
+}
+
+export function checkQemu(): CheckResult[] {
+  const infos = qemuCandidates().map(inspectQemu).filter((q): q is QemuInfo => q !== null);
+  const results: CheckResult[] = infos.map((q) => {
+    const offers = [q.vfioUserPci ? "vfio-user-pci" : null, q.proxyDev ? `x-pci-proxy-dev${proxyWorks(q.version) ? "" : " (crashes on this version)"}` : null].filter(Boolean);
+    return { name: "qemu", status: "ok", detail: `${q.path}: QEMU ${q.version}, offers ${offers.length ? offers.join(", ") : "neither mock transport"}` };
+  });
+  if (!infos.some((q) => q.vfioUserPci))
+    results.push({ name: "qemu vfio-user-pci", status: "missing", detail: "no QEMU >= 10.1 with vfio-user-pci", fix: "bash scripts/install-qemu-vfio-user.sh -v" });
+  if (!infos.some((q) => q.proxyDev && proxyWorks(q.version)))
+    results.push({ name: "qemu x-pci-proxy-dev", status: "warn", detail: "no QEMU 6.0..9.x with a working x-pci-proxy-dev (the proxy transport)", fix: "apt-get install qemu-system-x86   # Debian 12 ships 7.2" });
+  return results;
+}
+
+export function checkKernelHeaders(): CheckResult {
+  const dirs = existsSync("/usr/src") ? readdirSync("/usr/src").filter((d) => /^linux-headers-.*-amd64$/.test(d)) : [];
+  if (dirs.length > 0) return { name: "kernel headers", status: "ok", detail: dirs.map((d) => `/usr/src/${d}`).join(", ") };
+  return { name: "kernel headers", status: "missing", detail: "no /usr/src/linux-headers-*-amd64 (needed to build the kernel module)", fix: "apt-get install linux-headers-amd64" };
+}
+
+export function checkTools(): CheckResult[] {
+  const tools: [string, string, string][] = [
+    ["gcc", "gcc", "apt-get install gcc make"],
+    ["make", "make", "apt-get install make"],
+    ["busybox (static, guest initramfs)", "/bin/busybox", "apt-get install busybox-static"],
+    ["cpio (guest initramfs)", "cpio", "apt-get install cpio"],
+    ["sparse (kernel module checks)", "sparse", "apt-get install sparse"],
+  ];
+  return tools.map(([name, bin, fix]) => {
+    const found = bin.startsWith("/") ? (existsSync(bin) ? bin : null) : which(bin);
+    return found ? { name, status: "ok" as const, detail: found } : { name, status: "missing" as const, detail: "not found", fix };
+  });
+}
+
+export function runAllChecks(): CheckResult[] {
+  return [checkBun(), checkLibvfioUser(), ...checkQemu(), checkKernelHeaders(), ...checkTools()];
+}
