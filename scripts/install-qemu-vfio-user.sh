@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Find a QEMU that offers `vfio-user-pci` (QEMU >= 10.1); otherwise fetch Debian unstable's
+# qemu-system-x86 and its library closure into a private prefix and write a wrapper that runs
+# it there. Prints the path of a usable qemu-system-x86_64 on stdout, nothing else.
+#
+# The system's apt state is never touched: a private apt directory holds its own sources,
+# package lists, cache and an empty dpkg status, and packages are only unpacked (dpkg-deb -x).
+#
+# Usage: scripts/install-qemu-vfio-user.sh [-v] [--prefix DIR] [--force]
+#   -v         say what is happening (on stderr)
+#   --prefix   where to unpack (default: $MOCK_ACCEL_CACHE/qemu-vfio-user, MOCK_ACCEL_CACHE
+#              defaulting to ~/.cache/mock-accel)
+#   --force    ignore any QEMU already found and refetch
+# Environment: QEMU=/path/to/qemu-system-x86_64 is tried first.
+set -euo pipefail
+
+verbose=0
+force=0
+cache="${MOCK_ACCEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mock-accel}"
+prefix="$cache/qemu-vfio-user"
+suite="${MOCK_ACCEL_QEMU_SUITE:-sid}"
+mirror="${MOCK_ACCEL_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -v|--verbose) verbose=1 ;;
+    --prefix) prefix="$2"; shift ;;
+    --prefix=*) prefix="${1#--prefix=}" ;;
+    --force) force=1 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install-qemu-vfio-user: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+say() { if [ "$verbose" = 1 ]; then echo "install-qemu-vfio-user: $*" >&2; fi; }
+die() { echo "install-qemu-vfio-user: $*" >&2; exit 1; }
+
+# `-device help` aborts when the system's own QEMU modules are installed next to a foreign
+# build (it tries to load them), so ask about the one device only.
+has_vfio_user() {
+  local q="$1"
+  [ -x "$q" ] || return 1
+  "$q" -device vfio-user-pci,help </dev/null 2>/dev/null | grep -q 'socket'
+}
+
+wrapper="$prefix/bin/qemu-system-x86_64"
+if [ "$force" = 0 ]; then
+  for q in "${QEMU:-}" "$wrapper" "$(command -v qemu-system-x86_64 2>/dev/null || true)"; do
+    [ -n "$q" ] || continue
+    if has_vfio_user "$q"; then
+      say "using $q"
+      echo "$q"
+      exit 0
+    fi
+    say "$q has no vfio-user-pci"
+  done
+fi
+
+command -v apt-get >/dev/null || die "no QEMU with vfio-user-pci found and apt-get is missing: install QEMU >= 10.1 (qemu-system-x86) and set QEMU=/path/to/qemu-system-x86_64"
+command -v dpkg-deb >/dev/null || die "dpkg-deb is missing (apt-get install dpkg)"
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+[ -r "$keyring" ] || die "$keyring is missing: apt-get install debian-archive-keyring"
+
+arch="$(dpkg --print-architecture)"
+[ "$arch" = amd64 ] || die "only amd64 hosts are supported (this is $arch)"
+
+# Build into a temporary sibling and rename at the end, so a failed run leaves nothing
+# half-written where the wrapper is looked for.
+mkdir -p "$(dirname "$prefix")"
+work="$(mktemp -d "${prefix}.tmp.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+aptdir="$work/apt"
+mkdir -p "$aptdir/etc/sources.list.d" "$aptdir/etc/preferences.d" "$aptdir/etc/apt.conf.d" \
+  "$aptdir/lists/partial" "$aptdir/cache/archives/partial" "$aptdir/debs" "$work/root"
+: > "$aptdir/status"
+cat > "$aptdir/etc/sources.list.d/debian-$suite.sources" <<EOF
+Types: deb
+URIs: $mirror
+Suites: $suite
+Components: main
+Signed-By: $keyring
+EOF
+
+aptopts=(
+  -o "Dir::Etc=$aptdir/etc"
+  -o "Dir::Etc::sourcelist=/dev/null"
+  -o "Dir::Etc::sourceparts=$aptdir/etc/sources.list.d"
+  -o "Dir::Etc::preferencesparts=$aptdir/etc/preferences.d"
+  -o "Dir::Etc::parts=$aptdir/etc/apt.conf.d"
+  -o "Dir::State=$aptdir"
+  -o "Dir::State::Lists=$aptdir/lists"
+  -o "Dir::State::status=$aptdir/status"
+  -o "Dir::Cache=$aptdir/cache"
+  -o "Dir::Cache::archives=$aptdir/cache/archives"
+  -o "APT::Architecture=$arch"
+  -o "APT::Architectures=$arch"
+  -o "APT::Sandbox::User=root"
+  -o "Debug::NoLocking=1"
+)
+
+say "apt-get update ($suite) in a private apt directory"
+out="$(apt-get "${aptopts[@]}" update 2>&1)" || die "apt-get update for $suite failed:
+$out"
+
+say "resolving qemu-system-x86's dependency closure"
+pkgs="$(apt-cache "${aptopts[@]}" depends --recurse --no-recommends --no-suggests \
+  --no-conflicts --no-breaks --no-replaces --no-enhances qemu-system-x86 2>/dev/null \
+  | grep -E '^[a-z0-9]' | grep -v '^<' | sort -u)" || true
+[ -n "$pkgs" ] || die "could not resolve qemu-system-x86 in Debian $suite"
+# Virtual packages have no candidate; keep only what can be downloaded (one policy call: apt
+# loads its cache once per invocation, which costs a second each).
+mapfile -t real < <(apt-cache "${aptopts[@]}" policy $pkgs 2>/dev/null | awk '
+  /^[^ ]/ { name = $1; sub(/:$/, "", name) }
+  /^  Candidate:/ { if ($2 != "(none)") print name }')
+[ "${#real[@]}" -gt 0 ] || die "no downloadable package in qemu-system-x86's closure"
+say "downloading ${#real[@]} packages"
+(cd "$aptdir/debs" && apt-get "${aptopts[@]}" download "${real[@]}" >/dev/null 2>"$aptdir/download.err") \
+  || die "apt-get download failed: $(tail -5 "$aptdir/download.err")"
+
+say "unpacking into $prefix"
+for deb in "$aptdir"/debs/*.deb; do
+  dpkg-deb -x "$deb" "$work/root"
+done
+
+root="$work/root"
+[ -x "$root/usr/bin/qemu-system-x86_64" ] || die "the unpacked qemu-system-x86 has no usr/bin/qemu-system-x86_64"
+[ -e "$root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" ] || die "the closure has no dynamic loader (libc6)"
+mkdir -p "$root/bin"
+# The wrapper runs the prefix's own loader and libraries (sid's glibc is newer than the host's)
+# and points QEMU at the prefix's firmware. Paths resolve from the wrapper's location, so the
+# prefix can be moved.
+cat > "$root/bin/qemu-system-x86_64" <<'EOF'
+#!/bin/sh
+# Written by mock-accel scripts/install-qemu-vfio-user.sh: Debian's qemu-system-x86 run from
+# this private prefix with its own loader and libraries.
+p="$(cd "$(dirname "$0")/.." && pwd)"
+lib="$p/usr/lib/x86_64-linux-gnu"
+exec "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$p/lib/x86_64-linux-gnu" \
+  "$p/usr/bin/qemu-system-x86_64" -L "$p/usr/share/qemu" -L "$p/usr/share/seabios" "$@"
+EOF
+chmod 755 "$root/bin/qemu-system-x86_64"
+printf '%s\n' "${real[@]}" > "$root/PACKAGES"
+
+has_vfio_user "$root/bin/qemu-system-x86_64" \
+  || die "the fetched QEMU does not offer vfio-user-pci ($("$root/bin/qemu-system-x86_64" --version 2>&1 | head -1))"
+
+rm -rf "$prefix.old"
+if [ -e "$prefix" ]; then mv "$prefix" "$prefix.old"; fi
+mv "$root" "$prefix"
+rm -rf "$prefix.old"
+say "$("$wrapper" --version | head -1)"
+echo "$wrapper"
