@@ -1,0 +1,80 @@
+// Serves every device of a topology's VMs from this one process: one host per transport,
+// sockets under <runDir>/<vm>/<device-id>.sock. Used by `up`, `demo` and the benchmarks.
+import { mkdirSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import { buildDeviceConfig, VfioUserHost, ProxyHost, type DeviceConfig } from "@mock-accel/server";
+import { allDevices, type Topology, type TopologyDevice } from "./load-topology.ts";
+import { socketPath, type Transport } from "./qemu-args.ts";
+
+export interface ServedDevice {
+  device: TopologyDevice;
+  socketPath: string;
+  config: DeviceConfig;
+  /** The canonical UUID the device reports (derived from a label when one was given). */
+  uuid: string;
+}
+
+export interface BringUpOptions {
+  transport: Transport;
+  runDir: string;
+  /** Only these VMs (default: all). */
+  vms?: string[];
+  socketMode?: number;
+  verbose?: boolean;
+  /** Called after each device is listening. */
+  onProgress?: (done: number, total: number, served: ServedDevice) => void;
+}
+
+export interface Running {
+  devices: ServedDevice[];
+  host: VfioUserHost | ProxyHost;
+  close(): Promise<void>;
+}
+
+const canonicalUuid = (bytes: Uint8Array): string => {
+  const h = Buffer.from(bytes).toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+};
+
+export function deviceConfigFor(d: TopologyDevice): DeviceConfig {
+  return buildDeviceConfig({
+    kind: d.kind,
+    uuid: d.uuid,
+    ...(d.memorySizeBytes !== null ? { memorySize: d.memorySizeBytes } : {}),
+    capabilities: d.capabilities,
+    ...(d.fwVersion !== null ? { fwVersion: d.fwVersion } : {}),
+    totalVfs: d.totalVfs,
+    ...(d.vfIndex !== null ? { vfIndex: d.vfIndex } : {}),
+  });
+}
+
+export async function bringUp(topology: Topology, opts: BringUpOptions): Promise<Running> {
+  const vms = topology.vms.filter((v) => opts.vms === undefined || opts.vms.includes(v.name));
+  const devices = vms.flatMap(allDevices);
+  const log = opts.verbose ? undefined : { debug() {}, info() {}, warn: console.warn, error: console.error };
+  const host = opts.transport === "vfio-user" ? await VfioUserHost.start({ log }) : await ProxyHost.start({ log });
+  const served: ServedDevice[] = [];
+  try {
+    for (const d of devices) {
+      const path = socketPath(opts.runDir, d);
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      const config = deviceConfigFor(d);
+      await host.addDevice({ socketPath: path, kind: d.kind, config, ...(opts.socketMode !== undefined ? { socketMode: opts.socketMode } : {}) });
+      const s = { device: d, socketPath: path, config, uuid: canonicalUuid(config.uuid) };
+      served.push(s);
+      opts.onProgress?.(served.length, devices.length, s);
+    }
+  } catch (err) {
+    // Nothing half-up: close what started, remove what was created.
+    await host.close();
+    throw err;
+  }
+  return {
+    devices: served,
+    host,
+    async close() {
+      await host.close();
+      for (const vm of vms) rmSync(`${opts.runDir}/${vm.name}`, { recursive: true, force: true });
+    },
+  };
+}
