@@ -1,0 +1,16 @@
+// @mock-accel/server public API. Transports may append their own export lines below.
+export { MockDevice, type MockDeviceOptions, type MockDeviceEvents, type RegisterWriteEvent } from "./device/mock-device.ts";
+export {
+  buildDeviceConfig,
+  parseSize,
+  uuidFromLabelOrCanonical,
+  uuidToCanonical,
+  MOCK_ACCEL_UUID_NAMESPACE,
+  type DeviceConfigOptions,
+  type DeviceKind,
+  type DeviceUuid,
+} from "./device/device-config.ts";
+export { PciConfigSpace, PCI_CFG, PCIE_CAP, SRIOV_CAP, type PciConfigSpaceOptions } from "./device/config-space.ts";
+export { RegisterFile } from "./device/register-file.ts";
+export { EFF_WORDS, WordPicker } from "./device/passphrase.ts";
+export { createConsoleLogger, silentLogger, MemoryLogger, type Logger, type LogLevel } from "./device/logger.ts";
