@@ -1,0 +1,273 @@
+// VfioUserHost: many vfio-user devices in one process. The main thread keeps only bookkeeping;
+// every libvfio-user context lives in one event-loop worker (worker.ts), which it steers with
+// posted messages plus an eventfd bump that wakes the worker's epoll_wait.
+//
+//   const host = await VfioUserHost.start({ log });
+//   const dev = await host.addDevice({ socketPath, kind: "pf", config });
+//   host.on("register-write", (e) => ...);
+//   await host.close();          // removes every socket
+import { ptr } from "bun:ffi";
+import { EventEmitter } from "node:events";
+import { unlinkSync } from "node:fs";
+import type { DeviceConfig } from "../../generated/registers.ts";
+import { silentLogger, type Logger, type LogLevel } from "../../device/logger.ts";
+import { openLibc } from "./libc.ts";
+import { openLibvfioUser } from "./libvfio-user.ts";
+import type { DeviceKind, FromWorker, ToWorker, WorkerStart } from "./protocol.ts";
+import { prepareSocketPath } from "./socket-path.ts";
+
+export interface VfioUserHostOptions {
+  log?: Logger;
+  /** Lowest level the worker forwards to `log` (default "info"); "debug" includes libvfio-user's own. */
+  logLevel?: LogLevel;
+  /**
+   * Receive/send timeout on client connections. A client that stops in the middle of a
+   * message holds the (shared) event loop for at most this long. Default 1000 ms.
+   */
+  clientTimeoutMs?: number;
+}
+
+export interface AddDeviceOptions {
+  socketPath: string;
+  kind: DeviceKind;
+  config: DeviceConfig;
+  /** File mode of the socket; default 0o600 (only the owner, e.g. the user running QEMU). */
+  socketMode?: number;
+  /** Header type multifunction bit (a PF whose VFs are functions 1..N of its slot). */
+  multifunction?: boolean;
+}
+
+export interface HostedDevice {
+  readonly socketPath: string;
+  readonly kind: DeviceKind;
+  /** Stop serving and remove the socket. */
+  close(): Promise<void>;
+}
+
+export interface HostRegisterWriteEvent {
+  socketPath: string;
+  kind: DeviceKind;
+  name: string;
+  value: bigint;
+  previous: bigint;
+}
+
+export interface HostClientEvent {
+  socketPath: string;
+  connected: boolean;
+}
+
+export interface VfioUserHostEvents {
+  /** An accepted guest write to a notify register (STATUS, SRIOV_NUM_VFS) of any device. */
+  "register-write": [HostRegisterWriteEvent];
+  /** A client (QEMU, probe) attached to or left a device. */
+  client: [HostClientEvent];
+}
+
+export const DEFAULT_SOCKET_MODE = 0o600;
+
+interface Pending {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
+  private readonly devices = new Map<number, { socketPath: string; kind: DeviceKind }>();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closing: Promise<void> | undefined;
+  private closedResolve: (() => void) | undefined;
+  private dead: Error | undefined;
+  private readonly wake = new BigUint64Array([1n]);
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly eventFd: number,
+    private readonly log: Logger,
+    /** The libvfio-user the worker opened. */
+    readonly libraryPath: string,
+  ) {
+    super();
+    worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
+    worker.onerror = (event) => this.die(new Error(`vfio-user worker crashed: ${event.message}`));
+  }
+
+  /** Start the event-loop worker. Fails (listing every path tried) when libvfio-user is missing. */
+  static async start(options: VfioUserHostOptions = {}): Promise<VfioUserHost> {
+    const log = options.log ?? silentLogger;
+    // Opened here first so a missing library fails in the caller with the full list of paths.
+    const { path: libraryPath } = openLibvfioUser();
+    openLibc();
+    const worker = new Worker(workerUrl());
+    const ready = await new Promise<FromWorker & { type: "ready" }>((resolve, reject) => {
+      worker.onmessage = (event: MessageEvent<FromWorker>) => {
+        const m = event.data;
+        if (m.type === "ready") resolve(m);
+        else if (m.type === "fatal") reject(new Error(`vfio-user worker failed to start: ${m.message}`));
+        else if (m.type === "log") forwardLog(log, m.level, m.message);
+      };
+      worker.onerror = (event) => reject(new Error(`vfio-user worker failed to start: ${event.message}`));
+      const start: WorkerStart = {
+        libraryPath,
+        logLevel: options.logLevel ?? "info",
+        clientTimeoutMs: options.clientTimeoutMs ?? 1000,
+      };
+      worker.postMessage(start);
+    }).catch((err: unknown) => {
+      worker.terminate();
+      throw err;
+    });
+    return new VfioUserHost(worker, ready.eventFd, log, ready.libraryPath);
+  }
+
+  /** Serve one device on a new socket. Resolves once the socket is listening. */
+  async addDevice(options: AddDeviceOptions): Promise<HostedDevice> {
+    this.assertOpen();
+    const socketPath = await prepareSocketPath(options.socketPath);
+    for (const d of this.devices.values()) {
+      if (d.socketPath === socketPath) throw new Error(`${socketPath}: already served by this process`);
+    }
+    const id = this.nextId++;
+    const mode = options.socketMode ?? DEFAULT_SOCKET_MODE;
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new Error(`${socketPath}: socket mode ${String(mode)} is not 0..0o777`);
+    this.devices.set(id, { socketPath, kind: options.kind });
+    try {
+      await this.request(id, {
+        type: "add",
+        id,
+        socketPath,
+        kind: options.kind,
+        config: options.config,
+        socketMode: mode,
+        multifunction: options.multifunction,
+      });
+    } catch (err) {
+      this.devices.delete(id);
+      throw err;
+    }
+    let closed: Promise<void> | undefined;
+    return {
+      socketPath,
+      kind: options.kind,
+      close: () => (closed ??= this.removeDevice(id)),
+    };
+  }
+
+  /** Sockets currently served. */
+  get socketPaths(): string[] {
+    return [...this.devices.values()].map((d) => d.socketPath);
+  }
+
+  /** Stop every device, remove their sockets, stop the worker. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async removeDevice(id: number): Promise<void> {
+    if (!this.devices.has(id) || this.closing) return;
+    await this.request(id, { type: "remove", id });
+    this.devices.delete(id);
+  }
+
+  private async shutdown(): Promise<void> {
+    if (!this.dead) {
+      const closed = new Promise<void>((resolve) => (this.closedResolve = resolve));
+      this.send({ type: "shutdown" });
+      const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 5000).unref());
+      if ((await Promise.race([closed, timeout])) === "timeout") this.log.warn("vfio-user worker did not stop within 5 s; terminating it");
+    }
+    this.worker.terminate();
+    // The worker unlinks each socket; this covers a worker that died first.
+    for (const d of this.devices.values()) {
+      try {
+        unlinkSync(d.socketPath);
+      } catch {
+        // already gone
+      }
+    }
+    this.devices.clear();
+  }
+
+  private request(id: number, message: ToWorker): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.send(message);
+    });
+  }
+
+  private send(message: ToWorker): void {
+    this.worker.postMessage(message);
+    // One bump per message: the worker takes exactly as many messages as the counter says.
+    const written = openLibc().write(this.eventFd, ptr(this.wake), 8);
+    if (Number(written) !== 8) this.die(new Error("could not wake the vfio-user worker (eventfd write failed)"));
+  }
+
+  private receive(m: FromWorker): void {
+    switch (m.type) {
+      case "log":
+        forwardLog(this.log, m.level, m.message);
+        return;
+      case "added":
+      case "removed":
+        this.settle(m.id);
+        return;
+      case "add-failed":
+        this.settle(m.id, new Error(m.message));
+        return;
+      case "register-write": {
+        const d = this.devices.get(m.id);
+        if (d) this.emit("register-write", { socketPath: d.socketPath, kind: d.kind, name: m.name, value: m.value, previous: m.previous });
+        return;
+      }
+      case "client": {
+        const d = this.devices.get(m.id);
+        if (d) this.emit("client", { socketPath: d.socketPath, connected: m.connected });
+        return;
+      }
+      case "closed":
+        this.closedResolve?.();
+        return;
+      case "fatal":
+        this.die(new Error(`vfio-user worker failed: ${m.message}`));
+        return;
+      case "ready":
+        return;
+    }
+  }
+
+  private settle(id: number, err?: Error): void {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    if (err) p?.reject(err);
+    else p?.resolve();
+  }
+
+  private die(err: Error): void {
+    if (this.dead) return;
+    this.dead = err;
+    this.log.error(err.message);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.closedResolve?.();
+  }
+
+  private assertOpen(): void {
+    if (this.dead) throw this.dead;
+    if (this.closing) throw new Error("VfioUserHost is closed");
+  }
+}
+
+function forwardLog(log: Logger, level: "debug" | "info" | "warn" | "error", message: string): void {
+  log[level](message);
+}
+
+/**
+ * The worker's module. In a `bun build --compile` binary the worker is bundled as a second
+ * entry point and is addressed by its path relative to the binary's root.
+ */
+function workerUrl(): string {
+  const override = process.env.MOCK_ACCEL_VFIO_USER_WORKER;
+  if (override) return override;
+  return new URL("./worker.ts", import.meta.url).href;
+}
