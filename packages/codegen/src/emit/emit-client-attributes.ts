@@ -1,0 +1,270 @@
+// packages/sysfs-client/src/generated/attributes.ts: per attribute its name, mode, TypeBox
+// schema, and parse/format for exactly the text the kernel shows (docs/architecture.md).
+import { StructureKind, type StatementStructures } from "ts-morph";
+import type { Emitter } from "./emitter.ts";
+import type { DeviceModel, RegisterModel, SysfsAttributeModel } from "../model/register-model.ts";
+import { findRegister, registerStaticMax } from "../model/bounds.ts";
+import { pascalCase } from "../load/identifiers.ts";
+import { helperNodes } from "./ts-client-runtime.ts";
+import {
+  arr,
+  banner,
+  bool,
+  exportConst,
+  exportInterface,
+  exportType,
+  exportUnion,
+  hexNum,
+  nul,
+  obj,
+  printStatements,
+  raw,
+  str,
+  type Lit,
+} from "./ts-nodes.ts";
+
+export const CLIENT_ATTRIBUTES_PATH = "packages/sysfs-client/src/generated/attributes.ts";
+
+const U32_MAX = 0xffff_ffffn;
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+const UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+
+/** How one attribute's value looks in TypeScript and how it goes to and from text. */
+interface AttributeCodec {
+  tsType: string;
+  parse: string;
+  format: string;
+  helpers: string[];
+  /** Schema for any value of the type (readable attributes, and writable ones without a range). */
+  valueSchema: string;
+}
+
+const choicesConst = (a: SysfsAttributeModel) => `${a.name.toUpperCase()}_VALUES`;
+
+function sourceRegister(model: DeviceModel, a: SysfsAttributeModel): RegisterModel | undefined {
+  return a.source.kind === "register" ? findRegister(model, a.source.register) : undefined;
+}
+
+/** Largest raw value the attribute can show: its field's or register's width, else its type's. */
+function rawMax(model: DeviceModel, a: SysfsAttributeModel): bigint {
+  const reg = sourceRegister(model, a);
+  if (a.source.kind === "register" && reg) {
+    const field = reg.fields.find((f) => f.name === (a.source as { field: string | null }).field);
+    const bits = field ? field.widthBits : Math.min(reg.sizeBytes, 8) * 8;
+    return (1n << BigInt(bits)) - 1n;
+  }
+  return a.valueType === "u64" ? U64_MAX : U32_MAX;
+}
+
+function codec(model: DeviceModel, a: SysfsAttributeModel): AttributeCodec {
+  const max = rawMax(model, a);
+  switch (a.valueType) {
+    case "u32": {
+      const hex = a.format === "hex32";
+      const parseFn = hex ? "parseHex32" : "parseU32";
+      const bounded = max < U32_MAX;
+      return {
+        tsType: "number",
+        parse: bounded ? `(text) => ${parseFn}(text, ${max})` : parseFn,
+        format: hex ? "formatHex32" : "formatDecimal",
+        helpers: [parseFn, hex ? "formatHex32" : "formatDecimal"],
+        valueSchema: `Type.Integer({ minimum: 0, maximum: ${max} })`,
+      };
+    }
+    case "s32":
+      return {
+        tsType: "number",
+        parse: "parseS32",
+        format: "formatDecimal",
+        helpers: ["parseS32", "formatDecimal"],
+        valueSchema: "Type.Integer({ minimum: -2147483648, maximum: 2147483647 })",
+      };
+    case "u64":
+      return {
+        tsType: "bigint",
+        parse: max < U64_MAX ? `(text) => parseU64(text, ${max}n)` : "parseU64",
+        format: "formatDecimal",
+        helpers: ["parseU64", "formatDecimal"],
+        valueSchema: `Type.BigInt({ minimum: 0n, maximum: ${max}n })`,
+      };
+    case "bool":
+      return { tsType: "boolean", parse: "parseBool", format: "formatBool", helpers: ["parseBool", "formatBool"], valueSchema: "Type.Boolean()" };
+    case "uuid":
+      return {
+        tsType: "string",
+        parse: "parseUuid",
+        format: "formatUuid",
+        helpers: ["parseUuid", "formatUuid"],
+        valueSchema: `Type.String({ pattern: ${JSON.stringify(UUID_PATTERN)} })`,
+      };
+    case "semver": {
+      const reg = sourceRegister(model, a)!;
+      const part = (n: string) => {
+        const f = reg.fields.find((x) => x.name === n)!;
+        return (1 << f.widthBits) - 1;
+      };
+      const [major, minor, patch] = [part("MAJOR"), part("MINOR"), part("PATCH")];
+      return {
+        tsType: "SemVer",
+        parse: `(text) => parseSemver(text, { major: ${major}, minor: ${minor}, patch: ${patch} })`,
+        format: "formatSemver",
+        helpers: ["parseSemver", "formatSemver"],
+        valueSchema:
+          `Type.Object({ major: Type.Integer({ minimum: 0, maximum: ${major} }), ` +
+          `minor: Type.Integer({ minimum: 0, maximum: ${minor} }), patch: Type.Integer({ minimum: 0, maximum: ${patch} }) })`,
+      };
+    }
+    case "enum": {
+      const reg = sourceRegister(model, a)!;
+      return {
+        tsType: pascalCase(a.name),
+        parse: `(text) => parseChoice(text, ${choicesConst(a)})`,
+        format: "formatChoice",
+        helpers: ["parseChoice", "formatChoice"],
+        valueSchema: `Type.Union([${reg.enumValues.map((e) => `Type.Literal(${JSON.stringify(e.name.toLowerCase())})`).join(", ")}])`,
+      };
+    }
+    case "string": {
+      const reg = sourceRegister(model, a)!;
+      return {
+        tsType: "string",
+        parse: `(text) => parseLine(text, ${reg.sizeBytes})`,
+        format: "formatLine",
+        helpers: ["parseLine", "formatLine"],
+        valueSchema: `Type.String({ maxLength: ${reg.sizeBytes} })`,
+      };
+    }
+  }
+}
+
+/** What a write accepts: the spec's `write` rule as a schema on the attribute's value type. */
+function writeSchema(model: DeviceModel, a: SysfsAttributeModel, c: AttributeCodec): string {
+  const w = a.write;
+  if (!a.writable || w === null) return c.valueSchema;
+  if (w.kind === "parse-u32") return `Type.Integer({ minimum: 0, maximum: ${U32_MAX} })`;
+  if (a.valueType === "bool") return "Type.Boolean()";
+  const max = typeof w.max === "bigint" ? w.max : registerStaticMax(model, w.max.register);
+  if (a.valueType === "u64") return `Type.BigInt({ minimum: ${w.min}n, maximum: ${max}n })`;
+  if (w.min === max) return `Type.Literal(${w.min})`;
+  return `Type.Integer({ minimum: ${w.min}, maximum: ${max} })`;
+}
+
+function attributeLit(model: DeviceModel, a: SysfsAttributeModel, c: AttributeCodec): Lit {
+  return obj({
+    name: str(a.name),
+    mode: raw(`0o${a.mode.toString(8).padStart(3, "0")}`),
+    readable: bool(a.readable),
+    writable: bool(a.writable),
+    functions: str(a.functions),
+    textFormat: str(a.format),
+    schema: raw(writeSchema(model, a, c)),
+    dra: a.dra === null ? nul : obj({ kind: str(a.dra.kind), name: str(a.dra.name) }, true),
+    description: str(a.description),
+    parse: raw(c.parse),
+    format: raw(c.format),
+  });
+}
+
+export function clientAttributesNodes(model: DeviceModel): (string | StatementStructures)[] {
+  const attrs = model.attributes;
+  const codecs = new Map(attrs.map((a) => [a.name, codec(model, a)] as const));
+  const out: (string | StatementStructures)[] = [];
+  out.push({
+    kind: StructureKind.ImportDeclaration,
+    moduleSpecifier: "@sinclair/typebox",
+    namedImports: ["Type", { name: "TSchema", isTypeOnly: true }],
+  });
+  out.push(exportConst("SYSFS_CLASS", str(model.sysfsClass)));
+  out.push(
+    exportConst(
+      "PCI_IDS",
+      obj(
+        {
+          vendorId: hexNum(model.pci.vendorId, 4),
+          pfDeviceId: hexNum(model.pci.pfDeviceId, 4),
+          vfDeviceId: hexNum(model.pci.vfDeviceId, 4),
+          classCode: hexNum(model.pci.classCode, 6),
+        },
+        true,
+      ),
+      { asConst: true },
+    ),
+  );
+  out.push(
+    exportInterface("SemVer", [
+      { name: "major", type: "number" },
+      { name: "minor", type: "number" },
+      { name: "patch", type: "number" },
+    ]),
+  );
+  for (const a of attrs) {
+    if (a.valueType !== "enum") continue;
+    const reg = sourceRegister(model, a)!;
+    const names = reg.enumValues.map((e) => e.name.toLowerCase());
+    out.push(exportUnion(pascalCase(a.name), names.map((n) => JSON.stringify(n)), `Values of ${a.name} (register ${reg.name}).`));
+    out.push(exportConst(choicesConst(a), arr(names.map(str), true), { type: `readonly ${pascalCase(a.name)}[]` }));
+  }
+  out.push(
+    exportInterface(
+      "AttributeTypes",
+      attrs.map((a) => ({ name: a.name, type: codecs.get(a.name)!.tsType })),
+      { doc: "What a read returns (and a write takes), per attribute." },
+    ),
+  );
+  out.push(exportType("AttributeName", "keyof AttributeTypes"));
+  out.push(exportUnion("ReadableAttributeName", attrs.filter((a) => a.readable).map((a) => JSON.stringify(a.name)), "Attributes whose mode has a read bit."));
+  out.push(exportUnion("WritableAttributeName", attrs.filter((a) => a.writable).map((a) => JSON.stringify(a.name)), "Attributes whose mode has a write bit."));
+  out.push({
+    kind: StructureKind.Interface,
+    isExported: true,
+    name: "AttributeSpec",
+    typeParameters: ["N extends AttributeName"],
+    properties: [
+      { name: "name", type: "N", isReadonly: true },
+      { name: "mode", type: "number", isReadonly: true },
+      { name: "readable", type: "boolean", isReadonly: true },
+      { name: "writable", type: "boolean", isReadonly: true },
+      { name: "functions", type: '"all" | "pf" | "vf"', isReadonly: true },
+      {
+        name: "textFormat",
+        type: '"decimal" | "hex32" | "uuid" | "semver" | "enum" | "string" | "bool"',
+        isReadonly: true,
+        docs: ["The spec's text format (named textFormat: `format` is the function below)."],
+      },
+      { name: "schema", type: "TSchema", isReadonly: true, docs: ["Validates a value before it is written."] },
+      { name: "dra", type: '{ readonly kind: "attribute" | "capacity"; readonly name: string } | null', isReadonly: true },
+      { name: "description", type: "string", isReadonly: true },
+    ],
+    methods: [
+      {
+        name: "parse",
+        parameters: [{ name: "text", type: "string" }],
+        returnType: "AttributeTypes[N] | undefined",
+        docs: ["Kernel text (trailing newline allowed) -> value; undefined when it does not parse."],
+      },
+      {
+        name: "format",
+        parameters: [{ name: "value", type: "AttributeTypes[N]" }],
+        returnType: "string",
+        docs: ["Value -> exactly the text the kernel shows, newline included."],
+      },
+    ],
+  });
+  out.push(...helperNodes(attrs.flatMap((a) => codecs.get(a.name)!.helpers)));
+  out.push(
+    exportConst(
+      "ATTRIBUTES",
+      obj(attrs.map((a) => ({ key: a.name, value: attributeLit(model, a, codecs.get(a.name)!) }))),
+      { type: "{ readonly [N in AttributeName]: AttributeSpec<N> }" },
+    ),
+  );
+  out.push(exportConst("ATTRIBUTE_NAMES", arr(attrs.map((a) => str(a.name))), { type: "readonly AttributeName[]", doc: "Spec order." }));
+  return out;
+}
+
+export const emitClientAttributes: Emitter = (model, ctx) => [
+  {
+    path: CLIENT_ATTRIBUTES_PATH,
+    content: printStatements([banner(ctx.specPath, "emit-client-attributes.ts"), ...clientAttributesNodes(model)]),
+  },
+];

@@ -1,0 +1,425 @@
+// Generated from spec/registers.yaml by packages/codegen (src/emit/emit-client-attributes.ts).
+// Do not edit: change the spec and run `bun run codegen`.
+import { Type, type TSchema } from "@sinclair/typebox";
+export const SYSFS_CLASS = "mock-accel";
+export const PCI_IDS = { vendorId: 0x1de5, pfDeviceId: 0x0001, vfDeviceId: 0x0002, classCode: 0x120000 } as const;
+
+export interface SemVer {
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+/** Values of passphrase_status (register PASSPHRASE_STATUS). */
+export type PassphraseStatus =
+  | "idle"
+  | "busy"
+  | "ready"
+  | "error";
+export const PASSPHRASE_STATUS_VALUES: readonly PassphraseStatus[] = ["idle", "busy", "ready", "error"];
+
+/** What a read returns (and a write takes), per attribute. */
+export interface AttributeTypes {
+  uuid: string;
+  memory_size: bigint;
+  capabilities: number;
+  status: number;
+  numa_node: number;
+  fw_version: SemVer;
+  sriov_totalvfs: number;
+  sriov_numvfs: number;
+  vf_index: number;
+  passphrase_length: number;
+  passphrase_generate: number;
+  passphrase_status: PassphraseStatus;
+  passphrase_count: number;
+  passphrase: string;
+  wordlist_loaded: boolean;
+  wordlist_size: number;
+  load_wordlist: number;
+}
+
+export type AttributeName = keyof AttributeTypes;
+/** Attributes whose mode has a read bit. */
+export type ReadableAttributeName =
+  | "uuid"
+  | "memory_size"
+  | "capabilities"
+  | "status"
+  | "numa_node"
+  | "fw_version"
+  | "sriov_totalvfs"
+  | "sriov_numvfs"
+  | "vf_index"
+  | "passphrase_length"
+  | "passphrase_status"
+  | "passphrase_count"
+  | "passphrase"
+  | "wordlist_loaded"
+  | "wordlist_size";
+/** Attributes whose mode has a write bit. */
+export type WritableAttributeName =
+  | "status"
+  | "sriov_numvfs"
+  | "passphrase_length"
+  | "passphrase_generate"
+  | "load_wordlist";
+
+export interface AttributeSpec<N extends AttributeName> {
+  readonly name: N;
+  readonly mode: number;
+  readonly readable: boolean;
+  readonly writable: boolean;
+  readonly functions: "all" | "pf" | "vf";
+  /** The spec's text format (named textFormat: `format` is the function below). */
+  readonly textFormat: "decimal" | "hex32" | "uuid" | "semver" | "enum" | "string" | "bool";
+  /** Validates a value before it is written. */
+  readonly schema: TSchema;
+  readonly dra: { readonly kind: "attribute" | "capacity"; readonly name: string } | null;
+  readonly description: string;
+  /** Kernel text (trailing newline allowed) -> value; undefined when it does not parse. */
+  parse(text: string): AttributeTypes[N] | undefined;
+  /** Value -> exactly the text the kernel shows, newline included. */
+  format(value: AttributeTypes[N]): string;
+}
+
+/** Every show ends with one newline; it is optional here, anything else is part of the value. */
+function lineBody(text: string): string {
+  return text.endsWith("\n") ? text.slice(0, -1) : text;
+}
+
+/** Decimal as the kernel prints %u/%llu: digits only, no sign, no leading zeros, at most `max`. */
+function parseUnsigned(text: string, max: bigint): bigint | undefined {
+  const body = lineBody(text);
+  if (!/^(0|[1-9][0-9]*)$/.test(body)) return undefined;
+  const value = BigInt(body);
+  return value <= max ? value : undefined;
+}
+
+function parseU32(text: string, max: number = 0xffffffff): number | undefined {
+  const value = parseUnsigned(text, BigInt(max));
+  return value === undefined ? undefined : Number(value);
+}
+
+function parseU64(text: string, max: bigint = 0xffffffffffffffffn): bigint | undefined {
+  return parseUnsigned(text, max);
+}
+
+/** Decimal as the kernel prints %d. */
+function parseS32(text: string): number | undefined {
+  const body = lineBody(text);
+  if (!/^(0|-?[1-9][0-9]*)$/.test(body)) return undefined;
+  const value = Number(body);
+  return value >= -0x80000000 && value <= 0x7fffffff ? value : undefined;
+}
+
+function formatDecimal(value: number | bigint): string {
+  return `${value}\n`;
+}
+
+/** 0x%08x: exactly eight lower-case hex digits. */
+function parseHex32(text: string, max: number = 0xffffffff): number | undefined {
+  const body = lineBody(text);
+  if (!/^0x[0-9a-f]{8}$/.test(body)) return undefined;
+  const value = Number.parseInt(body.slice(2), 16);
+  return value <= max ? value : undefined;
+}
+
+function formatHex32(value: number): string {
+  return `0x${(value >>> 0).toString(16).padStart(8, "0")}\n`;
+}
+
+/** %pUb: canonical lower-case 8-4-4-4-12. */
+function parseUuid(text: string): string | undefined {
+  const body = lineBody(text);
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(body) ? body : undefined;
+}
+
+function formatUuid(value: string): string {
+  return `${value.toLowerCase()}\n`;
+}
+
+/** %u.%u.%u, each part within its field's width. */
+function parseSemver(text: string, max: SemVer): SemVer | undefined {
+  const m = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/.exec(lineBody(text));
+  if (!m) return undefined;
+  const value: SemVer = { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+  return value.major <= max.major && value.minor <= max.minor && value.patch <= max.patch ? value : undefined;
+}
+
+function formatSemver(value: SemVer): string {
+  return `${value.major}.${value.minor}.${value.patch}\n`;
+}
+
+/** An enum's lower-case value name; the kernel's "unknown" (a value the spec does not list) is undefined. */
+function parseChoice<T extends string>(text: string, choices: readonly T[]): T | undefined {
+  const body = lineBody(text);
+  return choices.find((c) => c === body);
+}
+
+function formatChoice(value: string): string {
+  return `${value}\n`;
+}
+
+/** A string register as stored up to its first NUL: one line, at most the register's size. */
+function parseLine(text: string, maxLength: number): string | undefined {
+  const body = lineBody(text);
+  return body.length <= maxLength && !body.includes("\n") && !body.includes("\0") ? body : undefined;
+}
+
+function formatLine(value: string): string {
+  return `${value}\n`;
+}
+
+function parseBool(text: string): boolean | undefined {
+  const body = lineBody(text);
+  return body === "1" ? true : body === "0" ? false : undefined;
+}
+
+function formatBool(value: boolean): string {
+  return value ? "1\n" : "0\n";
+}
+
+export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
+  uuid: {
+    name: "uuid",
+    mode: 0o444,
+    readable: true,
+    writable: false,
+    functions: "all",
+    textFormat: "uuid",
+    schema: Type.String({ pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" }),
+    dra: { kind: "attribute", name: "uuid" },
+    description: "Device UUID.",
+    parse: parseUuid,
+    format: formatUuid,
+  },
+  memory_size: {
+    name: "memory_size",
+    mode: 0o444,
+    readable: true,
+    writable: false,
+    functions: "all",
+    textFormat: "decimal",
+    schema: Type.BigInt({ minimum: 0n, maximum: 18446744073709551615n }),
+    dra: { kind: "capacity", name: "memory" },
+    description: "Device memory in bytes.",
+    parse: parseU64,
+    format: formatDecimal,
+  },
+  capabilities: {
+    name: "capabilities",
+    mode: 0o444,
+    readable: true,
+    writable: false,
+    functions: "all",
+    textFormat: "hex32",
+    schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
+    dra: { kind: "attribute", name: "capabilities" },
+    description: "Capability bits.",
+    parse: parseHex32,
+    format: formatHex32,
+  },
+  status: {
+    name: "status",
+    mode: 0o644,
+    readable: true,
+    writable: true,
+    functions: "all",
+    textFormat: "hex32",
+    schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
+    dra: null,
+    description: "Allocation state; bit 0 is the allocated flag. Accepts any base-0 u32.",
+    parse: parseHex32,
+    format: formatHex32,
+  },
+  numa_node: {
+    name: "numa_node",
+    mode: 0o444,
+    readable: true,
+    writable: false,
+    functions: "all",
+    textFormat: "decimal",
+    schema: Type.Integer({ minimum: -2147483648, maximum: 2147483647 }),
+    dra: { kind: "attribute", name: "numaNode" },
+    description: "NUMA node of the PCI device (-1 when unknown).",
+    parse: parseS32,
+    format: formatDecimal,
+  },
+  fw_version: {
+    name: "fw_version",
+    mode: 0o444,
+    readable: true,
+    writable: false,
+    functions: "all",
+    textFormat: "semver",
+    schema: Type.Object({ major: Type.Integer({ minimum: 0, maximum: 255 }), minor: Type.Integer({ minimum: 0, maximum: 255 }), patch: Type.Integer({ minimum: 0, maximum: 255 }) }),
+    dra: { kind: "attribute", name: "firmwareVersion" },
+    description: "Firmware version \"M.m.p\".",
+    parse: (text) => parseSemver(text, { major: 255, minor: 255, patch: 255 }),
+    format: formatSemver,
+  },
+  sriov_totalvfs: {
+    name: "sriov_totalvfs",
+    mode: 0o444,
+    readable: true,
+    writable: false,
+    functions: "pf",
+    textFormat: "decimal",
+    schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
+    dra: null,
+    description: "VFs this PF carries, from SRIOV_TOTAL_VFS.",
+    parse: parseU32,
+    format: formatDecimal,
+  },
+  sriov_numvfs: {
+    name: "sriov_numvfs",
+    mode: 0o644,
+    readable: true,
+    writable: true,
+    functions: "pf",
+    textFormat: "decimal",
+    schema: Type.Integer({ minimum: 0, maximum: 7 }),
+    dra: null,
+    description: "VFs enabled; writing N (0..sriov_totalvfs) shows mock<pf>_vf0..N-1.",
+    parse: parseU32,
+    format: formatDecimal,
+  },
+  vf_index: {
+    name: "vf_index",
+    mode: 0o444,
+    readable: true,
+    writable: false,
+    functions: "vf",
+    textFormat: "decimal",
+    schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
+    dra: null,
+    description: "This VF's index under its PF.",
+    parse: parseU32,
+    format: formatDecimal,
+  },
+  passphrase_length: {
+    name: "passphrase_length",
+    mode: 0o644,
+    readable: true,
+    writable: true,
+    functions: "all",
+    textFormat: "decimal",
+    schema: Type.Integer({ minimum: 4, maximum: 12 }),
+    dra: null,
+    description: "Words in the next generated passphrase (4..12).",
+    parse: parseU32,
+    format: formatDecimal,
+  },
+  passphrase_generate: {
+    name: "passphrase_generate",
+    mode: 0o200,
+    readable: false,
+    writable: true,
+    functions: "all",
+    textFormat: "decimal",
+    schema: Type.Literal(1),
+    dra: null,
+    description: "Write 1 to generate a passphrase.",
+    parse: parseU32,
+    format: formatDecimal,
+  },
+  passphrase_status: {
+    name: "passphrase_status",
+    mode: 0o444,
+    readable: true,
+    writable: false,
+    functions: "all",
+    textFormat: "enum",
+    schema: Type.Union([Type.Literal("idle"), Type.Literal("busy"), Type.Literal("ready"), Type.Literal("error")]),
+    dra: null,
+    description: "idle, busy, ready or error.",
+    parse: (text) => parseChoice(text, PASSPHRASE_STATUS_VALUES),
+    format: formatChoice,
+  },
+  passphrase_count: {
+    name: "passphrase_count",
+    mode: 0o444,
+    readable: true,
+    writable: false,
+    functions: "all",
+    textFormat: "decimal",
+    schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
+    dra: null,
+    description: "Words in the last passphrase.",
+    parse: parseU32,
+    format: formatDecimal,
+  },
+  passphrase: {
+    name: "passphrase",
+    mode: 0o444,
+    readable: true,
+    writable: false,
+    functions: "all",
+    textFormat: "string",
+    schema: Type.String({ maxLength: 256 }),
+    dra: null,
+    description: "The last passphrase, words separated by spaces.",
+    parse: (text) => parseLine(text, 256),
+    format: formatLine,
+  },
+  wordlist_loaded: {
+    name: "wordlist_loaded",
+    mode: 0o444,
+    readable: true,
+    writable: false,
+    functions: "all",
+    textFormat: "bool",
+    schema: Type.Boolean(),
+    dra: null,
+    description: "1 when the firmware wordlist is loaded.",
+    parse: parseBool,
+    format: formatBool,
+  },
+  wordlist_size: {
+    name: "wordlist_size",
+    mode: 0o444,
+    readable: true,
+    writable: false,
+    functions: "all",
+    textFormat: "decimal",
+    schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
+    dra: null,
+    description: "Words in the loaded firmware wordlist.",
+    parse: parseU32,
+    format: formatDecimal,
+  },
+  load_wordlist: {
+    name: "load_wordlist",
+    mode: 0o200,
+    readable: false,
+    writable: true,
+    functions: "all",
+    textFormat: "decimal",
+    schema: Type.Literal(1),
+    dra: null,
+    description: "Write 1 to reload firmware mock-accel-wordlist.txt.",
+    parse: parseU32,
+    format: formatDecimal,
+  },
+};
+/** Spec order. */
+export const ATTRIBUTE_NAMES: readonly AttributeName[] = [
+  "uuid",
+  "memory_size",
+  "capabilities",
+  "status",
+  "numa_node",
+  "fw_version",
+  "sriov_totalvfs",
+  "sriov_numvfs",
+  "vf_index",
+  "passphrase_length",
+  "passphrase_generate",
+  "passphrase_status",
+  "passphrase_count",
+  "passphrase",
+  "wordlist_loaded",
+  "wordlist_size",
+  "load_wordlist",
+];
