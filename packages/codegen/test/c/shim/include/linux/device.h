@@ -1,0 +1,2 @@
+/* Userspace shim: everything lives in kernel_shim.h. */
+#include "../../kernel_shim.h"
