@@ -1,0 +1,148 @@
+// Discovery the way the kernel lays devices out: /sys/class/mock-accel/<name> is a link to the
+// class device, whose `device` link is the PCI function directory (vendor, device, class,
+// numa_node). A VF's PF is function 0 of the VF's slot.
+import { readdir, readFile, realpath } from "node:fs/promises";
+import { basename, dirname, join, relative, sep } from "node:path";
+import { PCI_IDS, SYSFS_CLASS } from "./generated/attributes.ts";
+import { readAttribute } from "./attribute-io.ts";
+import { MockAccelDevice, type DeviceKind } from "./device.ts";
+import { DeviceNotFoundError, DriverNotLoadedError, SysfsLayoutError, errnoCode } from "./errors.ts";
+import { functionZero, parsePciAddress } from "./pci-address.ts";
+import { watchDevices, type DeviceEvent, type WatchOptions } from "./watch.ts";
+
+export interface MockAccelSysfsOptions {
+  /** Where sysfs is mounted; a fake tree's directory in tests. Default "/sys". */
+  root?: string;
+}
+
+/** Resolved before the PF of each VF is known. */
+type Resolved = Omit<ConstructorParameters<typeof MockAccelDevice>[0], "pf">;
+
+const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name, "en", { numeric: true });
+
+export class MockAccelSysfs {
+  readonly root: string;
+  /** `<root>/class/mock-accel`. */
+  readonly classDir: string;
+
+  constructor({ root = "/sys" }: MockAccelSysfsOptions = {}) {
+    this.root = root;
+    this.classDir = join(root, "class", SYSFS_CLASS);
+  }
+
+  /** Every mock-accel function the driver shows, PFs and enabled VFs, sorted by name (mock2 before mock10). */
+  async discover(): Promise<MockAccelDevice[]> {
+    const names = await this.classEntries();
+    const realRoot = await realpath(this.root);
+    const resolved = await Promise.all(names.map((n) => this.resolve(n, realRoot)));
+    const present = resolved.filter((r): r is Resolved => r !== null);
+    const nameByAddress = new Map(present.map((r) => [r.pciAddress, r.name]));
+    return present
+      .map((r) => {
+        if (r.kind === "pf") return new MockAccelDevice({ ...r, pf: null });
+        const pfAddress = functionZero(r.pciAddress);
+        return new MockAccelDevice({ ...r, pf: { name: nameByAddress.get(pfAddress) ?? null, pciAddress: pfAddress } });
+      })
+      .sort(byName);
+  }
+
+  /** One device by class name; DeviceNotFoundError when the driver shows no such device. */
+  async get(name: string): Promise<MockAccelDevice> {
+    const entry = join(this.classDir, name);
+    if (name === "" || name.includes("/") || name === "." || name === "..") throw new DeviceNotFoundError(name, entry);
+    await this.classEntries(); // DriverNotLoadedError rather than a misleading "no device"
+    const r = await this.resolve(name, await realpath(this.root));
+    if (r === null) throw new DeviceNotFoundError(name, entry);
+    if (r.kind === "pf") return new MockAccelDevice({ ...r, pf: null });
+    const pfAddress = functionZero(r.pciAddress);
+    const pfClassDir = join(dirname(r.pciPath), pfAddress, SYSFS_CLASS);
+    let pfName: string | null = null;
+    try {
+      pfName = (await readdir(pfClassDir)).sort()[0] ?? null;
+    } catch (err) {
+      if (errnoCode(err) !== "ENOENT") throw new SysfsLayoutError(pfClassDir, `cannot list the PF's class devices (${errnoCode(err)})`, err);
+    }
+    return new MockAccelDevice({ ...r, pf: { name: pfName, pciAddress: pfAddress } });
+  }
+
+  /**
+   * Devices appearing and disappearing, by polling `discover()` every `intervalMs` (sysfs sends
+   * no inotify events). Existing devices come first as "added" unless `emitExisting: false`.
+   * Ends when `signal` aborts. An unloaded module reads as every device removed.
+   */
+  watch(options: WatchOptions = {}): AsyncGenerator<DeviceEvent, void, undefined> {
+    return watchDevices(() => this.discoverOrNone(), options);
+  }
+
+  private async discoverOrNone(): Promise<MockAccelDevice[]> {
+    try {
+      return await this.discover();
+    } catch (err) {
+      if (err instanceof DriverNotLoadedError) return [];
+      throw err;
+    }
+  }
+
+  private async classEntries(): Promise<string[]> {
+    try {
+      return await readdir(this.classDir);
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") throw new DriverNotLoadedError(this.classDir);
+      throw new SysfsLayoutError(this.classDir, `cannot list (${errnoCode(err)})`, err);
+    }
+  }
+
+  /** null when the entry vanished while we looked (a VF disabled mid-discovery). */
+  private async resolve(name: string, realRoot: string): Promise<Resolved | null> {
+    const entry = join(this.classDir, name);
+    const [classReal, pciReal] = await Promise.allSettled([realpath(entry), realpath(join(entry, "device"))]);
+    if (classReal.status === "rejected") {
+      if (errnoCode(classReal.reason) === "ENOENT") return null;
+      throw new SysfsLayoutError(entry, `cannot resolve the class link (${errnoCode(classReal.reason)})`, classReal.reason);
+    }
+    if (pciReal.status === "rejected") {
+      throw new SysfsLayoutError(join(entry, "device"), `class device has no PCI function link (${errnoCode(pciReal.reason)})`, pciReal.reason);
+    }
+    const path = classReal.value;
+    const pciPath = pciReal.value;
+    const pciAddress = basename(pciPath);
+    if (!parsePciAddress(pciAddress)) throw new SysfsLayoutError(join(entry, "device"), `links to ${pciPath}, not a PCI function directory`);
+    const underDevices = relative(join(realRoot, "devices"), pciPath).split(sep);
+    const pcieRoot = underDevices[0] ?? "";
+    if (!/^pci[0-9a-f]{4}:[0-9a-f]{2}$/.test(pcieRoot) || underDevices.length < 2) {
+      throw new SysfsLayoutError(pciPath, `not under ${join(realRoot, "devices")}/pciDDDD:BB`);
+    }
+    const [vendorId, deviceId, classCode, numaNode] = await Promise.all([
+      readPciNumber(pciPath, "vendor", 16),
+      readPciNumber(pciPath, "device", 16),
+      readPciNumber(pciPath, "class", 16),
+      readPciNumber(pciPath, "numa_node", 10),
+    ]);
+    let kind: DeviceKind;
+    if (deviceId === PCI_IDS.pfDeviceId) kind = "pf";
+    else if (deviceId === PCI_IDS.vfDeviceId) kind = "vf";
+    else throw new SysfsLayoutError(join(pciPath, "device"), `device ID 0x${deviceId.toString(16).padStart(4, "0")} is neither the PF (0x${PCI_IDS.pfDeviceId.toString(16).padStart(4, "0")}) nor the VF (0x${PCI_IDS.vfDeviceId.toString(16).padStart(4, "0")}) of mock-accel`);
+    let vfIndex: number | null = null;
+    if (kind === "vf") {
+      // The driver names VFs mock<N>_vf<VF_INDEX>; read vf_index only if someone renamed it.
+      const m = /_vf(\d+)$/.exec(name);
+      vfIndex = m ? Number(m[1]) : await readAttribute(path, kind, "vf_index");
+    }
+    return { name, kind, pciAddress, numaNode, vendorId, deviceId, classCode, pcieRoot, vfIndex, path, pciPath };
+  }
+}
+
+const PCI_NUMBER = { 16: /^0x[0-9a-f]+\n?$/i, 10: /^-?\d+\n?$/ } as const;
+
+async function readPciNumber(pciPath: string, file: string, radix: 16 | 10): Promise<number> {
+  const path = join(pciPath, file);
+  let raw: string;
+  try {
+    raw = await readFile(path, "utf8");
+  } catch (err) {
+    throw new SysfsLayoutError(path, `cannot read the PCI function's ${file} (${errnoCode(err)})`, err);
+  }
+  if (!PCI_NUMBER[radix].test(raw)) throw new SysfsLayoutError(path, `cannot parse ${JSON.stringify(raw)} as ${radix === 16 ? "hex" : "a decimal"}`);
+  return parseInt(raw, radix);
+}
+

@@ -1,0 +1,115 @@
+// One mock-accel function as a DRA driver sees it: identity resolved from the PCI function
+// directory at discovery time, attributes read and written on demand (they change).
+import {
+  ATTRIBUTE_NAMES,
+  ATTRIBUTES,
+  type AttributeTypes,
+  type ReadableAttributeName,
+  type WritableAttributeName,
+} from "./generated/attributes.ts";
+import { type DeviceKind, isVisibleOn, readAttribute, writeAttribute } from "./attribute-io.ts";
+
+export type { DeviceKind };
+
+/** Every readable attribute the driver shows on this function, typed. PF-only ones are absent on a VF. */
+export type DeviceAttributeValues = { [N in ReadableAttributeName]?: AttributeTypes[N] };
+
+export interface MockAccelDeviceInfo {
+  /** Class device name: `mock0`, `mock0_vf1`. */
+  readonly name: string;
+  readonly kind: DeviceKind;
+  /** PCI address of the function, `0000:11:00.0`. */
+  readonly pciAddress: string;
+  /** `numa_node` of the PCI function; -1 when the platform has no NUMA information. */
+  readonly numaNode: number;
+  readonly vendorId: number;
+  readonly deviceId: number;
+  /** 24-bit class code, e.g. 0x120000. */
+  readonly classCode: number;
+  /** Root complex of the PCI path, `pci0000:10` (Kubernetes' `resource.kubernetes.io/pcieRoot`). */
+  readonly pcieRoot: string;
+  /** A VF's index under its PF; null on a PF. */
+  readonly vfIndex: number | null;
+  /** A VF's physical function (function 0 of its slot); null on a PF. `name` is null if the PF has no class entry. */
+  readonly pf: { readonly name: string | null; readonly pciAddress: string } | null;
+  /** The class device directory (real path), where the attribute files are. */
+  readonly path: string;
+  /** The PCI function directory (real path) under `<root>/devices`. */
+  readonly pciPath: string;
+}
+
+export class MockAccelDevice implements MockAccelDeviceInfo {
+  readonly name: string;
+  readonly kind: DeviceKind;
+  readonly pciAddress: string;
+  readonly numaNode: number;
+  readonly vendorId: number;
+  readonly deviceId: number;
+  readonly classCode: number;
+  readonly pcieRoot: string;
+  readonly vfIndex: number | null;
+  readonly pf: { readonly name: string | null; readonly pciAddress: string } | null;
+  readonly path: string;
+  readonly pciPath: string;
+
+  constructor(info: MockAccelDeviceInfo) {
+    this.name = info.name;
+    this.kind = info.kind;
+    this.pciAddress = info.pciAddress;
+    this.numaNode = info.numaNode;
+    this.vendorId = info.vendorId;
+    this.deviceId = info.deviceId;
+    this.classCode = info.classCode;
+    this.pcieRoot = info.pcieRoot;
+    this.vfIndex = info.vfIndex;
+    this.pf = info.pf;
+    this.path = info.path;
+    this.pciPath = info.pciPath;
+  }
+
+  /** Whether the driver shows `name` on this function (PF-only attributes are absent on a VF). */
+  has(name: ReadableAttributeName | WritableAttributeName): boolean {
+    return isVisibleOn(name, this.kind);
+  }
+
+  /** Read and parse one attribute: `await dev.read("memory_size")` is a bigint. */
+  read<N extends ReadableAttributeName>(name: N): Promise<AttributeTypes[N]> {
+    return readAttribute(this.path, this.kind, name);
+  }
+
+  /** Validate `value` with the spec's schema, then write the text the kernel expects. */
+  write<N extends WritableAttributeName>(name: N, value: AttributeTypes[N]): Promise<void> {
+    return writeAttribute(this.path, this.kind, name, value);
+  }
+
+  /** Every readable attribute this function shows, read in parallel; the first failure throws. */
+  async readAll(): Promise<DeviceAttributeValues> {
+    const names = ATTRIBUTE_NAMES.filter(
+      (n): n is ReadableAttributeName => ATTRIBUTES[n].readable && isVisibleOn(n, this.kind),
+    );
+    const values = await Promise.all(names.map((n) => this.read(n)));
+    const out: Record<string, unknown> = {};
+    names.forEach((n, i) => {
+      out[n] = values[i];
+    });
+    return out as DeviceAttributeValues;
+  }
+
+  /** Plain data (no methods), e.g. for logging or JSON. */
+  toJSON(): MockAccelDeviceInfo {
+    return {
+      name: this.name,
+      kind: this.kind,
+      pciAddress: this.pciAddress,
+      numaNode: this.numaNode,
+      vendorId: this.vendorId,
+      deviceId: this.deviceId,
+      classCode: this.classCode,
+      pcieRoot: this.pcieRoot,
+      vfIndex: this.vfIndex,
+      pf: this.pf,
+      path: this.path,
+      pciPath: this.pciPath,
+    };
+  }
+}

@@ -1,0 +1,49 @@
+// @mock-accel/sysfs-client: find mock-accel devices in sysfs, read and write their attributes
+// with types from spec/registers.yaml, watch them come and go, and fake the tree in tests.
+export { MockAccelSysfs, type MockAccelSysfsOptions } from "./client.ts";
+export { MockAccelDevice, type MockAccelDeviceInfo, type DeviceKind, type DeviceAttributeValues } from "./device.ts";
+export type { DeviceEvent, WatchOptions } from "./watch.ts";
+export {
+  MockAccelSysfsError,
+  DriverNotLoadedError,
+  DeviceNotFoundError,
+  AttributeNotFoundError,
+  AttributeParseError,
+  AttributeReadError,
+  WriteRejectedError,
+  SchemaValidationError,
+  SysfsLayoutError,
+} from "./errors.ts";
+export {
+  createFakeSysfs,
+  type FakeSysfs,
+  type FakeSysfsOptions,
+  type FakeTopology,
+  type FakePf,
+  type FakeVf,
+  type FakeFunction,
+  type FakeAttributeValues,
+} from "./fake-sysfs.ts";
+export {
+  toDeviceAttributes,
+  dnsLabelName,
+  PCIE_ROOT_ATTRIBUTE,
+  type DeviceAttribute,
+  type DeviceCapacity,
+  type DeviceAttributesOptions,
+  type DraDeviceAttributes,
+} from "./dra-attributes.ts";
+export { bytesToQuantity } from "./quantity.ts";
+export {
+  ATTRIBUTES,
+  ATTRIBUTE_NAMES,
+  PCI_IDS,
+  SYSFS_CLASS,
+  type AttributeName,
+  type AttributeSpec,
+  type AttributeTypes,
+  type ReadableAttributeName,
+  type WritableAttributeName,
+  type PassphraseStatus,
+  type SemVer,
+} from "./generated/attributes.ts";

@@ -1,0 +1,55 @@
+// Polling watch: sysfs attributes and class directories deliver no inotify events, so the only
+// honest way to notice VFs being enabled or a module being loaded is to look again.
+import type { MockAccelDevice } from "./device.ts";
+
+export interface DeviceEvent {
+  type: "added" | "removed";
+  device: MockAccelDevice;
+}
+
+export interface WatchOptions {
+  /** Time between two looks. Default 1000 ms. */
+  intervalMs?: number;
+  /** Aborting ends the iteration cleanly (the `for await` loop just finishes). */
+  signal?: AbortSignal;
+  /** Report the devices present at the start as "added". Default true. */
+  emitExisting?: boolean;
+}
+
+/** A device that kept its name but moved to another PCI function counts as removed and added. */
+const identity = (d: MockAccelDevice) => `${d.name}@${d.pciAddress}`;
+
+export async function* watchDevices(
+  list: () => Promise<MockAccelDevice[]>,
+  { intervalMs = 1000, signal, emitExisting = true }: WatchOptions,
+): AsyncGenerator<DeviceEvent, void, undefined> {
+  if (!Number.isFinite(intervalMs) || intervalMs < 0) throw new RangeError(`watch: intervalMs must be a non-negative number, got ${intervalMs}`);
+  let known: Map<string, MockAccelDevice> | null = null;
+  while (!signal?.aborted) {
+    const now = new Map((await list()).map((d) => [identity(d), d]));
+    if (signal?.aborted) return;
+    if (known !== null || emitExisting) {
+      const before = known ?? new Map<string, MockAccelDevice>();
+      for (const [id, device] of before) if (!now.has(id)) yield { type: "removed", device };
+      for (const [id, device] of now) if (!before.has(id)) yield { type: "added", device };
+    }
+    known = now;
+    if (!(await sleep(intervalMs, signal))) return;
+  }
+}
+
+/** Resolves true after `ms`, false as soon as `signal` aborts. Never rejects. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
