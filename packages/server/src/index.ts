@@ -14,3 +14,16 @@ export { PciConfigSpace, PCI_CFG, PCIE_CAP, SRIOV_CAP, type PciConfigSpaceOption
 export { RegisterFile } from "./device/register-file.ts";
 export { EFF_WORDS, WordPicker } from "./device/passphrase.ts";
 export { createConsoleLogger, silentLogger, MemoryLogger, type Logger, type LogLevel } from "./device/logger.ts";
+export {
+  VfioUserHost,
+  DEFAULT_SOCKET_MODE,
+  type VfioUserHostOptions,
+  type AddDeviceOptions,
+  type HostedDevice,
+  type HostRegisterWriteEvent,
+  type HostClientEvent,
+} from "./transports/vfio-user/host.ts";
+export { LibraryNotFoundError, libvfioUserPrefix, INSTALL_COMMAND as LIBVFIO_USER_INSTALL_COMMAND } from "./transports/vfio-user/library-path.ts";
+export { findInstallation as findLibvfioUserInstallation } from "./transports/vfio-user/libvfio-user.ts";
+export { SocketPathError } from "./transports/vfio-user/socket-path.ts";
+export { runServe, parseServeArgs, SERVE_USAGE, type ServeOptions } from "./serve/serve.ts";

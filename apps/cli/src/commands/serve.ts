@@ -1,0 +1,9 @@
+// `mock-accel serve [-v] [-u UUID] [-m SIZE] [--vf] [--total-vfs N] <socket-path>`: one device
+// over vfio-user, the old C server's flags. The runner is shared with the compiled
+// `mock-accel-server` (packages/server/src/serve).
+import { runServe } from "@mock-accel/server";
+import type { CommandModule } from "../command.ts";
+
+export const command: CommandModule = {
+  run: (argv) => runServe(argv, "mock-accel serve"),
+};

@@ -1,0 +1,115 @@
+// The flags of `mock-accel serve` and of the compiled `mock-accel-server`, compatible with the
+// old C server: [-v] [-u UUID] [-m SIZE] [--vf] [--total-vfs N] <socket-path>, plus
+// --vf-index N and --socket-mode MODE. Every mistake is one line naming the flag.
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { PCI, type DeviceConfig } from "../generated/registers.ts";
+import { buildDeviceConfig, uuidFromLabelOrCanonical, type DeviceKind, type DeviceUuid } from "../device/device-config.ts";
+
+export interface ServeOptions {
+  socketPath: string;
+  kind: DeviceKind;
+  config: DeviceConfig;
+  uuid: DeviceUuid;
+  /** The -u text, or null when the UUID was derived from the socket path. */
+  uuidLabel: string | null;
+  socketMode: number;
+  verbose: boolean;
+}
+
+export type ParsedServeArgs = { help: true } | ({ help: false } & ServeOptions);
+
+export class ServeUsageError extends Error {
+  override name = "ServeUsageError";
+}
+
+export function serveUsage(program: string): string {
+  return `Usage: ${program} [options] <socket-path>
+
+Serve one mock-accel device over vfio-user on a UNIX socket until SIGINT/SIGTERM, which
+remove the socket. A client that disconnects (guest reboot, QEMU restart) can reconnect;
+the device keeps its registers.
+
+Options:
+  -u, --uuid UUID        canonical UUID, or any label mapped to a fixed UUID (printed at start);
+                         default: derived from the socket path
+  -m, --memory SIZE      device memory: 16G, 512M, 2GiB or bytes (default: PF 16G, VF 2G)
+      --vf               serve a virtual function (device ID 0x${PCI.vfDeviceId.toString(16).padStart(4, "0")}) instead of a physical one
+      --total-vfs N      PF only: VFs it carries, 0..${PCI.sriov.maxTotalVfs} (SR-IOV TotalVFs, SRIOV_TOTAL_VFS)
+      --vf-index N       VF only: its index 0..${PCI.sriov.maxTotalVfs - 1} (VF_INDEX; default 0)
+      --socket-mode MODE octal permissions of the socket (default 0600)
+  -v, --verbose          log every access and libvfio-user's own messages
+  -h, --help             show this help`;
+}
+
+function parseInteger(flag: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text)) throw new ServeUsageError(`${flag}: expected a whole number ${min}..${max}, got "${text}"`);
+  const n = Number(text);
+  if (n < min || n > max) throw new ServeUsageError(`${flag}: ${n} is outside ${min}..${max}`);
+  return n;
+}
+
+function parseMode(text: string): number {
+  const m = /^(?:0o|0)?([0-7]{1,3})$/.exec(text);
+  if (!m) throw new ServeUsageError(`--socket-mode: expected octal permissions like 600 or 0660, got "${text}"`);
+  return Number.parseInt(m[1]!, 8);
+}
+
+/** Parse argv (the arguments after the command name). Throws ServeUsageError. */
+export function parseServeArgs(argv: string[]): ParsedServeArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        uuid: { type: "string", short: "u" },
+        memory: { type: "string", short: "m" },
+        vf: { type: "boolean" },
+        "total-vfs": { type: "string" },
+        "vf-index": { type: "string" },
+        "socket-mode": { type: "string" },
+        verbose: { type: "boolean", short: "v" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    // node's messages carry advice on a second sentence; the first names the flag.
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ServeUsageError(message.split(". ")[0]!.replace(/\.$/, ""));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { help: true };
+  if (positionals.length === 0) throw new ServeUsageError("missing <socket-path>");
+  if (positionals.length > 1) throw new ServeUsageError(`one <socket-path> expected, got ${positionals.length}: ${positionals.join(" ")}`);
+  const socketPath = positionals[0]!;
+  const kind: DeviceKind = values.vf ? "vf" : "pf";
+  if (kind === "vf" && values["total-vfs"] !== undefined) throw new ServeUsageError("--total-vfs: a virtual function carries no VFs (drop --vf or --total-vfs)");
+  if (kind === "pf" && values["vf-index"] !== undefined) throw new ServeUsageError("--vf-index: only a virtual function (--vf) has an index");
+  const totalVfs = values["total-vfs"] === undefined ? undefined : parseInteger("--total-vfs", values["total-vfs"], 0, PCI.sriov.maxTotalVfs);
+  const vfIndex = values["vf-index"] === undefined ? undefined : parseInteger("--vf-index", values["vf-index"], 0, PCI.sriov.maxTotalVfs - 1);
+  const socketMode = values["socket-mode"] === undefined ? 0o600 : parseMode(values["socket-mode"]);
+
+  const uuidLabel = values.uuid ?? null;
+  let uuid: DeviceUuid;
+  try {
+    uuid = uuidFromLabelOrCanonical(uuidLabel ?? `socket:${resolve(socketPath)}`);
+  } catch (err) {
+    throw new ServeUsageError(`-u: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let config: DeviceConfig;
+  try {
+    config = buildDeviceConfig({
+      kind,
+      uuid: uuid.bytes,
+      ...(values.memory !== undefined ? { memorySize: values.memory } : {}),
+      ...(totalVfs !== undefined ? { totalVfs } : {}),
+      ...(vfIndex !== undefined ? { vfIndex } : kind === "vf" ? { vfIndex: 0 } : {}),
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ServeUsageError(values.memory !== undefined && /size/.test(message) ? `-m: ${message}` : message);
+  }
+  return { help: false, socketPath, kind, config, uuid, uuidLabel, socketMode, verbose: values.verbose ?? false };
+}
