@@ -57,6 +57,13 @@ export interface RegionInfo {
   mmappable: boolean;
 }
 
+const CONNECT_HINTS: Record<string, string> = {
+  ENOENT: "no such socket; is the server running?",
+  ECONNREFUSED: "nothing is listening on it",
+  EACCES: "permission denied",
+  ENOTSOCK: "not a socket",
+};
+
 const errnoNames: Record<number, string> = Object.fromEntries(
   Object.entries(osConstants.errno).map(([name, num]) => [num, name]),
 );
@@ -128,7 +135,8 @@ export class VfioUserClient {
       client.socket = await Promise.race([connecting, timeout]);
     } catch (err) {
       const code = (err as { code?: string }).code;
-      const why = code ?? (err instanceof Error ? err.message : String(err));
+      const hint = code === undefined ? "" : CONNECT_HINTS[code] ?? "";
+      const why = code !== undefined ? `${code}${hint ? ` (${hint})` : ""}` : err instanceof Error ? err.message : String(err);
       throw new Error(`cannot connect to vfio-user socket ${socketPath}: ${why}`);
     } finally {
       clearTimeout(timer);

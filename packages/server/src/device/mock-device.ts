@@ -108,7 +108,7 @@ export class MockDevice extends EventEmitter<MockDeviceEvents> {
   reset(): void {
     this.registers.reset((def) => this.sourceValue(def));
     this.configSpace.reset();
-    this.log.info("device reset");
+    this.log.debug("device reset");
     this.emit("reset");
   }
 
