@@ -109,3 +109,97 @@ export function kbuild(driverDir: string, extraMakeArgs: string[]): RunResult & 
 export function diagnostics(output: string): string[] {
   return output.split("\n").filter((l) => /\b(warning|error)\b\s*:/i.test(l) || /undefined!/.test(l));
 }
+
+export interface ShowResult {
+  ret: number;
+  text: string;
+  reads: number;
+  writes: number;
+  badAccesses: number;
+}
+
+export interface StoreResult {
+  ret: number;
+  reads: number;
+  writes: number;
+  badAccesses: number;
+  changed: boolean;
+}
+
+const hex = (bytes: Uint8Array): string => (bytes.length === 0 ? "-" : Buffer.from(bytes).toString("hex"));
+
+/**
+ * Batches commands for the round-trip harness (test/c/roundtrip/main.c) and runs them in one
+ * process: queue with set/show/store/visible/dump, then `run()` fills in every result.
+ */
+export class HarnessSession {
+  private readonly commands: string[] = [];
+  private readonly sinks: ((line: string) => void)[] = [];
+
+  constructor(private readonly bin: string) {}
+
+  private push(cmd: string, sink: (line: string) => void = () => {}): void {
+    this.commands.push(cmd);
+    this.sinks.push(sink);
+  }
+
+  vf(isVf: boolean): void {
+    this.push(`vf ${isVf ? 1 : 0}`);
+  }
+
+  set(offsetBytes: number, bytes: Uint8Array): void {
+    this.push(`set ${offsetBytes.toString(16)} ${hex(bytes)}`);
+  }
+
+  dump(offsetBytes: number, length: number): { bytes?: Uint8Array } {
+    const out: { bytes?: Uint8Array } = {};
+    this.push(`dump ${offsetBytes.toString(16)} ${length}`, (l) => {
+      const h = l.split(" ")[1]!;
+      out.bytes = h === "-" ? new Uint8Array() : new Uint8Array(Buffer.from(h, "hex"));
+    });
+    return out;
+  }
+
+  show(name: string): { result?: ShowResult } {
+    const out: { result?: ShowResult } = {};
+    this.push(`show ${name}`, (l) => {
+      const [, ret, h, reads, writes, bad] = l.split(" ");
+      out.result = {
+        ret: Number(ret),
+        text: h === "-" ? "" : Buffer.from(h!, "hex").toString("latin1"),
+        reads: Number(reads),
+        writes: Number(writes),
+        badAccesses: Number(bad),
+      };
+    });
+    return out;
+  }
+
+  store(name: string, text: string): { result?: StoreResult } {
+    const out: { result?: StoreResult } = {};
+    this.push(`store ${name} ${hex(new Uint8Array(Buffer.from(text, "latin1")))}`, (l) => {
+      const [, ret, reads, writes, bad, changed] = l.split(" ");
+      out.result = { ret: Number(ret), reads: Number(reads), writes: Number(writes), badAccesses: Number(bad), changed: changed === "1" };
+    });
+    return out;
+  }
+
+  visible(name: string): { mode?: number } {
+    const out: { mode?: number } = {};
+    this.push(`visible ${name}`, (l) => {
+      out.mode = Number.parseInt(l.split(" ")[1]!, 8);
+    });
+    return out;
+  }
+
+  run(): void {
+    const r = run(this.bin, [], { input: this.commands.map((c) => `${c}\n`).join("") });
+    if (r.status !== 0) throw new Error(`harness exited ${r.status}: ${r.stderr}`);
+    const lines = r.stdout.split("\n").filter((l) => l !== "");
+    if (lines.length !== this.commands.length) throw new Error(`harness answered ${lines.length} of ${this.commands.length} commands:\n${r.stdout}`);
+    lines.forEach((line, i) => {
+      if (line.startsWith("error")) throw new Error(`harness: ${this.commands[i]} -> ${line}`);
+      this.sinks[i]!(line);
+    });
+  }
+}
