@@ -1,0 +1,89 @@
+// Build the mock-accel kernel module from this tree, for tests, benchmarks and the end-to-end
+// suite. Builds always happen in a temporary copy, so the source tree never holds objects.
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** packages/kernel-driver */
+export const DRIVER_DIR = join(import.meta.dir, "..");
+/** The firmware file the driver loads with request_firmware. */
+export const FIRMWARE_NAME = "mock-accel-wordlist.txt";
+export const FIRMWARE_PATH = join(DRIVER_DIR, "firmware", FIRMWARE_NAME);
+/** The kernel module's name (rmmod/modprobe), from spec device.name. */
+export const MODULE_NAME = "mock_accel";
+export const UAPI_HEADER = join(DRIVER_DIR, "include", "uapi", "mock_accel.h");
+
+/** What a build needs from the tree: everything else (tests, node_modules) stays behind. */
+const BUILD_INPUTS = ["Kbuild", "Makefile", "include", "src", "firmware"];
+
+/** Header trees of Debian's linux-headers-*-amd64 packages installed here, newest first. */
+export function findDebianKernelHeaders(): { kdir: string; version: string }[] {
+  if (!existsSync("/usr/src")) return [];
+  return readdirSync("/usr/src")
+    .map((d) => /^linux-headers-(\d+\.\d+\.\d+-\d+-amd64)$/.exec(d))
+    .filter((m): m is RegExpExecArray => m !== null && existsSync(join("/usr/src", m[0], "Makefile")))
+    .map((m) => ({ kdir: join("/usr/src", m[0]), version: m[1]! }))
+    .sort((a, b) => b.version.localeCompare(a.version, undefined, { numeric: true }));
+}
+
+export interface BuildOptions {
+  /** Kernel build tree (e.g. /usr/src/linux-headers-6.1.0-56-amd64). */
+  kdir: string;
+  /** Extra make variables, e.g. ["W=1"] or ["C=2"]. */
+  makeArgs?: string[];
+  /** Keep the build directory when the build fails (it is always kept on success: it holds the .ko; the caller removes it). */
+  keepDir?: boolean;
+}
+
+export interface BuildResult {
+  ok: boolean;
+  exitCode: number;
+  /** make's stdout and stderr, interleaved in arrival order. */
+  output: string;
+  /** Lines kbuild/gcc/sparse flag as warnings or errors. */
+  warnings: string[];
+  /** The built mock_accel.ko (in `dir`), when ok. */
+  modulePath: string | null;
+  /** The temporary build directory. */
+  dir: string;
+  durationMs: number;
+}
+
+/** Lines of compiler, sparse or kbuild diagnostics in make output. */
+export function diagnosticLines(output: string): string[] {
+  return output
+    .split("\n")
+    .filter((l) => /\b(warning|error):/i.test(l) || /^WARNING:/.test(l));
+}
+
+/** Copy the driver to a temp directory and run `make` there against `kdir`. */
+export async function buildModule(opts: BuildOptions): Promise<BuildResult> {
+  const dir = mkdtempSync(join(tmpdir(), "mock-accel-kbuild-"));
+  for (const name of BUILD_INPUTS) cpSync(join(DRIVER_DIR, name), join(dir, name), { recursive: true });
+  const started = performance.now();
+  const jobs = Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1));
+  const args = ["-C", dir, `KDIR=${opts.kdir}`, `-j${jobs}`, ...(opts.makeArgs ?? [])];
+  const { code, output } = await new Promise<{ code: number; output: string }>((resolve, reject) => {
+    const child = spawn("make", args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    child.on("error", reject);
+    child.on("close", (c) => resolve({ code: c ?? -1, output: out }));
+  });
+  const durationMs = performance.now() - started;
+  const ko = join(dir, `${MODULE_NAME}.ko`);
+  const ok = code === 0 && existsSync(ko);
+  const result: BuildResult = {
+    ok,
+    exitCode: code,
+    output,
+    warnings: diagnosticLines(output),
+    modulePath: ok ? ko : null,
+    dir,
+    durationMs,
+  };
+  if (!opts.keepDir && !ok) rmSync(dir, { recursive: true, force: true });
+  return result;
+}
