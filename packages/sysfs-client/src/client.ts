@@ -67,7 +67,8 @@ export class MockAccelSysfs {
 
   /**
    * Devices appearing and disappearing, by polling `discover()` every `intervalMs` (sysfs sends
-   * no inotify events). Existing devices come first as "added" unless `emitExisting: false`.
+   * no inotify events). Devices present at the start come first as "added", unless the caller
+   * passes them as `since`.
    * Ends when `signal` aborts. An unloaded module reads as every device removed.
    */
   watch(options: WatchOptions = {}): AsyncGenerator<DeviceEvent, void, undefined> {

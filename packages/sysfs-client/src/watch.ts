@@ -12,8 +12,12 @@ export interface WatchOptions {
   intervalMs?: number;
   /** Aborting ends the iteration cleanly (the `for await` loop just finishes). */
   signal?: AbortSignal;
-  /** Report the devices present at the start as "added". Default true. */
-  emitExisting?: boolean;
+  /**
+   * The devices the caller already knows, e.g. from `discover()`: only changes relative to them
+   * are reported ("list, then watch" without a gap or duplicates). Default: none, so every
+   * device present at the start is reported as "added".
+   */
+  since?: readonly MockAccelDevice[];
 }
 
 /** A device that kept its name but moved to another PCI function counts as removed and added. */
@@ -21,18 +25,15 @@ const identity = (d: MockAccelDevice) => `${d.name}@${d.pciAddress}`;
 
 export async function* watchDevices(
   list: () => Promise<MockAccelDevice[]>,
-  { intervalMs = 1000, signal, emitExisting = true }: WatchOptions,
+  { intervalMs = 1000, signal, since = [] }: WatchOptions,
 ): AsyncGenerator<DeviceEvent, void, undefined> {
   if (!Number.isFinite(intervalMs) || intervalMs < 0) throw new RangeError(`watch: intervalMs must be a non-negative number, got ${intervalMs}`);
-  let known: Map<string, MockAccelDevice> | null = null;
+  let known = new Map(since.map((d) => [identity(d), d]));
   while (!signal?.aborted) {
     const now = new Map((await list()).map((d) => [identity(d), d]));
     if (signal?.aborted) return;
-    if (known !== null || emitExisting) {
-      const before = known ?? new Map<string, MockAccelDevice>();
-      for (const [id, device] of before) if (!now.has(id)) yield { type: "removed", device };
-      for (const [id, device] of now) if (!before.has(id)) yield { type: "added", device };
-    }
+    for (const [id, device] of known) if (!now.has(id)) yield { type: "removed", device };
+    for (const [id, device] of now) if (!known.has(id)) yield { type: "added", device };
     known = now;
     if (!(await sleep(intervalMs, signal))) return;
   }
