@@ -61,8 +61,13 @@ export function decodeRegister(def: RegisterDef, bytes: Uint8Array): DecodedRegi
   else if (f !== undefined) {
     const set = def.fields.filter((fd) => fd.widthBits === 1 && (value & fd.mask) !== 0n).map((fd) => fd.name);
     out.text = `${out.raw}${set.length > 0 ? ` [${set.join(" ")}]` : ""}`;
-  } else if (def.sizeBytes === 4 && value === 0xffff_ffffn) out.text = `0xffffffff`;
-  else out.text = `${value}`;
+  } else if (value < 0x10000n) out.text = `${value}`;
+  else {
+    // Large constants (magic numbers, revisions, "none" markers) read better in hex, and a
+    // magic made of printable ASCII is shown as its text ("MOCK").
+    const ascii = Array.from(bytes).every((b) => b >= 0x20 && b < 0x7f);
+    out.text = `${out.raw}${ascii ? ` ${JSON.stringify(new TextDecoder().decode(bytes))}` : ""}`;
+  }
   return out;
 }
 
