@@ -130,7 +130,11 @@ export class VfioUserClient {
         },
       });
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => {
+          // A connection that completes after we gave up must not stay open.
+          connecting.then((late) => late.end(), () => {});
+          reject(new Error(`timed out after ${timeoutMs} ms`));
+        }, timeoutMs);
       });
       client.socket = await Promise.race([connecting, timeout]);
     } catch (err) {
