@@ -10,7 +10,7 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
-export const WORDLIST_PATH = join(import.meta.dir, "..", "firmware", "mock-accel-wordlist.txt");
+export const WORDLIST_PATH = join(import.meta.dirname, "..", "firmware", "mock-accel-wordlist.txt");
 
 export function wordlistText(): string {
   const require = createRequire(import.meta.url);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** packages/kernel-driver */
-export const DRIVER_DIR = join(import.meta.dir, "..");
+export const DRIVER_DIR = join(import.meta.dirname, "..");
 /** The firmware file the driver loads with request_firmware. */
 export const FIRMWARE_NAME = "mock-accel-wordlist.txt";
 export const FIRMWARE_PATH = join(DRIVER_DIR, "firmware", FIRMWARE_NAME);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { cacheDir } from "./cache.ts";
 import { run } from "./run.ts";
 
-export const REPO_ROOT = join(import.meta.dir, "..", "..", "..");
+export const REPO_ROOT = join(import.meta.dirname, "..", "..", "..");
 export const INSTALL_QEMU_SCRIPT = join(REPO_ROOT, "scripts", "install-qemu-vfio-user.sh");
 
 /** The system's qemu-system-x86_64 (or $QEMU), or null. */

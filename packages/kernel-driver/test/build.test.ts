@@ -1,0 +1,54 @@
+// The module builds against Debian's kernel headers with no warning from gcc at W=1 and none
+// from sparse, and building never leaves objects in the source tree.
+import { describe, expect, it } from "vitest";
+import { readdirSync, rmSync } from "node:fs";
+import { assertAvailable } from "@mock-accel/testkit";
+import { buildModule, DRIVER_DIR } from "../src/index.ts";
+import { headers, kernelHeaders, sparse } from "./requirements.ts";
+
+function buildArtifactsIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter(
+    (f) => !f.includes("node_modules") && /(\.o|\.ko|\.mod|\.mod\.c|\.cmd|Module\.symvers|modules\.order)$/.test(f),
+  );
+}
+
+describe.skipIf(kernelHeaders.skip)(`mock_accel.ko against ${headers?.kdir ?? "Debian kernel headers"}`, () => {
+  it("builds with W=1 and gcc reports no warning", async () => {
+    assertAvailable(kernelHeaders);
+    const r = await buildModule({ kdir: headers!.kdir, makeArgs: ["W=1"] });
+    try {
+      expect(r.output).toContain("mock_accel.ko");
+      expect(r.ok, r.output).toBe(true);
+      expect(r.warnings).toEqual([]);
+    } finally {
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(sparse.skip)("passes sparse (make C=2) with no warning", async () => {
+    assertAvailable(kernelHeaders);
+    assertAvailable(sparse);
+    const r = await buildModule({ kdir: headers!.kdir, makeArgs: ["C=2"] });
+    try {
+      expect(r.ok, r.output).toBe(true);
+      // sparse ran over every C file: "CHECK" lines name them.
+      for (const f of ["mock_accel_main.c", "mock_accel_cdev.c", "mock_accel_wordlist.c", "mock_accel_attrs.c", "mock_accel_sysfs.c"]) {
+        expect(r.output).toMatch(new RegExp(`CHECK\\s+\\S*${f.replace(".", "\\.")}`));
+      }
+      expect(r.warnings).toEqual([]);
+    } finally {
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves no build products in the source tree", () => {
+    expect(buildArtifactsIn(DRIVER_DIR)).toEqual([]);
+  });
+
+  it("fails with a hint naming the package when the kernel tree is missing", async () => {
+    const r = await buildModule({ kdir: "/nonexistent/linux-headers" });
+    expect(r.ok).toBe(false);
+    expect(r.output).toContain("no kernel build tree at /nonexistent/linux-headers");
+    expect(r.output).toContain("apt-get install linux-headers-");
+  });
+});

@@ -1,0 +1,61 @@
+// Booting the module in a Debian guest: build mock_accel.ko for the installed headers, fetch
+// the matching Debian kernel image, pack both (and the firmware) into a busybox initramfs.
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
+import { bootGuest, buildInitramfs, fetchDebianKernel, type BootOptions, type BootResult, type GuestFile } from "@mock-accel/vm-harness";
+import { buildModule, FIRMWARE_NAME, FIRMWARE_PATH } from "../src/index.ts";
+import { headers } from "./requirements.ts";
+
+export interface GuestRun extends BootResult {
+  /** Output of each `section NAME` the script printed, by name. */
+  sections: Record<string, string>;
+}
+
+/** Script helper: `section NAME` starts a named block of output. */
+const PRELUDE = `section() { echo "@@section $1"; }\n`;
+
+export function parseSections(output: string): Record<string, string> {
+  const sections: Record<string, string> = {};
+  let current: string | null = null;
+  for (const line of output.split("\n")) {
+    const m = /^@@section (\S+)$/.exec(line);
+    if (m) {
+      current = m[1]!;
+      sections[current] = "";
+    } else if (current !== null) {
+      sections[current] += `${line}\n`;
+    }
+  }
+  return sections;
+}
+
+export interface ModuleGuestOptions extends Omit<BootOptions, "kernel" | "initramfs" | "qemu"> {
+  qemu: string;
+  /** busybox sh run in the guest; /mock_accel.ko and the firmware are in place. */
+  script: string;
+  files?: Record<string, GuestFile>;
+}
+
+/** Build the module, boot a guest with it and run `script`. */
+export async function runModuleGuest(opts: ModuleGuestOptions): Promise<GuestRun> {
+  if (!headers) throw new Error("no Debian kernel headers in /usr/src: apt-get install linux-headers-amd64");
+  const [kernel, build] = await Promise.all([fetchDebianKernel({ version: headers.version }), buildModule({ kdir: headers.kdir })]);
+  if (!build.ok || !build.modulePath) throw new Error(`module build failed:\n${build.output}`);
+  let initramfs: string | null = null;
+  try {
+    initramfs = await buildInitramfs({
+      files: {
+        "/mock_accel.ko": build.modulePath,
+        [`/lib/firmware/${FIRMWARE_NAME}`]: FIRMWARE_PATH,
+        ...opts.files,
+      },
+      init: PRELUDE + opts.script,
+    });
+    const { script: _script, files: _files, ...boot } = opts;
+    const r = await bootGuest({ ...boot, kernel: kernel.vmlinuz, initramfs });
+    return { ...r, sections: parseSections(r.scriptOutput) };
+  } finally {
+    rmSync(build.dir, { recursive: true, force: true });
+    if (initramfs) rmSync(dirname(initramfs), { recursive: true, force: true });
+  }
+}
