@@ -234,7 +234,7 @@ export class VfioUserClient {
   private async regionReadOnce(index: number, offset: number, count: number): Promise<Uint8Array> {
     const v = this.requestView;
     this.writeHeader(VfioUserCommand.REGION_READ, HEADER_BYTES + REGION_ACCESS_BYTES);
-    v.setBigUint64(16, BigInt(offset), true);
+    setU64(v, 16, offset);
     v.setUint32(24, index, true);
     v.setUint32(28, count, true);
     const reply = await this.send(this.request.subarray(0, HEADER_BYTES + REGION_ACCESS_BYTES));
@@ -253,7 +253,7 @@ export class VfioUserClient {
       const msg = reuse ? this.request.subarray(0, total) : new Uint8Array(total);
       const v = reuse ? this.requestView : new DataView(msg.buffer, msg.byteOffset);
       this.writeHeaderInto(v, VfioUserCommand.REGION_WRITE, total);
-      v.setBigUint64(16, BigInt(offset + done), true);
+      setU64(v, 16, offset + done);
       v.setUint32(24, index, true);
       v.setUint32(28, n, true);
       msg.set(data.subarray(done, done + n), HEADER_BYTES + REGION_ACCESS_BYTES);
@@ -421,6 +421,13 @@ export class VfioUserClient {
     this.pending = null;
     p?.reject(err);
   }
+}
+
+/** Store a non-negative safe integer as u64 without allocating a bigint (the read hot path). */
+function setU64(v: DataView, at: number, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`offset ${value} is not a non-negative integer`);
+  v.setUint32(at, value >>> 0, true);
+  v.setUint32(at + 4, Math.floor(value / 0x1_0000_0000), true);
 }
 
 function regionLabel(index: number): string {
