@@ -1,0 +1,151 @@
+// NodePrepareResources / NodeUnprepareResources: per claim, mark each device allocated in its
+// STATUS register (through the sysfs client), write the claim's CDI spec and record the claim
+// in the checkpoint. One claim failing never fails another; every operation is serialized, so
+// two claims racing for one device cannot both win.
+import type { MockAccelDevice } from "@mock-accel/sysfs-client";
+import { existsSync } from "node:fs";
+import { buildCdiSpec, cdiDeviceId, cdiSpecPath, removeCdiSpec, writeCdiSpec, type CdiDeviceInfo } from "./cdi.ts";
+import type { Checkpoint, CheckpointDevice } from "./checkpoint.ts";
+import type { ClaimSource } from "./claims.ts";
+import type { DeviceInventory } from "./inventory.ts";
+import type { DraHandler } from "./kubelet-plugin.ts";
+import type { Logger } from "./logger.ts";
+import type {
+  Claim, NodePrepareResourceResponse, NodePrepareResourcesRequest, NodePrepareResourcesResponse,
+  NodeUnprepareResourcesRequest, NodeUnprepareResourcesResponse, PreparedDevice,
+} from "./proto.ts";
+
+/** STATUS.ALLOCATED (spec/registers.yaml): set while a DRA claim holds the device. */
+export const STATUS_ALLOCATED = 0x1;
+
+export interface ClaimPreparerOptions {
+  driverName: string;
+  nodeName: string;
+  cdiDir: string;
+  checkpoint: Checkpoint;
+  inventory: DeviceInventory;
+  claims: ClaimSource;
+  log: Logger;
+}
+
+const describe = (c: { namespace: string; name: string }, uid: string) => `claim ${c.namespace}/${c.name} (${uid})`;
+
+export class ClaimPreparer implements DraHandler {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly o: ClaimPreparerOptions) {}
+
+  async prepare(req: NodePrepareResourcesRequest): Promise<NodePrepareResourcesResponse> {
+    const claims: NodePrepareResourcesResponse["claims"] = {};
+    for (const claim of req.claims) {
+      claims[claim.uid] = await this.serialized(() => this.prepareClaim(claim)).then(
+        (devices): NodePrepareResourceResponse => ({ devices, error: "" }),
+        (err: unknown): NodePrepareResourceResponse => {
+          const error = `${describe(claim, claim.uid)}: ${err instanceof Error ? err.message : String(err)}`;
+          this.o.log.error(`prepare: ${error}`);
+          return { devices: [], error };
+        },
+      );
+    }
+    return { claims };
+  }
+
+  async unprepare(req: NodeUnprepareResourcesRequest): Promise<NodeUnprepareResourcesResponse> {
+    const claims: NodeUnprepareResourcesResponse["claims"] = {};
+    for (const claim of req.claims) {
+      claims[claim.uid] = await this.serialized(() => this.unprepareClaim(claim.uid)).then(
+        () => ({ error: "" }),
+        (err: unknown) => {
+          const error = `${describe(claim, claim.uid)}: ${err instanceof Error ? err.message : String(err)}`;
+          this.o.log.error(`unprepare: ${error}`);
+          return { error };
+        },
+      );
+    }
+    return { claims };
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private response(uid: string, devices: readonly CheckpointDevice[]): PreparedDevice[] {
+    return devices.flatMap((d) => d.requestNames.map((r) => ({ requestNames: [r], poolName: d.poolName, deviceName: d.deviceName, cdiDeviceIds: d.cdiDeviceIds })));
+  }
+
+  private async prepareClaim(claim: Claim): Promise<PreparedDevice[]> {
+    const { checkpoint, driverName, nodeName, cdiDir, log } = this.o;
+    const specPath = cdiSpecPath(cdiDir, driverName, claim.uid);
+    const known = checkpoint.get(claim.uid);
+    // Idempotent: the kubelet retries prepare after its own restarts.
+    if (known?.state === "prepared" && existsSync(specPath)) return this.response(claim.uid, known.devices);
+
+    const results = await this.o.claims.allocation(claim, driverName);
+    const byDevice = new Map<string, CheckpointDevice>();
+    for (const r of results) {
+      if (r.pool !== nodeName) throw new Error(`allocated device ${r.pool}/${r.device} is in pool ${r.pool}, this node's pool is ${nodeName}`);
+      const d = byDevice.get(r.device) ?? { deviceName: r.device, poolName: r.pool, requestNames: [], cdiDeviceIds: [cdiDeviceId(driverName, claim.uid, r.device)] };
+      d.requestNames.push(r.request);
+      byDevice.set(r.device, d);
+    }
+    const devices = [...byDevice.values()];
+    const found: MockAccelDevice[] = [];
+    for (const d of devices) {
+      const device = await this.o.inventory.find(d.deviceName);
+      if (!device) throw new Error(`device ${d.deviceName} is not present on node ${nodeName}`);
+      const holder = checkpoint.holder(d.deviceName);
+      if (holder !== undefined && holder !== claim.uid) {
+        const other = checkpoint.get(holder)!;
+        throw new Error(`device ${d.deviceName} is held by ${describe(other, holder)}`);
+      }
+      // A set bit nobody in our checkpoint owns was set by another node agent: not ours to take.
+      if (holder === undefined && ((await device.read("status")) & STATUS_ALLOCATED) !== 0) {
+        throw new Error(`device ${d.deviceName} (${device.name}) reads STATUS allocated but no claim prepared by this plugin holds it`);
+      }
+      found.push(device);
+    }
+
+    // Recorded before any device is touched: a plugin killed from here on still knows what to undo.
+    checkpoint.set(claim.uid, { namespace: claim.namespace, name: claim.name, state: "preparing", devices });
+    try {
+      const cdi: CdiDeviceInfo[] = [];
+      for (const [i, device] of found.entries()) {
+        const status = await device.read("status");
+        if ((status & STATUS_ALLOCATED) === 0) await device.write("status", (status | STATUS_ALLOCATED) >>> 0);
+        cdi.push({ deviceName: devices[i]!.deviceName, kernelName: device.name, devNode: `/dev/${device.name}`, uuid: await device.read("uuid"), pciAddress: device.pciAddress, classDir: device.path });
+      }
+      writeCdiSpec(specPath, buildCdiSpec(driverName, claim.uid, cdi));
+      checkpoint.set(claim.uid, { namespace: claim.namespace, name: claim.name, state: "prepared", devices });
+    } catch (err) {
+      // The kubelet does not unprepare a claim whose prepare failed: undo here.
+      await this.unprepareClaim(claim.uid).catch((undo: unknown) => log.error(`${describe(claim, claim.uid)}: rolling back a failed prepare failed too: ${String(undo)}`));
+      throw err;
+    }
+    log.info(`prepared ${describe(claim, claim.uid)}: ${found.map((d) => d.name).join(", ")}`);
+    return this.response(claim.uid, devices);
+  }
+
+  private async unprepareClaim(uid: string): Promise<void> {
+    const { checkpoint, driverName, cdiDir, log } = this.o;
+    const known = checkpoint.get(uid);
+    // Unknown claims succeed: the kubelet may repeat an unprepare that already completed.
+    if (known) {
+      for (const d of known.devices) {
+        const device = await this.o.inventory.find(d.deviceName);
+        if (!device) {
+          log.warn(`${describe(known, uid)}: device ${d.deviceName} is gone; nothing to clear`);
+          continue;
+        }
+        const status = await device.read("status");
+        if ((status & STATUS_ALLOCATED) !== 0) await device.write("status", (status & ~STATUS_ALLOCATED) >>> 0);
+      }
+    }
+    removeCdiSpec(cdiSpecPath(cdiDir, driverName, uid));
+    if (known) {
+      checkpoint.delete(uid);
+      log.info(`unprepared ${describe(known, uid)}`);
+    }
+  }
+}

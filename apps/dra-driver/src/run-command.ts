@@ -1,0 +1,71 @@
+// `mock-accel dra run`: the node agent as the DaemonSet runs it. Every path is a flag so tests
+// run it against temporary directories and a fake sysfs tree.
+import { KubeConfig } from "@kubernetes/client-node";
+import { parseArgs } from "node:util";
+import { DEFAULT_DRIVER_NAME, startDriver } from "./driver.ts";
+import { consoleLogger } from "./logger.ts";
+
+export const RUN_USAGE = `Usage: mock-accel dra run [options]
+
+Publishes this node's mock-accel devices as ResourceSlices and serves the kubelet's DRA plugin API.
+
+Options:
+  --driver-name NAME     DRA driver name (default ${DEFAULT_DRIVER_NAME})
+  --node-name NAME       this node (default: $NODE_NAME)
+  --kubeconfig PATH      API server credentials (default: in-cluster, else $KUBECONFIG / ~/.kube/config)
+  --sysfs-root DIR       where sysfs is mounted (default /sys)
+  --registrar-dir DIR    kubelet plugin registry (default /var/lib/kubelet/plugins_registry)
+  --plugin-dir DIR       this plugin's socket directory (default /var/lib/kubelet/plugins/<driver>)
+  --cdi-dir DIR          CDI spec directory (default /var/run/cdi)
+  --checkpoint PATH      checkpoint file (default <plugin-dir>/checkpoint.json)
+  --watch-interval-ms N  how often sysfs is looked at for added/removed devices (default 500)`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        "driver-name": { type: "string" }, "node-name": { type: "string" }, kubeconfig: { type: "string" },
+        "sysfs-root": { type: "string" }, "registrar-dir": { type: "string" }, "plugin-dir": { type: "string" },
+        "cdi-dir": { type: "string" }, checkpoint: { type: "string" }, "watch-interval-ms": { type: "string" }, help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    console.error(`mock-accel dra run: ${(err as Error).message}\n\n${RUN_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(RUN_USAGE);
+    return 0;
+  }
+  const nodeName = values["node-name"] ?? process.env.NODE_NAME;
+  if (!nodeName) {
+    console.error("mock-accel dra run: no node name: pass --node-name or set NODE_NAME (the DaemonSet sets it from spec.nodeName)");
+    return 2;
+  }
+  const watchIntervalMs = values["watch-interval-ms"] === undefined ? undefined : Number(values["watch-interval-ms"]);
+  if (watchIntervalMs !== undefined && !(Number.isInteger(watchIntervalMs) && watchIntervalMs > 0)) {
+    console.error(`mock-accel dra run: --watch-interval-ms: expected a positive integer, got ${values["watch-interval-ms"]}`);
+    return 2;
+  }
+  const kubeConfig = new KubeConfig();
+  if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
+  else kubeConfig.loadFromDefault();
+
+  const driver = await startDriver({
+    driverName: values["driver-name"], nodeName, kubeConfig, sysfsRoot: values["sysfs-root"],
+    registrarDir: values["registrar-dir"], pluginDir: values["plugin-dir"], cdiDir: values["cdi-dir"],
+    checkpointPath: values.checkpoint, watchIntervalMs, log: consoleLogger,
+  });
+  consoleLogger.info(`running as ${driver.paths.driverName} on node ${nodeName}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+  consoleLogger.info("stopping");
+  await driver.stop();
+  return 0;
+}

@@ -1,0 +1,91 @@
+// One driver under test: a fake sysfs tree, the API-server stand-in on loopback, the driver
+// started in this process with every path in a temporary directory, and a kubelet stand-in.
+import { KubeConfig } from "@kubernetes/client-node";
+import { createFakeSysfs, MockAccelSysfs, type FakeSysfs, type FakeTopology } from "@mock-accel/sysfs-client";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startDriver, type RunningDriver } from "../src/driver.ts";
+import { MemoryLogger } from "../src/logger.ts";
+import { ApiServerStandIn } from "./stand-ins/api-server.ts";
+import { KubeletStandIn } from "./stand-ins/kubelet.ts";
+
+export const DRIVER = "mock-accel.example.com";
+export const NODE = "node-a";
+
+export interface Env {
+  dir: string;
+  fake: FakeSysfs;
+  api: ApiServerStandIn;
+  kubelet: KubeletStandIn;
+  log: MemoryLogger;
+  paths: { sysfsRoot: string; registrarDir: string; pluginDir: string; cdiDir: string; checkpointPath: string; kubeconfig: string };
+  driver: RunningDriver | undefined;
+  start(): Promise<RunningDriver>;
+  /** Status register of a device, read through the sysfs client as a node agent would. */
+  status(kernelName: string): Promise<number>;
+  cleanup(): Promise<void>;
+}
+
+export function kubeConfigFor(url: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: "stand-in", server: url, skipTLSVerify: true }],
+    users: [{ name: "test" }],
+    contexts: [{ name: "stand-in", cluster: "stand-in", user: "test" }],
+    currentContext: "stand-in",
+  });
+  return kc;
+}
+
+export async function setup(topology: FakeTopology, opts: { watchIntervalMs?: number } = {}): Promise<Env> {
+  const dir = mkdtempSync(join(tmpdir(), "dra-driver-"));
+  const fake = await createFakeSysfs(join(dir, "sys"), topology);
+  const api = new ApiServerStandIn().start();
+  const paths = {
+    sysfsRoot: fake.root,
+    registrarDir: join(dir, "plugins_registry"),
+    pluginDir: join(dir, "plugins", DRIVER),
+    cdiDir: join(dir, "cdi"),
+    checkpointPath: join(dir, "plugins", DRIVER, "checkpoint.json"),
+    kubeconfig: join(dir, "kubeconfig.yaml"),
+  };
+  writeFileSync(paths.kubeconfig, [
+    "apiVersion: v1", "kind: Config", "current-context: stand-in",
+    "clusters:", `- name: stand-in`, `  cluster: { server: "${api.url}" }`,
+    "users:", "- name: test", "  user: {}",
+    "contexts:", "- name: stand-in", "  context: { cluster: stand-in, user: test }", "",
+  ].join("\n"));
+  const log = new MemoryLogger();
+  const kubelet = new KubeletStandIn(paths.registrarDir);
+  const client = new MockAccelSysfs({ root: fake.root });
+  const env: Env = {
+    dir, fake, api, kubelet, log, paths, driver: undefined,
+    async start() {
+      env.driver = await startDriver({ driverName: DRIVER, nodeName: NODE, kubeConfig: kubeConfigFor(api.url), log, watchIntervalMs: opts.watchIntervalMs ?? 100, ...paths });
+      return env.driver;
+    },
+    async status(kernelName) {
+      return (await client.get(kernelName)).read("status");
+    },
+    async cleanup() {
+      kubelet.close();
+      await env.driver?.stop();
+      await api.stop();
+      await fake.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return env;
+}
+
+/** Polls until `fn` returns a value (not undefined); fails after `timeoutMs` naming `what`. */
+export async function eventually<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(25);
+  }
+}

@@ -1,0 +1,177 @@
+// The kubelet's view: register through the registration socket, prepare and unprepare claims
+// over real gRPC; then look at what a container runtime and the device would see (CDI spec
+// files, STATUS through the sysfs client, the checkpoint).
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cdiSpecPath, type CdiSpec } from "../src/cdi.ts";
+import { DRIVER, NODE, setup, type Env } from "./harness.ts";
+
+let env: Env;
+
+beforeEach(async () => {
+  env = await setup([{ numaNode: 0, totalVfs: 2, enabledVfs: 2 }, { numaNode: 1 }]);
+  await env.start();
+  await env.kubelet.register(DRIVER);
+});
+afterEach(async () => env.cleanup());
+
+const pf = (device: string, request = "accel") => ({ request, driver: DRIVER, pool: NODE, device });
+/** Claims in the checkpoint file, as a restarted plugin would read them ({} when never written). */
+const checkpointClaims = (): Record<string, { state: string }> =>
+  existsSync(env.paths.checkpointPath) ? checkpointClaims() : {};
+const spec = (uid: string): CdiSpec => JSON.parse(readFileSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid), "utf8")) as CdiSpec;
+
+describe("registration", () => {
+  it("advertises a DRAPlugin with both API versions on the DRA socket", async () => {
+    const info = env.kubelet.info!;
+    expect(info.type).toBe("DRAPlugin");
+    expect(info.name).toBe(DRIVER);
+    expect(info.supportedVersions).toEqual(["v1.DRAPlugin", "v1beta1.DRAPlugin"]);
+    expect(info.endpoint).toBe(env.driver!.plugin.draSocket);
+    expect(env.driver!.plugin.registrationStatus()).toEqual({ pluginRegistered: true, error: "" });
+  });
+
+  it("serves v1beta1 as well as v1", async () => {
+    await env.kubelet.register(DRIVER, { version: "v1beta1" });
+    const uid = env.api.allocateClaim("default", "c", [pf("mock1")]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
+    expect(res.claims[uid]!.error).toBe("");
+    expect(await env.status("mock1")).toBe(1);
+  });
+
+  it("records a refused registration", async () => {
+    await expect(env.kubelet.register(DRIVER, { accept: false })).rejects.toThrow(/refused/);
+    expect(env.driver!.plugin.registrationStatus()).toEqual({ pluginRegistered: false, error: "refused by the kubelet stand-in" });
+  });
+});
+
+describe("prepare", () => {
+  it("marks the device allocated and writes a CDI spec injecting the device", async () => {
+    const uid = env.api.allocateClaim("default", "one-pf", [pf("mock0")]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "one-pf", uid }]);
+    const cdiId = `${DRIVER}/claim=${uid}-mock0`;
+    expect(res.claims[uid]).toEqual({ error: "", devices: [{ requestNames: ["accel"], poolName: NODE, deviceName: "mock0", cdiDeviceIds: [cdiId] }] });
+    expect(await env.status("mock0")).toBe(1);
+    expect(await env.status("mock1")).toBe(0);
+
+    const s = spec(uid);
+    const mock0 = env.fake.fn("mock0");
+    expect(s.kind).toBe(`${DRIVER}/claim`);
+    expect(s.devices).toHaveLength(1);
+    const edits = s.devices[0]!.containerEdits;
+    expect(s.devices[0]!.name).toBe(`${uid}-mock0`);
+    expect(edits.deviceNodes).toEqual([{ path: "/dev/mock0", permissions: "rw" }]);
+    const uuid = readFileSync(`${mock0.classPath}/uuid`, "utf8").trim();
+    expect(edits.env).toEqual([`MOCK_ACCEL_UUID=${uuid}`, `MOCK_ACCEL_PCI=${mock0.pciAddress}`, "MOCK_ACCEL_DEVICE=mock0"]);
+    expect(edits.mounts).toHaveLength(1);
+    expect(edits.mounts![0]!.hostPath).toBe(mock0.classPath);
+    expect(edits.mounts![0]!.options).toContain("ro");
+    expect(s.containerEdits).toBeUndefined();
+  });
+
+  it("is idempotent", async () => {
+    const uid = env.api.allocateClaim("default", "c", [pf("mock0")]);
+    const first = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
+    const again = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
+    expect(again).toEqual(first);
+    expect(await env.status("mock0")).toBe(1);
+  });
+
+  it("lists every device of a multi-device claim, VFs included", async () => {
+    const uid = env.api.allocateClaim("default", "vfs", [pf("mock0-vf0", "a"), pf("mock0-vf1", "b")]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "vfs", uid }]);
+    expect(res.claims[uid]!.error).toBe("");
+    expect(res.claims[uid]!.devices.map((d) => [d.deviceName, d.requestNames])).toEqual([["mock0-vf0", ["a"]], ["mock0-vf1", ["b"]]]);
+    expect(await env.status("mock0_vf0")).toBe(1);
+    expect(await env.status("mock0_vf1")).toBe(1);
+    expect(await env.status("mock0")).toBe(0);
+    const s = spec(uid);
+    expect(s.devices.map((d) => d.containerEdits.deviceNodes![0]!.path)).toEqual(["/dev/mock0_vf0", "/dev/mock0_vf1"]);
+    expect(s.containerEdits?.env).toEqual(["MOCK_ACCEL_DEVICES=mock0_vf0,mock0_vf1"]);
+  });
+
+  it("gives two claims separate CDI files and device names", async () => {
+    const a = env.api.allocateClaim("default", "a", [pf("mock0")]);
+    const b = env.api.allocateClaim("default", "b", [pf("mock1")]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "a", uid: a }, { namespace: "default", name: "b", uid: b }]);
+    const ids = [...res.claims[a]!.devices, ...res.claims[b]!.devices].flatMap((d) => d.cdiDeviceIds);
+    expect(new Set(ids).size).toBe(2);
+    expect(readdirSync(env.paths.cdiDir).filter((f) => f.endsWith(".json")).sort()).toEqual([`${DRIVER}-claim_${a}.json`, `${DRIVER}-claim_${b}.json`].sort());
+  });
+
+  it("fails only the claim whose device another claim holds", async () => {
+    const holder = env.api.allocateClaim("default", "holder", [pf("mock0")]);
+    await env.kubelet.prepare([{ namespace: "default", name: "holder", uid: holder }]);
+    const thief = env.api.allocateClaim("default", "thief", [pf("mock0")]);
+    const fine = env.api.allocateClaim("default", "fine", [pf("mock1")]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "thief", uid: thief }, { namespace: "default", name: "fine", uid: fine }]);
+    expect(res.claims[thief]!.error).toMatch(/device mock0 is held by claim default\/holder/);
+    expect(res.claims[thief]!.devices).toEqual([]);
+    expect(res.claims[fine]!.error).toBe("");
+    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, thief))).toBe(false);
+    expect(await env.status("mock0")).toBe(1);
+    expect(await env.status("mock1")).toBe(1);
+  });
+
+  it("refuses a claim whose UID is not the one the kubelet names", async () => {
+    env.api.allocateClaim("default", "c", [pf("mock0")], "11111111-1111-1111-1111-111111111111");
+    const uid = "22222222-2222-2222-2222-222222222222";
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
+    expect(res.claims[uid]!.error).toMatch(/has UID 11111111-.*the kubelet asked for 22222222-/);
+    expect(await env.status("mock0")).toBe(0);
+  });
+
+  it("reports a claim that does not exist", async () => {
+    const uid = "33333333-3333-3333-3333-333333333333";
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "gone", uid }]);
+    expect(res.claims[uid]!.error).toMatch(/ResourceClaim default\/gone not found/);
+  });
+
+  it("takes only this driver's allocation results", async () => {
+    const uid = env.api.allocateClaim("default", "mixed", [pf("mock1"), { request: "gpu", driver: "gpu.example.com", pool: NODE, device: "gpu0" }]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "mixed", uid }]);
+    expect(res.claims[uid]!.error).toBe("");
+    expect(res.claims[uid]!.devices.map((d) => d.deviceName)).toEqual(["mock1"]);
+  });
+
+  it("fails a claim for a device the node does not show, touching nothing", async () => {
+    const uid = env.api.allocateClaim("default", "c", [pf("mock0"), pf("mock7")]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
+    expect(res.claims[uid]!.error).toMatch(/device mock7 is not present on node node-a/);
+    expect(await env.status("mock0")).toBe(0);
+    expect(checkpointClaims()).toEqual({});
+  });
+
+  it("rolls back when a device refuses the STATUS write", async () => {
+    await env.fake.rejectWrites("mock1", "status");
+    const uid = env.api.allocateClaim("default", "c", [pf("mock0"), pf("mock1")]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
+    expect(res.claims[uid]!.error).toMatch(/status.*EACCES/);
+    expect(await env.status("mock0")).toBe(0);
+    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid))).toBe(false);
+    expect(checkpointClaims()).toEqual({});
+  });
+});
+
+describe("unprepare", () => {
+  it("clears STATUS, removes the CDI spec and the checkpoint entry", async () => {
+    const uid = env.api.allocateClaim("default", "c", [pf("mock0"), pf("mock0-vf1")]);
+    await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
+    expect(checkpointClaims()[uid]!.state).toBe("prepared");
+    const res = await env.kubelet.unprepare([{ namespace: "default", name: "c", uid }]);
+    expect(res.claims[uid]).toEqual({ error: "" });
+    expect(await env.status("mock0")).toBe(0);
+    expect(await env.status("mock0_vf1")).toBe(0);
+    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid))).toBe(false);
+    expect(checkpointClaims()).toEqual({});
+    // The device is free for the next claim.
+    const next = env.api.allocateClaim("default", "next", [pf("mock0")]);
+    expect((await env.kubelet.prepare([{ namespace: "default", name: "next", uid: next }])).claims[next]!.error).toBe("");
+  });
+
+  it("succeeds for a claim it never prepared", async () => {
+    const uid = "44444444-4444-4444-4444-444444444444";
+    const res = await env.kubelet.unprepare([{ namespace: "default", name: "never", uid }]);
+    expect(res.claims[uid]).toEqual({ error: "" });
+  });
+});

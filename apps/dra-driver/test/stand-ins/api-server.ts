@@ -1,0 +1,180 @@
+// An API-server stand-in on 127.0.0.1: real HTTP, stores ResourceSlices and ResourceClaims
+// (resource.k8s.io/v1) the way the real one does (resourceVersion, uid, generation,
+// optimistic concurrency, field selectors) and refuses what the real one refuses
+// (see resource-validation.ts). Tests allocate claims through `allocateClaim`, as the
+// scheduler would, and can make the next requests fail to exercise back-off.
+import { randomUUID } from "node:crypto";
+import type { IResourceSlice } from "kubernetes-models/resource.k8s.io/v1/ResourceSlice";
+import type { IResourceClaim } from "kubernetes-models/resource.k8s.io/v1/ResourceClaim";
+import { validateResourceSlice } from "./resource-validation.ts";
+
+const GROUP = "/apis/resource.k8s.io/v1";
+
+interface Meta { name?: string; namespace?: string; uid?: string; resourceVersion?: string; generation?: number; generateName?: string; creationTimestamp?: string; labels?: Record<string, string> }
+type Stored = { metadata: Meta; [k: string]: unknown };
+
+export interface AllocatedDevice { request: string; driver: string; pool: string; device: string }
+
+export interface RecordedRequest { method: string; path: string; status: number }
+
+function status(code: number, reason: string, message: string): Response {
+  return Response.json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code }, { status: code });
+}
+
+function matchesSelector(obj: Stored, fieldSelector: string | null, labelSelector: string | null): boolean {
+  for (const term of (fieldSelector ?? "").split(",").filter(Boolean)) {
+    const [path, want] = term.split("=") as [string, string];
+    let value: unknown = obj;
+    for (const part of path.split(".")) value = (value as Record<string, unknown> | undefined)?.[part];
+    if (String(value ?? "") !== want) return false;
+  }
+  for (const term of (labelSelector ?? "").split(",").filter(Boolean)) {
+    const [key, want] = term.split("=") as [string, string];
+    if (obj.metadata.labels?.[key] !== want) return false;
+  }
+  return true;
+}
+
+export class ApiServerStandIn {
+  readonly slices = new Map<string, IResourceSlice & Stored>();
+  readonly claims = new Map<string, IResourceClaim & Stored>();
+  readonly requests: RecordedRequest[] = [];
+  /** Every refusal's message, newest last: what the driver would see in its log. */
+  readonly refusals: string[] = [];
+  private revision = 1;
+  private failures: { remaining: number; code: number } = { remaining: 0, code: 500 };
+  private server: ReturnType<typeof Bun.serve> | undefined;
+
+  get url(): string {
+    if (!this.server) throw new Error("API-server stand-in not started");
+    return `http://127.0.0.1:${this.server.port}`;
+  }
+
+  start(): this {
+    this.server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => this.handle(req) });
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop(true);
+    this.server = undefined;
+  }
+
+  /** The next `count` requests answer `code` without touching the store. */
+  failNext(count: number, code = 500): void {
+    this.failures = { remaining: count, code };
+  }
+
+  /** Stores a claim allocated to `devices`, as the scheduler would have; returns its UID. */
+  allocateClaim(namespace: string, name: string, devices: AllocatedDevice[], uid: string = randomUUID()): string {
+    const claim = {
+      apiVersion: "resource.k8s.io/v1" as const,
+      kind: "ResourceClaim" as const,
+      metadata: { name, namespace, uid, resourceVersion: String(this.revision++), creationTimestamp: new Date().toISOString() },
+      spec: { devices: { requests: [...new Set(devices.map((d) => d.request))].map((r) => ({ name: r, exactly: { deviceClassName: "mock-accel-pf" } })) } },
+      status: { allocation: { devices: { results: devices.map((d) => ({ ...d })) } } },
+    };
+    this.claims.set(`${namespace}/${name}`, claim);
+    return uid;
+  }
+
+  /** Slices of one node and driver, sorted by name. */
+  slicesOf(nodeName: string, driver: string): IResourceSlice[] {
+    return [...this.slices.values()].filter((s) => s.spec.nodeName === nodeName && s.spec.driver === driver).sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
+  }
+
+  private async handle(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    const res = await this.route(req, url);
+    this.requests.push({ method: req.method, path: url.pathname, status: res.status });
+    if (res.status >= 400) {
+      const body = (await res.clone().json().catch(() => ({}))) as { message?: string };
+      this.refusals.push(`${req.method} ${url.pathname}: ${res.status} ${body.message ?? ""}`);
+    }
+    return res;
+  }
+
+  private async route(req: Request, url: URL): Promise<Response> {
+    if (this.failures.remaining > 0) {
+      this.failures.remaining--;
+      return status(this.failures.code, "InternalError", "injected failure (API-server stand-in)");
+    }
+    const path = url.pathname;
+    let m: RegExpMatchArray | null;
+    if ((m = path.match(/^\/apis\/resource\.k8s\.io\/v1\/resourceslices(?:\/([^/]+))?$/))) {
+      return this.collection(req, url, this.slices, m[1], "ResourceSlice", validateResourceSlice, "resourceslices");
+    }
+    if ((m = path.match(/^\/apis\/resource\.k8s\.io\/v1\/namespaces\/([^/]+)\/resourceclaims(?:\/([^/]+))?$/))) {
+      const ns = m[1]!;
+      const name = m[2];
+      if (req.method === "GET" && name !== undefined) {
+        const claim = this.claims.get(`${ns}/${name}`);
+        return claim ? Response.json(claim) : status(404, "NotFound", `resourceclaims.resource.k8s.io "${name}" not found`);
+      }
+      if (req.method === "DELETE" && name !== undefined) {
+        const claim = this.claims.get(`${ns}/${name}`);
+        if (!claim) return status(404, "NotFound", `resourceclaims.resource.k8s.io "${name}" not found`);
+        this.claims.delete(`${ns}/${name}`);
+        return Response.json(claim);
+      }
+      return status(405, "MethodNotAllowed", `${req.method} on resourceclaims is not served by this stand-in`);
+    }
+    if (path === GROUP) return Response.json({ kind: "APIResourceList", groupVersion: "resource.k8s.io/v1", resources: [] });
+    return status(404, "NotFound", `the server could not find the requested resource (${path})`);
+  }
+
+  private async collection<T extends Stored>(
+    req: Request, url: URL, store: Map<string, T>, name: string | undefined, kind: string,
+    validate: (obj: unknown) => string[], plural: string,
+  ): Promise<Response> {
+    const notFound = () => status(404, "NotFound", `${plural}.resource.k8s.io "${name}" not found`);
+    switch (req.method) {
+      case "GET": {
+        if (name !== undefined) return store.get(name) ? Response.json(store.get(name)) : notFound();
+        const items = [...store.values()].filter((o) => matchesSelector(o, url.searchParams.get("fieldSelector"), url.searchParams.get("labelSelector")));
+        return Response.json({ apiVersion: "resource.k8s.io/v1", kind: `${kind}List`, metadata: { resourceVersion: String(this.revision) }, items });
+      }
+      case "POST": {
+        if (name !== undefined) return status(405, "MethodNotAllowed", "POST to a named object");
+        const obj = (await req.json()) as T;
+        const errors = validate(obj);
+        if (errors.length > 0) return status(422, "Invalid", `${kind}.resource.k8s.io "${obj.metadata?.name ?? ""}" is invalid: ${errors.join(", ")}`);
+        const meta = obj.metadata;
+        if (meta.name === undefined) meta.name = `${meta.generateName}${randomUUID().slice(0, 5)}`;
+        if (store.has(meta.name)) return status(409, "AlreadyExists", `${plural}.resource.k8s.io "${meta.name}" already exists`);
+        const stored = { ...obj, metadata: { ...meta, uid: randomUUID(), resourceVersion: String(this.revision++), generation: 1, creationTimestamp: new Date().toISOString() } };
+        store.set(meta.name, stored);
+        return Response.json(stored, { status: 201 });
+      }
+      case "PUT": {
+        const existing = name === undefined ? undefined : store.get(name);
+        if (!existing) return notFound();
+        const obj = (await req.json()) as T;
+        if (obj.metadata?.name !== name) return status(400, "BadRequest", `the name of the object (${obj.metadata?.name}) does not match the name on the URL (${name})`);
+        const errors = validate(obj);
+        if (errors.length > 0) return status(422, "Invalid", `${kind}.resource.k8s.io "${name}" is invalid: ${errors.join(", ")}`);
+        if (obj.metadata.resourceVersion === undefined || obj.metadata.resourceVersion === "") {
+          return status(422, "Invalid", `${kind}.resource.k8s.io "${name}" is invalid: metadata.resourceVersion: Invalid value: 0: must be specified for an update`);
+        }
+        if (obj.metadata.resourceVersion !== existing.metadata.resourceVersion) {
+          return status(409, "Conflict", `Operation cannot be fulfilled on ${plural}.resource.k8s.io "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+        }
+        const specChanged = JSON.stringify(obj.spec) !== JSON.stringify(existing.spec);
+        const stored = {
+          ...obj,
+          metadata: { ...obj.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp, resourceVersion: String(this.revision++), generation: (existing.metadata.generation ?? 1) + (specChanged ? 1 : 0) },
+        };
+        store.set(name!, stored);
+        return Response.json(stored);
+      }
+      case "DELETE": {
+        const existing = name === undefined ? undefined : store.get(name);
+        if (!existing) return notFound();
+        store.delete(name!);
+        return Response.json(existing);
+      }
+      default:
+        return status(405, "MethodNotAllowed", `${req.method} is not supported`);
+    }
+  }
+}
