@@ -202,6 +202,31 @@ describe("vfio-user client failures", () => {
     }
   });
 
+  test("a reply with another message id fails the request and names what arrived", async () => {
+    const d = mkdtempSync(join(tmpdir(), "mock-accel-garbled-"));
+    const path = join(d, "garbled.sock");
+    const listener = Bun.listen({
+      unix: path,
+      socket: {
+        data(s, chunk) {
+          const reply = new Uint8Array(16);
+          const v = new DataView(reply.buffer);
+          v.setUint16(0, (chunk[0]! | (chunk[1]! << 8)) + 7, true); // wrong msg_id
+          v.setUint16(2, 1, true);
+          v.setUint32(4, 16, true);
+          v.setUint32(8, 1, true); // reply
+          s.write(reply);
+        },
+      },
+    });
+    try {
+      await expect(VfioUserClient.connect(path, { timeoutMs: 2000 })).rejects.toThrow(/garbled\.sock sent an unexpected message \(cmd 1, id 8/);
+    } finally {
+      listener.stop(true);
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   test("a server that hangs up fails the request in flight", async () => {
     const d = mkdtempSync(join(tmpdir(), "mock-accel-hangup-"));
     const path = join(d, "hangup.sock");

@@ -231,3 +231,21 @@ describe("reset", () => {
     }
   });
 });
+
+describe("behaviours", () => {
+  test("a caller's handler replaces the built-in one for its register only", () => {
+    const seen: [bigint, bigint][] = [];
+    const device = new MockDevice({
+      kind: "pf",
+      config: buildDeviceConfig({ kind: "pf", uuid: "b", totalVfs: 2 }),
+      behaviours: { STATUS: (value, previous) => seen.push([value, previous]) },
+    });
+    const events: RegisterWriteEvent[] = [];
+    device.on("register-write", (e) => events.push(e));
+    device.bar0Write(REG.STATUS.offsetBytes, bytesOf(3n, 4));
+    device.bar0Write(REG.SRIOV_NUM_VFS.offsetBytes, bytesOf(1n, 4));
+    expect(seen).toEqual([[3n, 0n]]);
+    expect(device.readRegister("STATUS")).toBe(3n);
+    expect(events).toEqual([{ name: "SRIOV_NUM_VFS", value: 1n, previous: 0n }]);
+  });
+});
