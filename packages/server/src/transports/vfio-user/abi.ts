@@ -45,13 +45,23 @@ export const LIBC = {
   EBUSY: 16,
   ENOENT: 2,
   ENOTCONN: 107,
+  SA_RESTART: 0x10000000,
 } as const;
+
+/**
+ * The real-time signal that interrupts the worker when a client stalls libvfio-user's blocking
+ * version handshake (see attach-watchdog.ts). glibc's SIGRTMIN is 34 and JavaScriptCore/Bun use
+ * none of the top ones; the ABI test checks it lies in SIGRTMIN..SIGRTMAX.
+ */
+export const WATCHDOG_SIGNAL = 60;
 
 /** Struct layouts: sizes and field offsets in bytes. */
 export const LAYOUT = {
   /** struct epoll_event is packed on x86-64: u32 events, then the u64 data union. */
   epoll_event: { size: 12, events: 0, data: 4 },
   timeval: { size: 16, tv_sec: 0, tv_usec: 8 },
+  /** glibc's userspace struct sigaction (not the kernel's). */
+  sigaction: { size: 152, sa_handler: 0, sa_mask: 8, sa_flags: 136 },
   /** The callback argument types: size_t count, loff_t offset, bool is_write, ssize_t return. */
   size_t: 8,
   loff_t: 8,

@@ -11,6 +11,7 @@ import { EventEmitter } from "node:events";
 import { unlinkSync } from "node:fs";
 import type { DeviceConfig } from "../../generated/registers.ts";
 import { silentLogger, type Logger, type LogLevel } from "../../device/logger.ts";
+import { armAttachWatchdog, createAttachState } from "./attach-watchdog.ts";
 import { openLibc } from "./libc.ts";
 import { openLibvfioUser } from "./libvfio-user.ts";
 import type { DeviceKind, FromWorker, ToWorker, WorkerStart } from "./protocol.ts";
@@ -82,7 +83,9 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
 
   private constructor(
     private readonly worker: Worker,
-    private readonly eventFd: number,
+    private readonly ready: { eventFd: number; tid: number },
+    private readonly attachState: Int32Array,
+    private readonly clientTimeoutMs: number,
     private readonly log: Logger,
     /** The libvfio-user the worker opened. */
     readonly libraryPath: string,
@@ -99,6 +102,8 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
     const { path: libraryPath } = openLibvfioUser();
     openLibc();
     const worker = new Worker(workerUrl());
+    const attachState = createAttachState();
+    const clientTimeoutMs = options.clientTimeoutMs ?? 1000;
     const ready = await new Promise<FromWorker & { type: "ready" }>((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const m = event.data;
@@ -110,14 +115,15 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
       const start: WorkerStart = {
         libraryPath,
         logLevel: options.logLevel ?? "info",
-        clientTimeoutMs: options.clientTimeoutMs ?? 1000,
+        clientTimeoutMs,
+        attachState,
       };
       worker.postMessage(start);
     }).catch((err: unknown) => {
       worker.terminate();
       throw err;
     });
-    return new VfioUserHost(worker, ready.eventFd, log, ready.libraryPath);
+    return new VfioUserHost(worker, ready, attachState, clientTimeoutMs, log, ready.libraryPath);
   }
 
   /** Serve one device on a new socket. Resolves once the socket is listening. */
@@ -199,7 +205,7 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
   private send(message: ToWorker): void {
     this.worker.postMessage(message);
     // One bump per message: the worker takes exactly as many messages as the counter says.
-    const written = openLibc().write(this.eventFd, ptr(this.wake), 8);
+    const written = openLibc().write(this.ready.eventFd, ptr(this.wake), 8);
     if (Number(written) !== 8) this.die(new Error("could not wake the vfio-user worker (eventfd write failed)"));
   }
 
@@ -225,6 +231,12 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
         if (d) this.emit("client", { socketPath: d.socketPath, connected: m.connected });
         return;
       }
+      case "attaching":
+        armAttachWatchdog(this.attachState, m.generation, this.ready.tid, this.clientTimeoutMs, () => {
+          const d = this.devices.get(m.id);
+          this.log.warn(`${d?.socketPath ?? "vfio-user"}: client stalled the version handshake; interrupting it`);
+        });
+        return;
       case "closed":
         this.closedResolve?.();
         return;

@@ -11,19 +11,33 @@ const symbols = {
   read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   close: { args: [FFIType.i32], returns: FFIType.i32 },
+  listen: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
   umask: { args: [FFIType.u32], returns: FFIType.u32 },
   __errno_location: { args: [], returns: FFIType.ptr },
+  gettid: { args: [], returns: FFIType.i32 },
+  tgkill: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  sigaction: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   strerror: { args: [FFIType.i32], returns: FFIType.cstring },
 } as const;
 
 export type Libc = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
 
 let libc: Libc | undefined;
+let libcHandle: ReturnType<typeof dlopen<typeof symbols>> | undefined;
 
 export function openLibc(): Libc {
-  libc ??= dlopen("libc.so.6", symbols).symbols;
+  libcHandle ??= dlopen("libc.so.6", symbols);
+  libc ??= libcHandle.symbols;
   return libc;
+}
+
+/** Address of a libc function, for C code that wants a function pointer (a signal handler). */
+export function libcFunctionPointer(name: keyof typeof symbols): number {
+  openLibc();
+  const fn = libcHandle!.symbols[name] as unknown as { ptr?: number };
+  if (typeof fn.ptr !== "number") throw new Error(`no address for libc ${name}`);
+  return fn.ptr;
 }
 
 /** errno of the calling thread, read right after the failing call. */

@@ -25,7 +25,8 @@ export type ToWorker =
   | { type: "shutdown" };
 
 export type FromWorker =
-  | { type: "ready"; eventFd: number; libraryPath: string }
+  | { type: "ready"; eventFd: number; libraryPath: string; tid: number }
+  | { type: "attaching"; id: number; generation: number }
   | { type: "fatal"; message: string }
   | { type: "added"; id: number }
   | { type: "add-failed"; id: number; message: string }
@@ -41,4 +42,6 @@ export interface WorkerStart {
   logLevel: WorkerLogLevel | "silent";
   /** Receive/send timeout on client sockets, so a stalled client cannot hold the loop. */
   clientTimeoutMs: number;
+  /** attach-watchdog.ts: shared with the main thread, which interrupts a stalled attach. */
+  attachState: Int32Array;
 }

@@ -13,6 +13,7 @@ import { ptr, toArrayBuffer, read } from "bun:ffi";
 import type { JSCallback } from "bun:ffi";
 import { chmodSync, unlinkSync } from "node:fs";
 import { LIBC, LIBVFIO_USER, LAYOUT, LOG } from "./abi.ts";
+import { attachBegin, attachEnd, installInterruptHandler } from "./attach-watchdog.ts";
 import { errno, openLibc, strerror } from "./libc.ts";
 import { logCallback, openLibvfioUser, regionAccessCallback, resetCallback } from "./libvfio-user.ts";
 import type { AddDeviceRequest, FromWorker, ToWorker, WorkerLogLevel, WorkerStart } from "./protocol.ts";
@@ -21,6 +22,7 @@ import { createWorkerDevice, type WorkerDevice } from "./worker-device.ts";
 declare const self: Worker;
 
 const MAX_EVENTS = 64;
+const LISTEN_BACKLOG = 8;
 /** epoll data token of the control eventfd; devices use their id (>= 1). */
 const CONTROL_TOKEN = 0;
 const RANK: Record<WorkerLogLevel | "silent", number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
   };
 
   const libc = openLibc();
+  installInterruptHandler();
   const { lib, path: libraryPath } = openLibvfioUser({ ...process.env, LIBVFIO_USER_PATH: start.libraryPath });
 
   const epfd = libc.epoll_create1(LIBC.EPOLL_CLOEXEC);
@@ -195,12 +198,12 @@ async function main(): Promise<void> {
         LIBVFIO_USER.VFU_REGION_FLAG_RW, null, 0, -1, 0n) < 0) fail("vfu_setup_region(config)");
       if (lib.vfu_setup_device_reset_cb(ctx, resetCb.ptr) < 0) fail("vfu_setup_device_reset_cb");
       if (lib.vfu_realize_ctx(ctx) < 0) fail("vfu_realize_ctx");
-      // Not attached yet: the poll fd is the listening socket. Client sockets inherit its
-      // timeouts, so a client that stops mid-message stalls the loop for at most that long.
+      // Not attached yet: the poll fd is the listening socket.
       slot.listenFd = lib.vfu_get_poll_fd(ctx);
       if (slot.listenFd < 0) fail("vfu_get_poll_fd");
-      if (libc.setsockopt(slot.listenFd, LIBC.SOL_SOCKET, LIBC.SO_RCVTIMEO, ptr(timeout), LAYOUT.timeval.size) < 0) fail("setsockopt(SO_RCVTIMEO)");
-      if (libc.setsockopt(slot.listenFd, LIBC.SOL_SOCKET, LIBC.SO_SNDTIMEO, ptr(timeout), LAYOUT.timeval.size) < 0) fail("setsockopt(SO_SNDTIMEO)");
+      // libvfio-user listens with a backlog of 0: a client reconnecting before the server has
+      // accepted the previous connection is refused. Let a few wait instead (served in turn).
+      if (libc.listen(slot.listenFd, LISTEN_BACKLOG) < 0) fail("listen");
       slot.pollFd = slot.listenFd;
       if (epollCtl(LIBC.EPOLL_CTL_ADD, slot.pollFd, slot.id) < 0) fail("epoll_ctl(ADD)");
     } catch (err) {
@@ -239,6 +242,14 @@ async function main(): Promise<void> {
     slot.pollFd = fd;
     if (fd >= 0 && epollCtl(LIBC.EPOLL_CTL_ADD, fd, slot.id) < 0) log("error", `${slot.socketPath}: epoll_ctl(ADD ${fd}) failed: ${strerror(errno())}`);
     const connected = fd !== slot.listenFd;
+    if (connected && fd >= 0) {
+      // A client that stops in the middle of a message (or stops reading replies) holds the
+      // shared loop in libvfio-user's blocking recv/send for at most this long.
+      if (libc.setsockopt(fd, LIBC.SOL_SOCKET, LIBC.SO_RCVTIMEO, ptr(timeout), LAYOUT.timeval.size) < 0 ||
+        libc.setsockopt(fd, LIBC.SOL_SOCKET, LIBC.SO_SNDTIMEO, ptr(timeout), LAYOUT.timeval.size) < 0) {
+        log("warn", `${slot.socketPath}: setsockopt on the client socket failed: ${strerror(errno())}`);
+      }
+    }
     if (connected !== slot.connected) {
       slot.connected = connected;
       log("info", `${slot.socketPath}: client ${connected ? "connected" : "disconnected; listening again, registers kept"}`);
@@ -248,10 +259,12 @@ async function main(): Promise<void> {
 
   const service = (slot: Slot): void => {
     if (!slot.connected) {
-      if (lib.vfu_attach_ctx(slot.ctx) < 0) {
-        const e = errno();
-        if (e !== LIBC.EAGAIN) log("warn", `${slot.socketPath}: client refused during negotiation: ${strerror(e)}`);
-      }
+      post({ type: "attaching", id: slot.id, generation: attachBegin(start.attachState) });
+      const r = lib.vfu_attach_ctx(slot.ctx);
+      const e = errno();
+      attachEnd(start.attachState);
+      if (r < 0 && e === LIBC.EINTR) log("warn", `${slot.socketPath}: client sent no VERSION within ${start.clientTimeoutMs} ms; dropped it`);
+      else if (r < 0 && e !== LIBC.EAGAIN) log("warn", `${slot.socketPath}: client refused during negotiation: ${strerror(e)}`);
     } else if (lib.vfu_run_ctx(slot.ctx) < 0) {
       const e = errno();
       if (e !== LIBC.ENOTCONN && e !== LIBC.EAGAIN && e !== LIBC.EINTR) log("warn", `${slot.socketPath}: vfu_run_ctx: ${strerror(e)}`);
@@ -262,7 +275,7 @@ async function main(): Promise<void> {
   const counter = new BigUint64Array(1);
   const events = new Uint8Array(LAYOUT.epoll_event.size * MAX_EVENTS);
   const eventsPtr = ptr(events);
-  post({ type: "ready", eventFd, libraryPath });
+  post({ type: "ready", eventFd, libraryPath, tid: libc.gettid() });
 
   for (;;) {
     const n = libc.epoll_wait(epfd, eventsPtr, MAX_EVENTS, -1);
