@@ -169,6 +169,18 @@ describe.skipIf(libvfioUser.skip)("vfio-user client against the real server", ()
     });
   });
 
+  test("requests that do not await each other queue up and each gets its own reply", async () => {
+    await withClient(pfSocket, async (c) => {
+      const [id, mem, cfg, total] = await Promise.all([
+        c.bar0Read32(REG.DEVICE_ID.offsetBytes),
+        c.regionRead(PCI_REGION.BAR0, REG.MEMORY_SIZE.offsetBytes, 8),
+        c.configRead(0x02, 2),
+        c.bar0Read32(REG.SRIOV_TOTAL_VFS.offsetBytes),
+      ]);
+      expect([id, u32(mem.subarray(4)), cfg, total]).toEqual([0x4b434f4d, 4, 0x0001, 3]);
+    });
+  });
+
   test("register state outlives a client: write, disconnect, reconnect, read", async () => {
     await withClient(pfSocket, (c) => c.bar0Write32(REG.STATUS.offsetBytes, 0x5a5a));
     expect(await withClient(pfSocket, (c) => c.bar0Read32(REG.STATUS.offsetBytes))).toBe(0x5a5a);

@@ -1,6 +1,6 @@
 // A vfio-user client over a UNIX socket: the side QEMU plays, without DMA or interrupts.
 // Used by the tests, `mock-accel probe` and the benchmarks, so the request path avoids
-// allocations it does not need: one request in flight, headers built in a reused buffer,
+// allocations it does not need: one request in flight (others queue), headers built in a reused buffer,
 // one deadline check timer per connection instead of one timer per request.
 import type { Socket } from "bun";
 import { constants as osConstants } from "node:os";
@@ -90,6 +90,7 @@ interface Pending {
 export class VfioUserClient {
   private socket!: Socket<undefined>;
   private pending: Pending | null = null;
+  private readonly queue: { request: Pending; msg: Uint8Array }[] = [];
   private nextMsgId = 1;
   private closedError: Error | null = null;
   /** Bytes received but not yet a whole message. */
@@ -325,16 +326,29 @@ export class VfioUserClient {
 
   private send(msg: Uint8Array): Promise<Uint8Array> {
     if (this.closedError) return Promise.reject(this.closedError);
-    if (this.pending) return Promise.reject(new Error("vfio-user client: one request at a time (await the previous one)"));
     const msgId = this.nextMsgId;
     this.nextMsgId = (this.nextMsgId + 1) & 0xffff;
     const command = msg[2]! | (msg[3]! << 8);
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.pending = { msgId, command, deadline: performance.now() + this.timeoutMs, resolve, reject };
-      const written = this.socket.write(msg);
-      // Bun keeps no copy of what it did not write: keep the rest until the socket drains.
-      if (written < msg.length) this.txBacklog = msg.slice(Math.max(0, written));
+      const request: Pending = { msgId, command, deadline: 0, resolve, reject };
+      // One request on the wire at a time; callers that do not await each other queue up
+      // (with a copy: `msg` may be the reused request buffer).
+      if (this.pending !== null) this.queue.push({ request, msg: msg.slice() });
+      else this.transmit(request, msg);
     });
+  }
+
+  private transmit(request: Pending, msg: Uint8Array): void {
+    request.deadline = performance.now() + this.timeoutMs;
+    this.pending = request;
+    const written = this.socket.write(msg);
+    // Bun keeps no copy of what it did not write: keep the rest until the socket drains.
+    if (written < msg.length) this.txBacklog = msg.slice(Math.max(0, written));
+  }
+
+  private sendNextQueued(): void {
+    const next = this.queue.shift();
+    if (next !== undefined) this.transmit(next.request, next.msg);
   }
 
   private onDrain(): void {
@@ -386,6 +400,7 @@ export class VfioUserClient {
       return;
     }
     this.pending = null;
+    if (this.queue.length > 0) this.sendNextQueued();
     if (flags & FLAG_ERROR) {
       const errno = (msg[12]! | (msg[13]! << 8) | (msg[14]! << 16) | (msg[15]! << 24)) >>> 0;
       p.reject(new VfioUserError(p.command, errno));
@@ -420,6 +435,7 @@ export class VfioUserClient {
     const p = this.pending;
     this.pending = null;
     p?.reject(err);
+    for (const queued of this.queue.splice(0)) queued.request.reject(err);
   }
 }
 
