@@ -60,11 +60,6 @@ async function withClient<T>(socket: string, fn: (c: VfioUserClient) => Promise<
 }
 
 const u32 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, true);
-const bytes32 = (v: number) => {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, v >>> 0, true);
-  return b;
-};
 
 describe.skipIf(libvfioUser.skip)("vfio-user client against the real server", () => {
   test("version negotiation: protocol 0.x with the server's JSON capabilities", async () => {
