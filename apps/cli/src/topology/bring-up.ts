@@ -2,7 +2,9 @@
 // sockets under <runDir>/<vm>/<device-id>.sock. Used by `up`, `demo` and the benchmarks.
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { buildDeviceConfig, VfioUserHost, ProxyHost, type DeviceConfig } from "@mock-accel/server";
+import { buildDeviceConfig, createConsoleLogger, VfioUserHost, type DeviceConfig } from "@mock-accel/server";
+// TODO: export ProxyHost from @mock-accel/server
+import { ProxyHost } from "../../../../packages/server/src/transports/proxy/proxy-host.ts";
 import { allDevices, type Topology, type TopologyDevice } from "./load-topology.ts";
 import { socketPath, type Transport } from "./qemu-args.ts";
 
@@ -51,7 +53,7 @@ export function deviceConfigFor(d: TopologyDevice): DeviceConfig {
 export async function bringUp(topology: Topology, opts: BringUpOptions): Promise<Running> {
   const vms = topology.vms.filter((v) => opts.vms === undefined || opts.vms.includes(v.name));
   const devices = vms.flatMap(allDevices);
-  const log = opts.verbose ? undefined : { debug() {}, info() {}, warn: console.warn, error: console.error };
+  const log = opts.verbose ? createConsoleLogger("debug") : createConsoleLogger("warn");
   const host = opts.transport === "vfio-user" ? await VfioUserHost.start({ log }) : await ProxyHost.start({ log });
   const served: ServedDevice[] = [];
   try {
@@ -59,7 +61,7 @@ export async function bringUp(topology: Topology, opts: BringUpOptions): Promise
       const path = socketPath(opts.runDir, d);
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       const config = deviceConfigFor(d);
-      await host.addDevice({ socketPath: path, kind: d.kind, config, ...(opts.socketMode !== undefined ? { socketMode: opts.socketMode } : {}) });
+      await host.addDevice({ socketPath: path, kind: d.kind, config, multifunction: d.kind === "pf" && d.totalVfs > 0, ...(opts.socketMode !== undefined ? { socketMode: opts.socketMode } : {}) });
       const s = { device: d, socketPath: path, config, uuid: canonicalUuid(config.uuid) };
       served.push(s);
       opts.onProgress?.(served.length, devices.length, s);

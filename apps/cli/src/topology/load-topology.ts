@@ -1,7 +1,7 @@
 // Reads a topology file into a resolved Topology (every device with its id, kind, NUMA node,
 // PCI placement and device configuration), or into every error at once with file:line:column.
 import { readFileSync } from "node:fs";
-import { Value } from "@sinclair/typebox/value";
+import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { TopologySchema, type RawPf, type RawTopology } from "./topology-schema.ts";
 import { formatSourceError, YamlSource, type SourceError } from "./yaml-source.ts";
 import { capabilityBits, parseMemorySize, parseFwVersion } from "./device-values.ts";
@@ -67,7 +67,15 @@ export function parseTopology(text: string, file: string): Topology {
   if (src.syntaxErrors.length > 0) throw new TopologyError(src.syntaxErrors);
   const raw: unknown = src.doc.toJS();
   if (!Value.Check(TopologySchema, raw)) {
-    const errors = [...Value.Errors(TopologySchema, raw)].map((e) => src.error(YamlSource.pointerSegments(e.path), e.message));
+    const errors = [...Value.Errors(TopologySchema, raw)].map((e) => {
+      const segments = YamlSource.pointerSegments(e.path);
+      const props = (e.schema as { properties?: Record<string, unknown> }).properties;
+      if (e.type === ValueErrorType.ObjectAdditionalProperties && props) {
+        // TypeBox names the object; point at the offending key itself.
+        return src.error(segments, `unknown key '${segments.at(-1)}' (allowed: ${Object.keys(props).join(", ")})`, true);
+      }
+      return src.error(segments, e.message);
+    });
     throw new TopologyError(dedupe(errors));
   }
   return resolve(src, raw);

@@ -48,13 +48,13 @@ export class YamlSource {
   }
 
   /** The closest node that exists along the path (a missing key points at its parent). */
-  private nodeAt(segments: readonly (string | number)[]): Node | null {
+  private nodeAt(segments: readonly (string | number)[], atKey: boolean): Node | null {
     let node: unknown = this.doc.contents;
-    for (const seg of segments) {
+    for (const [i, seg] of segments.entries()) {
       if (isMap(node)) {
         const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === seg);
         if (!pair) break;
-        node = pair.value ?? pair.key;
+        node = (atKey && i === segments.length - 1) || pair.value === null ? pair.key : pair.value;
       } else if (isSeq(node) && typeof seg === "number" && node.items[seg] !== undefined) {
         node = node.items[seg];
       } else break;
@@ -62,8 +62,9 @@ export class YamlSource {
     return (node as Node | null) ?? null;
   }
 
-  error(segments: readonly (string | number)[], message: string): SourceError {
-    const node = this.nodeAt(segments);
+  /** An error at the node the path names; `atKey` points at a map key rather than its value. */
+  error(segments: readonly (string | number)[], message: string, atKey = false): SourceError {
+    const node = this.nodeAt(segments, atKey);
     const pos = node?.range ? this.position(node.range[0]) : { line: 1, column: 1 };
     return { file: this.file, ...pos, path: YamlSource.dottedPath(segments), message };
   }
