@@ -158,9 +158,11 @@ export class MockDevice extends EventEmitter<MockDeviceEvents> {
     // BUSY only if it could read between these two lines (a future async source could).
     this.registers.set("PASSPHRASE_STATUS", PASSPHRASE_STATUS_VALUES.BUSY);
     const length = this.registers.value("PASSPHRASE_LENGTH");
+    // The register's write range already keeps the length in bounds; checked again here so a
+    // spec change that drops the range cannot produce an empty or runaway passphrase.
     const range = REG.PASSPHRASE_LENGTH.writeRange;
-    const max = range === null || typeof range.max !== "bigint" ? 12n : range.max;
-    const min = range === null ? 1n : range.min;
+    const min = range === null || range.min < 1n ? 1n : range.min;
+    const max = range !== null && typeof range.max === "bigint" ? range.max : BigInt(REG.PASSPHRASE_BUFFER.sizeBytes);
     if (length < min || length > max) {
       this.log.warn(`PASSPHRASE_CMD: PASSPHRASE_LENGTH ${length} is outside ${min}..${max}`);
       this.registers.set("PASSPHRASE_STATUS", PASSPHRASE_STATUS_VALUES.ERROR);
