@@ -121,7 +121,12 @@ export function banner(specPath: string, emitterFile: string): string {
 
 let project: Project | undefined;
 
-/** Nodes -> text. One in-memory project is reused: creating one per file costs more than printing. */
+/**
+ * Nodes -> text. Structures go through ts-morph; statements already rendered as text (the big
+ * literal tables) are swapped for one-line placeholders first and put back afterwards, so
+ * ts-morph never re-parses hundreds of kilobytes of table it has nothing to do with. One
+ * in-memory project is reused: creating one per file costs more than printing.
+ */
 export function printStatements(statements: (string | StatementStructures)[]): string {
   project ??= new Project({
     useInMemoryFileSystem: true,
@@ -132,9 +137,18 @@ export function printStatements(statements: (string | StatementStructures)[]): s
       useTrailingCommas: true,
     },
   });
-  const file = project.createSourceFile("/out.ts", { statements }, { overwrite: true });
-  // ts-morph writes "type X = " before a union that starts on the next line.
-  const text = file.getFullText().replace(/[ \t]+$/gm, "");
+  const texts: string[] = [];
+  const placeheld = statements.map((s) => {
+    if (typeof s !== "string") return s;
+    texts.push(s);
+    return `//@@codegen-text-${texts.length - 1}@@`;
+  });
+  const file = project.createSourceFile("/out.ts", { statements: placeheld }, { overwrite: true });
+  const printed = file.getFullText();
   project.removeSourceFile(file);
+  const text = printed
+    .replace(/^\/\/@@codegen-text-(\d+)@@$/gm, (_, i: string) => texts[Number(i)]!)
+    // ts-morph writes "type X = " before a union that starts on the next line.
+    .replace(/[ \t]+$/gm, "");
   return text.endsWith("\n") ? text : `${text}\n`;
 }

@@ -1,5 +1,6 @@
 // Generated from spec/registers.yaml by packages/codegen (src/emit/emit-server-registers.ts).
 // Do not edit: change the spec and run `bun run codegen`.
+
 export const DEVICE_NAME = "mock_accel";
 export const PCI = {
   vendorId: 0x1de5,

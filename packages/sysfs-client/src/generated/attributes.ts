@@ -1,5 +1,6 @@
 // Generated from spec/registers.yaml by packages/codegen (src/emit/emit-client-attributes.ts).
 // Do not edit: change the spec and run `bun run codegen`.
+
 import { Type, type TSchema } from "@sinclair/typebox";
 export const SYSFS_CLASS = "mock-accel";
 export const PCI_IDS = { vendorId: 0x1de5, pfDeviceId: 0x0001, vfDeviceId: 0x0002, classCode: 0x120000 } as const;
