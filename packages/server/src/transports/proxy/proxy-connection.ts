@@ -22,8 +22,8 @@ export type ConnectionOutcome =
   | { kind: "overrun"; pendingBytes: number };
 
 export class ProxyConnection {
-  private pending = new Uint8Array(0);
-  private unsent = new Uint8Array(0);
+  private pending: Uint8Array = new Uint8Array(0);
+  private unsent: Uint8Array = new Uint8Array(0);
   private closed = false;
   /** Messages answered or accepted on this connection. */
   messages = 0;

@@ -24,8 +24,8 @@ export class ProxyFunction {
     private readonly device: ProxyDeviceModel,
     image: ConfigImage,
     bar0SizeBytes: number,
+    /** Logs under the device's name (ProxyHost prefixes it). */
     private readonly log: Logger,
-    private readonly name: string,
   ) {
     this.config = new ProxyConfigSpace(image, bar0SizeBytes);
   }
@@ -41,17 +41,17 @@ export class ProxyFunction {
       case "DEVICE_RESET":
         this.device.reset();
         this.config.reset();
-        this.log.info(`${this.name}: reset`);
+        this.log.info(`reset`);
         return 0n;
       case "PCI_CFGREAD":
         if (!ProxyConfigSpace.inRange(msg.addr, msg.len)) {
-          this.log.warn(`${this.name}: bad config read of ${msg.len} bytes at 0x${msg.addr.toString(16)}`);
+          this.log.warn(`bad config read of ${msg.len} bytes at 0x${msg.addr.toString(16)}`);
           return ALL_ONES;
         }
         return BigInt(this.config.read(msg.addr, msg.len));
       case "PCI_CFGWRITE":
         if (!ProxyConfigSpace.inRange(msg.addr, msg.len)) {
-          this.log.warn(`${this.name}: bad config write of ${msg.len} bytes at 0x${msg.addr.toString(16)}`);
+          this.log.warn(`bad config write of ${msg.len} bytes at 0x${msg.addr.toString(16)}`);
           return ALL_ONES;
         }
         this.config.write(msg.addr, msg.len, msg.val);
@@ -79,7 +79,7 @@ export class ProxyFunction {
     const end = base + BigInt(this.config.bar0SizeBytes);
     if (!memory || addr < base || addr + BigInt(size) > end) {
       this.log.warn(
-        `${this.name}: bad BAR0 ${what} of ${size} bytes at ${memory ? "memory" : "I/O"} 0x${addr.toString(16)} (BAR0 is 0x${base.toString(16)}..0x${end.toString(16)})`,
+        `bad BAR0 ${what} of ${size} bytes at ${memory ? "memory" : "I/O"} 0x${addr.toString(16)} (BAR0 is 0x${base.toString(16)}..0x${end.toString(16)})`,
       );
       return null;
     }

@@ -1,66 +1,109 @@
-// Serves any number of MockDevices to QEMU's `x-pci-proxy-dev`, one UNIX socket each, all in
-// this process on Bun's event loop. QEMU (or `mock-accel launch`) connects to a device's
-// socket and hands the connected fd to QEMU.
+// ProxyHost: any number of MockDevices served to QEMU's `x-pci-proxy-dev`, one UNIX socket
+// each, all in this process on Bun's event loop. Same shape as VfioUserHost, so callers
+// (serve, up, launch, the end-to-end suite) switch transports by switching classes:
+//
+//   const host = await ProxyHost.start({ log });
+//   const dev = await host.addDevice({ socketPath, kind: "pf", config, multifunction: true });
+//   host.on("register-write", (e) => ...);
+//   const fd = connectUnixSocket(dev.socketPath);   // hand to QEMU: x-pci-proxy-dev,fd=N
+//   await host.close();
 //
 // File descriptors: QEMU attaches guest-RAM fds to SYNC_SYSMEM and two eventfds to SET_IRQFD
 // (SCM_RIGHTS). The device needs none of them. Bun reads sockets with recv() and no control
 // buffer, and for that case the kernel drops the attached fds (scm_recv: MSG_CTRUNC, then
 // scm_destroy puts each file): they are released on receipt and never enter this process's
 // fd table. test/proxy-host.test.ts checks it with a pipe whose other end must see EOF.
+import { chmodSync, unlinkSync } from "node:fs";
 import { EventEmitter } from "node:events";
-import { existsSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
-import { dirname } from "node:path";
 import type { Socket, UnixSocketListener } from "bun";
 import { BAR0_SIZE_BYTES, type DeviceConfig, type RegisterName } from "../../generated/registers.ts";
+import type { DeviceKind } from "../../device/device-config.ts";
 import { silentLogger, type Logger } from "../../device/logger.ts";
 import { MockDevice } from "../../device/mock-device.ts";
+import { prepareSocketPath } from "../vfio-user/socket-path.ts";
 import type { ProtocolError } from "./parser.ts";
 import { ProxyConnection } from "./proxy-connection.ts";
 import { ProxyFunction } from "./proxy-function.ts";
 
-export interface ProxyDeviceOptions {
-  /** Where the device listens; a stale socket file there is replaced. */
+export interface ProxyHostOptions {
+  log?: Logger;
+}
+
+export interface ProxyAddDeviceOptions {
   socketPath: string;
-  kind: "pf" | "vf";
+  kind: DeviceKind;
   config: DeviceConfig;
-  /** Name in logs and events (default: the socket file's name). */
+  /** File mode of the socket; default 0o600 (only the owner, e.g. the user running QEMU). */
+  socketMode?: number;
+  /** Header type multifunction bit: a PF whose VFs are functions 1..N of its slot needs it, or the guest never scans them. */
+  multifunction?: boolean;
+  /** Name in logs (default: the socket file's name without `.sock`). */
   name?: string;
 }
 
-export interface ProxyDevice {
-  readonly name: string;
+export interface ProxyHostedDevice {
   readonly socketPath: string;
+  readonly kind: DeviceKind;
+  readonly name: string;
+  /** The device model itself (it lives on this thread, unlike VfioUserHost's). */
   readonly device: MockDevice;
-  /** True while QEMU is connected. */
+  /** True while a peer (QEMU) is connected. */
   readonly connected: boolean;
-  /** BAR0's guest-physical base as the guest programmed it. */
+  /** BAR0's guest-physical base as the guest programmed it through config writes. */
   readonly bar0Base: bigint;
+  /** Stop serving and remove the socket. */
+  close(): Promise<void>;
+}
+
+export interface ProxyRegisterWriteEvent {
+  socketPath: string;
+  kind: DeviceKind;
+  name: RegisterName;
+  value: bigint;
+  previous: bigint;
+}
+
+export interface ProxyClientEvent {
+  socketPath: string;
+  connected: boolean;
+}
+
+export interface ProxyProtocolErrorEvent {
+  socketPath: string;
+  /** Where the bad message started and what was wrong; or only the reason for other failures. */
+  error: ProtocolError | { reason: string };
 }
 
 export interface ProxyHostEvents {
-  connect: [{ device: ProxyDevice }];
-  disconnect: [{ device: ProxyDevice; messages: number }];
-  "protocol-error": [{ device: ProxyDevice; error: ProtocolError | { reason: string } }];
-  "register-write": [{ device: ProxyDevice; name: RegisterName; value: bigint; previous: bigint }];
+  /** An accepted guest write to a notify register (STATUS, SRIOV_NUM_VFS) of any device. */
+  "register-write": [ProxyRegisterWriteEvent];
+  /** A peer attached to or left a device. */
+  client: [ProxyClientEvent];
+  /** A connection was closed because of what it sent. */
+  "protocol-error": [ProxyProtocolErrorEvent];
 }
+
+export const DEFAULT_SOCKET_MODE = 0o600;
 
 interface SocketData {
   entry: DeviceEntry;
   connection: ProxyConnection | null;
 }
 
-class DeviceEntry implements ProxyDevice {
+class DeviceEntry implements ProxyHostedDevice {
   listener: UnixSocketListener<SocketData> | null = null;
   active: Socket<SocketData> | null = null;
   readonly fn: ProxyFunction;
+  close: () => Promise<void> = async () => {};
 
   constructor(
     readonly name: string,
     readonly socketPath: string,
+    readonly kind: DeviceKind,
     readonly device: MockDevice,
     log: Logger,
   ) {
-    this.fn = new ProxyFunction(device, { read: (o, s) => Number(device.configSpace.read(o, s)) }, BAR0_SIZE_BYTES, log, name);
+    this.fn = new ProxyFunction(device, { read: (o, s) => device.configSpace.read(o, s) }, BAR0_SIZE_BYTES, log);
   }
 
   get connected(): boolean {
@@ -70,66 +113,84 @@ class DeviceEntry implements ProxyDevice {
   get bar0Base(): bigint {
     return this.fn.config.bar0Base;
   }
+
+  stop(): void {
+    this.active?.terminate();
+    this.active = null;
+    this.listener?.stop(true);
+    this.listener = null;
+  }
 }
 
 export class ProxyHost extends EventEmitter<ProxyHostEvents> {
-  private readonly log: Logger;
-  private readonly entries: DeviceEntry[] = [];
+  private readonly entries = new Map<string, DeviceEntry>();
   private closed = false;
 
-  constructor(options: { log?: Logger } = {}) {
+  private constructor(private readonly log: Logger) {
     super();
-    this.log = options.log ?? silentLogger;
   }
 
-  /** Nothing to start before devices are added; kept for the same shape as VfioUserHost. */
-  async start(): Promise<void> {}
-
-  get devices(): readonly ProxyDevice[] {
-    return this.entries;
+  /** Nothing runs before devices are added (no worker: Bun's loop serves the sockets). */
+  static async start(options: ProxyHostOptions = {}): Promise<ProxyHost> {
+    return new ProxyHost(options.log ?? silentLogger);
   }
 
-  /** Creates a device and starts listening on its socket. */
-  addDevice(options: ProxyDeviceOptions): ProxyDevice {
-    if (this.closed) throw new Error("proxy host is closed");
-    const name = options.name ?? options.socketPath.split("/").pop()!.replace(/\.sock$/, "");
-    const device = new MockDevice({ kind: options.kind, config: options.config, log: this.log });
-    const entry = new DeviceEntry(name, options.socketPath, device, this.log);
-    device.on("register-write", (e: { name: RegisterName; value: bigint; previous: bigint }) =>
-      this.emit("register-write", { device: entry, name: e.name, value: e.value, previous: e.previous }),
+  /** Sockets currently served. */
+  get socketPaths(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  get devices(): ProxyHostedDevice[] {
+    return [...this.entries.values()];
+  }
+
+  /** Serve one device on a new socket. Resolves once the socket is listening. */
+  async addDevice(options: ProxyAddDeviceOptions): Promise<ProxyHostedDevice> {
+    if (this.closed) throw new Error("ProxyHost is closed");
+    const socketPath = await prepareSocketPath(options.socketPath);
+    if (this.entries.has(socketPath)) throw new Error(`${socketPath}: already served by this process`);
+    const mode = options.socketMode ?? DEFAULT_SOCKET_MODE;
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new Error(`${socketPath}: socket mode ${String(mode)} is not 0..0o777`);
+    const name = options.name ?? socketPath.split("/").pop()!.replace(/\.sock$/, "");
+    const log = prefixed(this.log, name);
+    const device = new MockDevice({ kind: options.kind, config: options.config, log, multifunction: options.multifunction ?? false });
+    const entry = new DeviceEntry(name, socketPath, options.kind, device, log);
+    device.on("register-write", (e) =>
+      this.emit("register-write", { socketPath, kind: options.kind, name: e.name, value: e.value, previous: e.previous }),
     );
-    removeStaleSocket(options.socketPath);
-    mkdirSync(dirname(options.socketPath), { recursive: true });
     entry.listener = Bun.listen<SocketData>({
-      unix: options.socketPath,
+      unix: socketPath,
       socket: {
         open: (socket) => this.onOpen(entry, socket),
         data: (socket, chunk) => this.onData(socket, chunk),
         drain: (socket) => socket.data?.connection?.drain(),
         close: (socket) => this.onClose(socket),
-        error: (socket, err) => this.log.error(`${entry.name}: socket error: ${err.message}`),
+        error: (_socket, err) => log.error(`socket error: ${err.message}`),
       },
     });
-    this.entries.push(entry);
-    this.log.info(`${name}: ${options.kind} listening on ${options.socketPath} (x-pci-proxy-dev)`);
+    chmodSync(socketPath, mode);
+    let closing: Promise<void> | undefined;
+    entry.close = () =>
+      (closing ??= (async () => {
+        entry.stop();
+        this.entries.delete(socketPath);
+        unlinkQuietly(socketPath);
+      })());
+    this.entries.set(socketPath, entry);
+    log.info(`${options.kind} listening on ${socketPath} (x-pci-proxy-dev)`);
     return entry;
   }
 
-  /** Stops every listener, drops connections, removes the socket files. */
+  /** Stop every device and remove their sockets. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const e of this.entries) {
-      e.active?.terminate();
-      e.listener?.stop(true);
-      e.listener = null;
-      removeStaleSocket(e.socketPath);
-    }
+    for (const e of [...this.entries.values()]) await e.close();
   }
 
   private onOpen(entry: DeviceEntry, socket: Socket<SocketData>): void {
     if (entry.active !== null) {
-      this.log.warn(`${entry.name}: refused a second connection (QEMU is already connected)`);
+      this.log.warn(`${entry.name}: refused a second connection (a peer is already connected)`);
       socket.data = { entry, connection: null };
       socket.end();
       return;
@@ -140,8 +201,8 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     });
     socket.data = { entry, connection };
     entry.active = socket;
-    this.log.info(`${entry.name}: QEMU connected`);
-    this.emit("connect", { device: entry });
+    this.log.info(`${entry.name}: peer connected`);
+    this.emit("client", { socketPath: entry.socketPath, connected: true });
   }
 
   private onData(socket: Socket<SocketData>, chunk: Uint8Array): void {
@@ -154,16 +215,17 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
       // A bug in the device model must not take the other devices down with it.
       this.log.error(`${entry.name}: closing the connection: ${(err as Error).stack ?? String(err)}`);
       connection.close();
-      this.emit("protocol-error", { device: entry, error: { reason: (err as Error).message } });
+      this.emit("protocol-error", { socketPath: entry.socketPath, error: { reason: (err as Error).message } });
       return;
     }
     if (outcome.kind === "protocol-error") {
       const e = outcome.error;
       this.log.error(`${entry.name}: closing the connection: bad message at byte ${e.offsetBytes} of a read: ${e.reason}`);
-      this.emit("protocol-error", { device: entry, error: e });
+      this.emit("protocol-error", { socketPath: entry.socketPath, error: e });
     } else if (outcome.kind === "overrun") {
-      this.log.error(`${entry.name}: closing the connection: the peer left ${outcome.pendingBytes} bytes of replies unread`);
-      this.emit("protocol-error", { device: entry, error: { reason: `peer left ${outcome.pendingBytes} bytes of replies unread` } });
+      const reason = `the peer left ${outcome.pendingBytes} bytes of replies unread`;
+      this.log.error(`${entry.name}: closing the connection: ${reason}`);
+      this.emit("protocol-error", { socketPath: entry.socketPath, error: { reason } });
     }
   }
 
@@ -171,19 +233,31 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     const data = socket.data as SocketData | undefined;
     if (!data || data.connection === null) return;
     const { entry, connection } = data;
-    if (entry.active !== socket) return;
-    entry.active = null;
+    if (entry.active === socket) entry.active = null;
+    else if (entry.active !== null) return;
     if (connection.partialBytes > 0) {
-      this.log.error(`${entry.name}: connection closed in the middle of a message (${connection.partialBytes} bytes of it arrived)`);
-      this.emit("protocol-error", { device: entry, error: { reason: `truncated message: ${connection.partialBytes} bytes` } });
+      const reason = `connection closed in the middle of a message (${connection.partialBytes} bytes of it arrived)`;
+      this.log.error(`${entry.name}: ${reason}`);
+      this.emit("protocol-error", { socketPath: entry.socketPath, error: { reason } });
     }
-    this.log.info(`${entry.name}: QEMU disconnected after ${connection.messages} messages`);
-    this.emit("disconnect", { device: entry, messages: connection.messages });
+    this.log.info(`${entry.name}: peer disconnected after ${connection.messages} messages`);
+    this.emit("client", { socketPath: entry.socketPath, connected: false });
   }
 }
 
-function removeStaleSocket(path: string): void {
-  if (!existsSync(path)) return;
-  if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
-  unlinkSync(path);
+function prefixed(log: Logger, name: string): Logger {
+  return {
+    debug: (m) => log.debug(`${name}: ${m}`),
+    info: (m) => log.info(`${name}: ${m}`),
+    warn: (m) => log.warn(`${name}: ${m}`),
+    error: (m) => log.error(`${name}: ${m}`),
+  };
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
 }
