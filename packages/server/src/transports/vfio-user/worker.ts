@@ -10,7 +10,7 @@
 // compared after every call: back to the listening fd means the client is gone, the device
 // listens again and keeps its registers.
 import { ptr, toArrayBuffer, read } from "bun:ffi";
-import type { JSCallback } from "bun:ffi";
+import type { JSCallback, Pointer } from "bun:ffi";
 import { chmodSync, unlinkSync } from "node:fs";
 import { LIBC, LIBVFIO_USER, LAYOUT, LOG } from "./abi.ts";
 import { attachBegin, attachEnd, installInterruptHandler } from "./attach-watchdog.ts";
@@ -30,7 +30,7 @@ const RANK: Record<WorkerLogLevel | "silent", number> = { debug: 0, info: 1, war
 interface Slot {
   id: number;
   socketPath: string;
-  ctx: number;
+  ctx: Pointer;
   device: WorkerDevice;
   listenFd: number;
   /** The fd currently in the epoll set for this device. */
@@ -154,7 +154,10 @@ async function main(): Promise<void> {
       return 0;
     }),
   ];
-  const [logCb, bar0Cb, configCb, resetCb] = callbacks as [JSCallback, JSCallback, JSCallback, JSCallback];
+  const [logCb, bar0Cb, configCb, resetCb] = callbacks.map((cb) => {
+    if (cb.ptr === null) throw new Error("bun:ffi gave a JSCallback no address");
+    return cb.ptr;
+  }) as [Pointer, Pointer, Pointer, Pointer];
 
   const timeout = new Uint8Array(LAYOUT.timeval.size);
   const timeoutView = new DataView(timeout.buffer);
@@ -162,7 +165,7 @@ async function main(): Promise<void> {
   timeoutView.setBigInt64(LAYOUT.timeval.tv_usec, BigInt((start.clientTimeoutMs % 1000) * 1000), true);
 
   const addDevice = (req: AddDeviceRequest): void => {
-    const fail = (what: string, code = errno()) => {
+    const fail = (what: string, code = errno()): never => {
       throw new Error(`${req.socketPath}: ${what} failed: ${strerror(code)}`);
     };
     const device = createWorkerDevice(req, {
@@ -173,15 +176,15 @@ async function main(): Promise<void> {
     // The socket is bound inside vfu_create_ctx; the umask makes it private from its first
     // instant, chmod then sets exactly the mode asked for.
     const oldMask = libc.umask(0o777 & ~req.socketMode);
-    const ctx = Number(lib.vfu_create_ctx(LIBVFIO_USER.VFU_TRANS_SOCK, ptr(pathBuf), LIBVFIO_USER.LIBVFIO_USER_FLAG_ATTACH_NB, null, LIBVFIO_USER.VFU_DEV_TYPE_PCI));
+    const ctx = lib.vfu_create_ctx(LIBVFIO_USER.VFU_TRANS_SOCK, ptr(pathBuf), LIBVFIO_USER.LIBVFIO_USER_FLAG_ATTACH_NB, null, LIBVFIO_USER.VFU_DEV_TYPE_PCI) as Pointer | null;
     const createErrno = errno();
     libc.umask(oldMask);
-    if (!ctx) fail("vfu_create_ctx", createErrno);
+    if (ctx === null) return fail("vfu_create_ctx", createErrno);
     const slot: Slot = { id: req.id, socketPath: req.socketPath, ctx, device, listenFd: -1, pollFd: -1, connected: false };
     byCtx.set(ctx, slot);
     try {
       chmodSync(req.socketPath, req.socketMode);
-      if (lib.vfu_setup_log(ctx, logCb.ptr, start.logLevel === "debug" ? LOG.LOG_DEBUG : LOG.LOG_INFO) < 0) fail("vfu_setup_log");
+      if (lib.vfu_setup_log(ctx, logCb, start.logLevel === "debug" ? LOG.LOG_DEBUG : LOG.LOG_INFO) < 0) fail("vfu_setup_log");
       if (lib.vfu_pci_init(ctx, LIBVFIO_USER.VFU_PCI_TYPE_EXPRESS, LIBVFIO_USER.PCI_HEADER_TYPE_NORMAL, 0) < 0) fail("vfu_pci_init");
       const cfgPtr = lib.vfu_pci_get_config_space(ctx);
       if (cfgPtr === null) fail("vfu_pci_get_config_space");
@@ -192,11 +195,11 @@ async function main(): Promise<void> {
       const cfg = new DataView(image.buffer, image.byteOffset, image.byteLength);
       lib.vfu_pci_set_id(ctx, cfg.getUint16(0x00, true), cfg.getUint16(0x02, true), cfg.getUint16(0x2c, true), cfg.getUint16(0x2e, true));
       lib.vfu_pci_set_class(ctx, cfg.getUint8(0x0b), cfg.getUint8(0x0a), cfg.getUint8(0x09));
-      if (lib.vfu_setup_region(ctx, LIBVFIO_USER.VFU_PCI_DEV_BAR0_REGION_IDX, BigInt(device.bar0SizeBytes), bar0Cb.ptr,
+      if (lib.vfu_setup_region(ctx, LIBVFIO_USER.VFU_PCI_DEV_BAR0_REGION_IDX, BigInt(device.bar0SizeBytes), bar0Cb,
         LIBVFIO_USER.VFU_REGION_FLAG_RW | LIBVFIO_USER.VFU_REGION_FLAG_MEM, null, 0, -1, 0n) < 0) fail("vfu_setup_region(BAR0)");
-      if (lib.vfu_setup_region(ctx, LIBVFIO_USER.VFU_PCI_DEV_CFG_REGION_IDX, BigInt(LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE), configCb.ptr,
+      if (lib.vfu_setup_region(ctx, LIBVFIO_USER.VFU_PCI_DEV_CFG_REGION_IDX, BigInt(LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE), configCb,
         LIBVFIO_USER.VFU_REGION_FLAG_RW, null, 0, -1, 0n) < 0) fail("vfu_setup_region(config)");
-      if (lib.vfu_setup_device_reset_cb(ctx, resetCb.ptr) < 0) fail("vfu_setup_device_reset_cb");
+      if (lib.vfu_setup_device_reset_cb(ctx, resetCb) < 0) fail("vfu_setup_device_reset_cb");
       if (lib.vfu_realize_ctx(ctx) < 0) fail("vfu_realize_ctx");
       // Not attached yet: the poll fd is the listening socket.
       slot.listenFd = lib.vfu_get_poll_fd(ctx);
