@@ -107,7 +107,10 @@ export const command: CommandModule = {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);
     });
+    // The host's worker and timers do not hold the loop open; this does until close finishes.
+    const keepAlive = setInterval(() => {}, 1000);
     await running.close();
+    clearInterval(keepAlive);
     console.error("stopped; sockets removed");
     return 0;
   },
