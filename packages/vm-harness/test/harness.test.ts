@@ -1,0 +1,124 @@
+// The harness as its users drive it: pack files into an initramfs, boot Debian's kernel under
+// TCG, get the script's output and exit status back; a hung guest is killed at the timeout.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { assertAvailable, requirement } from "@mock-accel/testkit";
+import {
+  bootGuest,
+  buildInitramfs,
+  fetchDebianKernel,
+  findSystemQemu,
+  findVfioUserQemu,
+  guestKernelLogProblems,
+  hasVfioUserPci,
+  installedHeaderVersions,
+  qemuArgs,
+} from "../src/index.ts";
+
+const has = (cmd: string, args = ["--version"]) => spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
+const packTools = requirement("busybox-static and cpio", existsSync("/bin/busybox") && has("cpio"), "apt-get install busybox-static cpio");
+const bootTools = requirement(
+  "qemu-system-x86_64, linux-headers-amd64 (names the guest kernel) and apt-get",
+  has("qemu-system-x86_64") && installedHeaderVersions().length > 0 && has("apt-get"),
+  "apt-get install qemu-system-x86 linux-headers-amd64",
+);
+
+function listArchive(path: string): string[] {
+  const r = spawnSync("sh", ["-c", `gzip -dc "$1" | cpio -t --quiet`, "sh", path], { encoding: "utf8" });
+  return r.stdout.trim().split("\n");
+}
+
+describe.skipIf(packTools.skip)("buildInitramfs", () => {
+  it("packs busybox, /init, the script and the caller's files (copied or literal)", async () => {
+    assertAvailable(packTools);
+    const src = join(mkdtempSync(join(tmpdir(), "harness-src-")), "payload.bin");
+    writeFileSync(src, "payload");
+    const out = await buildInitramfs({ files: { "/opt/payload.bin": src, "/etc/motd": { content: "hi\n" } }, init: "true" });
+    try {
+      const names = listArchive(out);
+      for (const n of ["init", "test.sh", "bin/busybox", "opt/payload.bin", "etc/motd"]) expect(names).toContain(n);
+    } finally {
+      rmSync(dirname(out), { recursive: true, force: true });
+      rmSync(dirname(src), { recursive: true, force: true });
+    }
+  });
+
+  it("refuses relative guest paths and missing sources, naming them", async () => {
+    await expect(buildInitramfs({ files: { "etc/x": { content: "" } }, init: "true" })).rejects.toThrow('"etc/x": guest paths must be absolute');
+    await expect(buildInitramfs({ files: { "/x": "/nonexistent/file" }, init: "true" })).rejects.toThrow("source /nonexistent/file not found");
+  });
+});
+
+describe("qemuArgs", () => {
+  it("uses TCG with no default devices and never KVM", () => {
+    const args = qemuArgs({ qemu: "q", kernel: "k", initramfs: "i", devices: ["pci-testdev"] });
+    expect(args.slice(0, 2)).toEqual(["-accel", "tcg"]);
+    expect(args).toContain("-nodefaults");
+    expect(args.join(" ")).not.toMatch(/kvm/);
+    expect(args.slice(-2)).toEqual(["-device", "pci-testdev"]);
+  });
+});
+
+describe("guestKernelLogProblems", () => {
+  it("flags warnings, BUGs, oopses and leak reports, not benign lines", () => {
+    const log = [
+      "[ 1.0] PCI: Using host bridge windows from ACPI; if necessary, use \"pci=nocrs\" and report a bug",
+      "[ 2.0] mock_accel: module verification failed: signature and/or required key missing - tainting kernel",
+      "[ 3.0] WARNING: CPU: 0 PID: 1 at drivers/base/core.c:100 device_del+0x1/0x2",
+      "[ 4.0] BUG: kernel NULL pointer dereference, address: 0000000000000000",
+      "[ 5.0] unreferenced object 0xffff888003c0e000 (size 64):",
+    ].join("\n");
+    expect(guestKernelLogProblems(log).map((l) => l.slice(0, 14))).toEqual(["[ 3.0] WARNING", "[ 4.0] BUG: ke", "[ 5.0] unrefer"]);
+  });
+});
+
+describe.skipIf(bootTools.skip || packTools.skip)("bootGuest with Debian's kernel", () => {
+  it("runs the script and returns its output and exit status", async () => {
+    assertAvailable(bootTools);
+    const qemu = (await findSystemQemu())!;
+    const kernel = await fetchDebianKernel();
+    expect(existsSync(kernel.vmlinuz)).toBe(true);
+    const initramfs = await buildInitramfs({ init: 'echo "hello from $(uname -r)"\ncat /proc/cmdline\nexit 3\n' });
+    try {
+      const r = await bootGuest({ qemu, kernel: kernel.vmlinuz, initramfs, append: "mock_accel_test=1", timeoutMs: 180_000 });
+      expect(r.timedOut, r.serial).toBe(false);
+      expect(r.exitCode, r.serial).toBe(3);
+      expect(r.scriptOutput).toContain(`hello from ${kernel.version}`);
+      expect(r.scriptOutput).toContain("mock_accel_test=1");
+      expect(r.scriptStartMs).not.toBeNull();
+    } finally {
+      rmSync(dirname(initramfs), { recursive: true, force: true });
+    }
+  });
+
+  it("kills a guest that outlives the timeout and reports no exit status", async () => {
+    assertAvailable(bootTools);
+    const qemu = (await findSystemQemu())!;
+    const kernel = await fetchDebianKernel();
+    const initramfs = await buildInitramfs({ init: "sleep 600\n" });
+    try {
+      const r = await bootGuest({ qemu, kernel: kernel.vmlinuz, initramfs, timeoutMs: 3_000 });
+      expect(r.timedOut).toBe(true);
+      expect(r.exitCode).toBeNull();
+    } finally {
+      rmSync(dirname(initramfs), { recursive: true, force: true });
+    }
+  });
+});
+
+describe("finding QEMU", () => {
+  it("the system QEMU of Debian 12 (7.2) has no vfio-user-pci; the installer's QEMU has it", async () => {
+    const system = await findSystemQemu();
+    const fetched = await findVfioUserQemu({ install: false });
+    const either = requirement("qemu-system-x86_64", system !== null || fetched !== null, "apt-get install qemu-system-x86");
+    if (either.skip) return;
+    assertAvailable(either);
+    if (system && /version [0-9]\./.test(spawnSync(system, ["--version"], { encoding: "utf8" }).stdout)) {
+      expect(await hasVfioUserPci(system)).toBe(false);
+    }
+    if (fetched) expect(await hasVfioUserPci(fetched)).toBe(true);
+  });
+});
