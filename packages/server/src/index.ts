@@ -33,3 +33,16 @@ export { probeDevice, formatProbeReport, runProbe, PROBE_USAGE, type ProbeReport
 export { decodeConfigSpace, type DecodedConfigSpace, type DecodedCapability, type DecodedSriov } from "./device/config-decode.ts";
 export { decodeRegister, decodeBar0, type DecodedRegister } from "./device/register-decode.ts";
 export { CAPABILITIES_FIELDS, PCI, REG, REGISTERS, DEVICE_CONFIG, type DeviceConfig, type RegisterName } from "./generated/registers.ts";
+export {
+  ProxyHost,
+  type ProxyHostOptions,
+  type ProxyAddDeviceOptions,
+  type ProxyHostedDevice,
+  type ProxyRegisterWriteEvent,
+  type ProxyClientEvent,
+  type ProxyProtocolErrorEvent,
+} from "./transports/proxy/proxy-host.ts";
+export { ProxyClient } from "./transports/proxy/proxy-client.ts";
+export { parseMessages as parseProxyMessages, type ProtocolError as ProxyProtocolError } from "./transports/proxy/parser.ts";
+export { connectUnixSocket, closeFd } from "./transports/proxy/unix-socket.ts";
+export { checkProxyQemu, parseQemuVersion, proxyUnsupportedReason, type ProxyQemuCheck, type QemuVersion } from "./transports/proxy/qemu-support.ts";
