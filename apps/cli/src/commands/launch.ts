@@ -1,0 +1,228 @@
+// `mock-accel launch <topology> [options] [-- QEMU ARGS...]`: serve one VM's devices and start
+// QEMU with them wired. vfio-user devices are named by socket path; proxy devices
+// (x-pci-proxy-dev) take a connected socket QEMU inherits as fd 3, 4, ... (QEMU cannot connect
+// to the proxy's socket itself). The library half, `prepareLaunch`, is what the end-to-end
+// suite boots its guests with.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { checkProxyQemu, closeFd, connectUnixSocket } from "@mock-accel/server";
+import { EXIT_USAGE, type CommandModule } from "../command.ts";
+import { bringUp, type Running, type ServedDevice } from "../topology/bring-up.ts";
+import { allDevices, findVm, loadTopologyFile, TopologyError, type Topology, type TopologyVm } from "../topology/load-topology.ts";
+import { qemuArgs, socketPath, type Transport } from "../topology/qemu-args.ts";
+import { defaultRunDir } from "../topology/run-dir.ts";
+
+export interface LaunchOptions {
+  transport: Transport;
+  /** qemu-system-x86_64 to run (checked for the proxy: 6.0 <= version < 10.0). */
+  qemu: string;
+  runDir: string;
+  /**
+   * Serve the devices in this process (default). False: connect to sockets that `mock-accel up`
+   * (same run dir) already serves.
+   */
+  serve?: boolean;
+  /** Log every register write (the device hosts log warnings and errors either way). */
+  verbose?: boolean;
+}
+
+export interface PreparedLaunch {
+  transport: Transport;
+  vm: TopologyVm;
+  /** The devices and their host, when this process serves them. */
+  running: Running | null;
+  /** Machine, NUMA, expanders, ports, bridges and devices, in QEMU's order. */
+  qemuArgs: string[];
+  /** fds QEMU must inherit as 3, 4, ... (proxy only; pass them as extra stdio entries). */
+  inheritFds: number[];
+  /** Closes the fds this process still holds (call once QEMU has them) — idempotent. */
+  releaseFds(): void;
+  /** Releases fds, stops the devices this process serves and removes their sockets. */
+  close(): Promise<void>;
+}
+
+/** Thrown when the transport cannot run on the given QEMU. */
+export class UnsupportedQemuError extends Error {
+  override name = "UnsupportedQemuError";
+}
+
+/**
+ * Serve (or find) the VM's devices and work out QEMU's arguments and inherited fds. Refuses the
+ * proxy on a QEMU where it is known to crash, naming vfio-user instead. Leaves nothing running
+ * when it fails.
+ */
+export async function prepareLaunch(vm: TopologyVm, topologyFile: string, opts: LaunchOptions): Promise<PreparedLaunch> {
+  if (opts.transport === "proxy") {
+    const check = checkProxyQemu(opts.qemu);
+    if (check.problem !== null) throw new UnsupportedQemuError(check.problem);
+  }
+  const serve = opts.serve ?? true;
+  let running: Running | null = null;
+  if (serve) {
+    const topology: Topology = { file: topologyFile, vms: [vm] };
+    running = await bringUp(topology, { transport: opts.transport, runDir: opts.runDir, verbose: opts.verbose ?? false });
+  } else {
+    const missing = allDevices(vm).map((d) => socketPath(opts.runDir, d)).filter((p) => !existsSync(p));
+    if (missing.length > 0) {
+      throw new Error(`no device served at ${missing.join(", ")}: start \`mock-accel up ${topologyFile} --transport ${opts.transport}\` first (same --run-dir)`);
+    }
+  }
+  const fds: number[] = [];
+  try {
+    if (opts.transport === "proxy") {
+      for (const d of allDevices(vm)) fds.push(connectUnixSocket(socketPath(opts.runDir, d)));
+    }
+  } catch (err) {
+    for (const fd of fds) closeFd(fd);
+    await running?.close();
+    throw err;
+  }
+  const args = qemuArgs(vm, { transport: opts.transport, runDir: opts.runDir, fdFor: (_d, i) => 3 + i });
+  let released = false;
+  const releaseFds = () => {
+    if (released) return;
+    released = true;
+    for (const fd of fds) closeFd(fd);
+  };
+  return {
+    transport: opts.transport,
+    vm,
+    running,
+    qemuArgs: args,
+    inheritFds: fds,
+    releaseFds,
+    async close() {
+      releaseFds();
+      await running?.close();
+    },
+  };
+}
+
+const HELP = `Usage: mock-accel launch <topology.yaml> [options] [-- QEMU ARGS...]
+
+Serve one VM's mock devices from this process and start QEMU with them wired: NUMA nodes,
+a pxb-pcie per node, a root port per PF (plus a pcie-pci-bridge for the proxy), the PF and
+its VFs at functions 0..N of one slot. Stops the devices when QEMU exits.
+
+Options:
+  --vm NAME          VM of the topology (needed when it has several)
+  --transport T      vfio-user (QEMU >= 10.1, default) or proxy (x-pci-proxy-dev, QEMU 6.0..9.x)
+  --qemu PATH        QEMU binary (default: qemu-system-x86_64; for vfio-user use the path
+                     scripts/install-qemu-vfio-user.sh prints)
+  --kernel FILE      guest kernel (-kernel)
+  --initrd FILE      initramfs (-initrd)
+  --append TEXT      kernel command line (default "console=ttyS0")
+  --accel A          QEMU accelerator (default tcg)
+  --external         do not serve: use the sockets \`mock-accel up\` serves (same --run-dir)
+  --run-dir DIR      where the sockets go (default ${defaultRunDir()})
+  --dry-run          print the QEMU command line and exit (devices are not started)
+  -v, --verbose      log every register write the guest makes
+  -h, --help         show this help
+
+Anything after \`--\` goes to QEMU as is (disks, networking, -m overrides, ...). The serial
+console is on this terminal (Ctrl-A X quits QEMU).`;
+
+export const command: CommandModule = {
+  async run(argv) {
+    const dashdash = argv.indexOf("--");
+    const own = dashdash < 0 ? argv : argv.slice(0, dashdash);
+    const extra = dashdash < 0 ? [] : argv.slice(dashdash + 1);
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: own,
+        options: {
+          vm: { type: "string" },
+          transport: { type: "string", default: "vfio-user" },
+          qemu: { type: "string", default: "qemu-system-x86_64" },
+          kernel: { type: "string" },
+          initrd: { type: "string" },
+          append: { type: "string", default: "console=ttyS0" },
+          accel: { type: "string", default: "tcg" },
+          external: { type: "boolean", default: false },
+          "run-dir": { type: "string" },
+          "dry-run": { type: "boolean", default: false },
+          verbose: { type: "boolean", short: "v", default: false },
+          help: { type: "boolean", short: "h", default: false },
+        },
+        allowPositionals: true,
+      });
+    } catch (err) {
+      console.error(`mock-accel launch: ${(err as Error).message}`);
+      return EXIT_USAGE;
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (positionals.length !== 1) {
+      console.error("mock-accel launch: expected one topology file (see --help)");
+      return EXIT_USAGE;
+    }
+    const transport = values.transport as Transport;
+    if (transport !== "vfio-user" && transport !== "proxy") {
+      console.error(`mock-accel launch: --transport must be vfio-user or proxy, not '${values.transport}'`);
+      return EXIT_USAGE;
+    }
+    for (const [flag, file] of [["--kernel", values.kernel], ["--initrd", values.initrd]] as const) {
+      if (file !== undefined && !existsSync(file)) {
+        console.error(`mock-accel launch: ${flag} ${file}: no such file`);
+        return EXIT_USAGE;
+      }
+    }
+    let vm: TopologyVm;
+    let file: string;
+    try {
+      const topology = loadTopologyFile(positionals[0]!);
+      vm = findVm(topology, values.vm);
+      file = topology.file;
+    } catch (err) {
+      console.error(err instanceof TopologyError ? err.message : `mock-accel launch: ${(err as Error).message}`);
+      return 1;
+    }
+    const runDir = values["run-dir"] ?? defaultRunDir();
+    const base = ["-accel", values.accel, "-nodefaults", "-display", "none", "-serial", "mon:stdio"];
+    const boot = [
+      ...(values.kernel ? ["-kernel", values.kernel] : []),
+      ...(values.initrd ? ["-initrd", values.initrd] : []),
+      ...(values.kernel ? ["-append", values.append] : []),
+    ];
+    if (values["dry-run"]) {
+      const args = qemuArgs(vm, { transport, runDir, fdFor: (_d, i) => 3 + i });
+      console.log([values.qemu, ...base, ...boot, ...args, ...extra].join(" "));
+      return 0;
+    }
+    let prepared: PreparedLaunch;
+    try {
+      prepared = await prepareLaunch(vm, file, { transport, qemu: values.qemu, runDir, serve: !values.external, verbose: values.verbose });
+    } catch (err) {
+      console.error(`mock-accel launch: ${(err as Error).message}`);
+      return 1;
+    }
+    if (prepared.running) console.error(describeServed(prepared.running.devices, transport));
+    const child = spawn(values.qemu, [...base, ...boot, ...prepared.qemuArgs, ...extra], {
+      stdio: ["inherit", "inherit", "inherit", ...prepared.inheritFds],
+    });
+    // QEMU has its own copies now; ours would keep the connections open after it exits.
+    prepared.releaseFds();
+    const code = await new Promise<number>((resolve) => {
+      child.on("error", (err) => {
+        console.error(`mock-accel launch: cannot start ${values.qemu}: ${err.message}`);
+        resolve(1);
+      });
+      child.on("exit", (status, signal) => resolve(status ?? (signal ? 128 + 15 : 1)));
+      const forward = (signal: NodeJS.Signals) => child.kill(signal);
+      process.once("SIGINT", forward);
+      process.once("SIGTERM", forward);
+    });
+    await prepared.close();
+    return code;
+  },
+};
+
+function describeServed(devices: readonly ServedDevice[], transport: Transport): string {
+  const lines = devices.map((s) => `  ${s.device.id.padEnd(20)} ${s.device.kind.toUpperCase()} numa ${s.device.numaNode} uuid ${s.uuid}`);
+  return `serving ${devices.length} device(s) over ${transport}:\n${lines.join("\n")}`;
+}
