@@ -212,7 +212,24 @@ describe("sysfs attributes", () => {
 
   it("an attribute write range that does not fit its type", () => {
     const text = edit(miniSpec(), "write: { min: 1, max: 1 }", "write: { min: 1, max: 4294967296 }");
-    expectOnly(text, at(text, "max: 4294967296", "4294967296"), "sysfs.attributes[5].write.max", "max 4294967296 does not fit u32");
+    expectOnly(text, at(text, "max: 4294967296", "4294967296"), "sysfs.attributes[5].write.max", "max 4294967296 does not fit u32 (32 bits)");
+  });
+
+  it("a write to a field: the range must fit the field, and parse: u32 (any 32-bit value) is refused", () => {
+    const range = withAttribute(`
+    - name: mode_rw
+      source: { register: CONTROL, field: MODE }
+      format: decimal
+      mode: "0644"
+      write: { min: 0, max: 4 }`);
+    expectOnly(range, at(range, "write: { min: 0, max: 4 }", "4 }"), "sysfs.attributes[8].write.max", "max 4 does not fit u32 (2 bits)");
+    const parse = withAttribute(`
+    - name: mode_rw
+      source: { register: CONTROL, field: MODE }
+      format: decimal
+      mode: "0644"
+      write: { parse: u32 }`);
+    expectOnly(parse, at(parse, "parse: u32", "u32", 1), "sysfs.attributes[8].write.parse", "parse: u32 accepts any 32-bit value, but mode_rw writes 2 bits; give { min, max }");
   });
 
   it("an attribute write range whose max names a missing register", () => {

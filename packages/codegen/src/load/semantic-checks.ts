@@ -246,6 +246,8 @@ function checkAttribute(a: RawAttribute, p: SpecPath, registers: Map<string, Raw
   if (!readable && !writable) r.at([...p, "mode"], `mode ${a.mode} is neither readable nor writable`);
 
   let valueType: AttributeValueType | null = null;
+  /** Bits a register-backed attribute writes: its field's, or the whole register's. */
+  let targetBits: number | null = null;
   if (a.source === "driver") {
     if (a.type === undefined) r.at([...p, "source"], `driver attribute ${a.name} needs a type (u32, s32, u64 or bool)`);
     else {
@@ -272,6 +274,7 @@ function checkAttribute(a: RawAttribute, p: SpecPath, registers: Map<string, Raw
     const formatProblem = registerFormatProblem(a.format, reg, field);
     if (formatProblem) r.at([...p, "format"], formatProblem);
     else valueType = attributeValueType(a.format, { registerSizeBytes: reg.size_bytes, fieldWidthBits: field?.width_bits });
+    targetBits = field ? field.width_bits : reg.size_bytes * 8;
   }
 
   if (a.write !== undefined && !writable) r.at([...p, "write"], `write is given but mode ${a.mode} is not writable`);
@@ -281,13 +284,17 @@ function checkAttribute(a: RawAttribute, p: SpecPath, registers: Map<string, Raw
     const range = integerRange(valueType);
     if ("parse" in a.write) {
       if (valueType !== "u32") r.at([...p, "write", "parse"], `parse: u32 needs a u32 attribute; ${a.name} is ${valueType}`);
+      else if (targetBits !== null && targetBits !== 32)
+        r.at([...p, "write", "parse"], `parse: u32 accepts any 32-bit value, but ${a.name} writes ${targetBits} bits; give { min, max }`);
     } else if (range === null) {
       r.at([...p, "write"], `a write range needs an integer attribute; ${a.name} is ${valueType}`);
     } else {
       const { min, max } = a.write;
-      if (BigInt(min) < range.min || BigInt(min) > range.max) r.at([...p, "write", "min"], `min ${min} does not fit ${valueType}`);
+      // A register attribute can only take what its field or register holds.
+      if (targetBits !== null && targetBits < 64 && range.max > (1n << BigInt(targetBits)) - 1n) range.max = (1n << BigInt(targetBits)) - 1n;
+      if (BigInt(min) < range.min || BigInt(min) > range.max) r.at([...p, "write", "min"], `min ${min} does not fit ${valueType}${targetBits !== null ? ` (${targetBits} bits)` : ""}`);
       if (typeof max === "number") {
-        if (BigInt(max) < range.min || BigInt(max) > range.max) r.at([...p, "write", "max"], `max ${max} does not fit ${valueType}`);
+        if (BigInt(max) < range.min || BigInt(max) > range.max) r.at([...p, "write", "max"], `max ${max} does not fit ${valueType}${targetBits !== null ? ` (${targetBits} bits)` : ""}`);
         if (min > max) r.at([...p, "write", "min"], `min ${min} is above max ${max}`);
       } else if (!registers.has(max)) r.at([...p, "write", "max"], `no register named ${max}`);
     }
