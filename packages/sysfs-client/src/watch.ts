@@ -18,6 +18,12 @@ export interface WatchOptions {
    * device present at the start is reported as "added".
    */
   since?: readonly MockAccelDevice[];
+  /**
+   * false: take the first look as the starting point and report only later changes (anything
+   * that changes before that first look completes is not reported; `since` has no such gap).
+   * Default true. Ignored when `since` is given.
+   */
+  emitExisting?: boolean;
 }
 
 /** A device that kept its name but moved to another PCI function counts as removed and added. */
@@ -25,13 +31,14 @@ const identity = (d: MockAccelDevice) => `${d.name}@${d.pciAddress}`;
 
 export async function* watchDevices(
   list: () => Promise<MockAccelDevice[]>,
-  { intervalMs = 1000, signal, since = [] }: WatchOptions,
+  { intervalMs = 1000, signal, since, emitExisting = true }: WatchOptions,
 ): AsyncGenerator<DeviceEvent, void, undefined> {
   if (!Number.isFinite(intervalMs) || intervalMs < 0) throw new RangeError(`watch: intervalMs must be a non-negative number, got ${intervalMs}`);
-  let known = new Map(since.map((d) => [identity(d), d]));
+  let known: Map<string, MockAccelDevice> | null = since || emitExisting ? new Map((since ?? []).map((d) => [identity(d), d])) : null;
   while (!signal?.aborted) {
     const now = new Map((await list()).map((d) => [identity(d), d]));
     if (signal?.aborted) return;
+    known ??= now;
     for (const [id, device] of known) if (!now.has(id)) yield { type: "removed", device };
     for (const [id, device] of now) if (!known.has(id)) yield { type: "added", device };
     known = now;

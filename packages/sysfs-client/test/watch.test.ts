@@ -98,6 +98,17 @@ describe("watch()", () => {
     abort.abort();
   });
 
+  test("emitExisting: false reports only what changes after the first look", async () => {
+    const fake = await fakeSysfs([{ totalVfs: 1 }]);
+    const abort = new AbortController();
+    const iter = new MockAccelSysfs({ root: fake.root }).watch({ intervalMs: 5, signal: abort.signal, emitExisting: false });
+    const first = iter.next(); // starts the first look
+    await new Promise((r) => setTimeout(r, 300)); // the first look is a readdir of one entry; this is not an assertion on time
+    await fake.enableVfs("mock0", 1);
+    expect((await first).value).toMatchObject({ type: "added", device: { name: "mock0_vf0" } });
+    abort.abort();
+  });
+
   test("an already aborted signal ends at once; a bad interval is refused", async () => {
     const fake = await fakeSysfs([{}]);
     const client = new MockAccelSysfs({ root: fake.root });
