@@ -81,7 +81,7 @@ describe("generated packages/sysfs-client/src/generated/attributes.ts", () => {
     let checked = 0;
     for (const a of model.attributes) {
       const s = gen.ATTRIBUTES[a.name as gen.AttributeName] as unknown as { parse(t: string): unknown; format(v: unknown): string };
-      const samples = a.valueType === "enum" ? [...gen.PASSPHRASE_STATUS_VALUES] : SAMPLES[a.valueType];
+      const samples = a.valueType === "enum" ? [...gen.PASSPHRASE_STATUS_NAMES] : SAMPLES[a.valueType];
       for (const v of samples) {
         const text = s.format(v);
         expect(text.endsWith("\n"), `${a.name} format(${String(v)})`).toBe(true);

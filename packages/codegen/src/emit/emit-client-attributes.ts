@@ -39,7 +39,8 @@ interface AttributeCodec {
   valueSchema: string;
 }
 
-const choicesConst = (a: SysfsAttributeModel) => `${a.name.toUpperCase()}_VALUES`;
+/** The enum's value names as a list (named _NAMES: the server's <REG>_VALUES are the numbers). */
+const choicesConst = (a: SysfsAttributeModel) => `${a.name.toUpperCase()}_NAMES`;
 
 function sourceRegister(model: DeviceModel, a: SysfsAttributeModel): RegisterModel | undefined {
   return a.source.kind === "register" ? findRegister(model, a.source.register) : undefined;

@@ -135,7 +135,8 @@ function checkNames(spec: RawSpec, r: Reporter): void {
     if (a.format !== "enum") return;
     const t = pascalCase(a.name);
     const prev = typeOwners.get(t);
-    if (fixedTypes.has(t) || prev !== undefined)
+    // Its value list becomes <NAME>_NAMES, which for "attribute" is the fixed ATTRIBUTE_NAMES.
+    if (fixedTypes.has(t) || prev !== undefined || a.name.toUpperCase() === "ATTRIBUTE")
       r.at(["sysfs", "attributes", i, "name"], `attribute ${a.name} would define TypeScript type ${t}, which ${prev ? `attribute ${prev} defines too` : "the client already uses"}`);
     else typeOwners.set(t, a.name);
   });

@@ -17,7 +17,7 @@ export type PassphraseStatus =
   | "busy"
   | "ready"
   | "error";
-export const PASSPHRASE_STATUS_VALUES: readonly PassphraseStatus[] = ["idle", "busy", "ready", "error"];
+export const PASSPHRASE_STATUS_NAMES: readonly PassphraseStatus[] = ["idle", "busy", "ready", "error"];
 
 /** What a read returns (and a write takes), per attribute. */
 export interface AttributeTypes {
@@ -335,7 +335,7 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Union([Type.Literal("idle"), Type.Literal("busy"), Type.Literal("ready"), Type.Literal("error")]),
     dra: null,
     description: "idle, busy, ready or error.",
-    parse: (text) => parseChoice(text, PASSPHRASE_STATUS_VALUES),
+    parse: (text) => parseChoice(text, PASSPHRASE_STATUS_NAMES),
     format: formatChoice,
   },
   passphrase_count: {
