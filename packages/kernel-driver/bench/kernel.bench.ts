@@ -40,7 +40,7 @@ export default async function bench(): Promise<BenchRow[]> {
     let serial = "";
     const r = await bootGuest({
       qemu,
-      kernel: kernel.vmlinuz,
+      kernel: kernel.image,
       initramfs,
       timeoutMs: 180_000,
       onOutput: (chunk) => {

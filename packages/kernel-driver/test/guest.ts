@@ -52,7 +52,7 @@ export async function runModuleGuest(opts: ModuleGuestOptions): Promise<GuestRun
       init: PRELUDE + opts.script,
     });
     const { script: _script, files: _files, ...boot } = opts;
-    const r = await bootGuest({ ...boot, kernel: kernel.vmlinuz, initramfs });
+    const r = await bootGuest({ ...boot, kernel: kernel.image, initramfs });
     return { ...r, sections: parseSections(r.scriptOutput) };
   } finally {
     rmSync(build.dir, { recursive: true, force: true });

@@ -5,10 +5,10 @@
 //   const qemu = await findSystemQemu();                     // or findVfioUserQemu()
 //   const kernel = await fetchDebianKernel();                // matches linux-headers-amd64
 //   const initramfs = await buildInitramfs({ files: { "/mock_accel.ko": ko }, init: "insmod /mock_accel.ko" });
-//   const r = await bootGuest({ qemu, kernel: kernel.vmlinuz, initramfs, devices: [...], timeoutMs: 60_000 });
+//   const r = await bootGuest({ qemu, kernel: kernel.image, initramfs, devices: [...], timeoutMs: 60_000 });
 //   r.exitCode, r.scriptOutput, r.serial
 export { cacheDir } from "./cache.ts";
-export { fetchDebianKernel, installedHeaderVersions, type GuestKernel } from "./kernel.ts";
+export { extractVmlinux, fetchDebianKernel, installedHeaderVersions, type GuestKernel } from "./kernel.ts";
 export { buildInitramfs, DEFAULT_BUSYBOX, EXIT_MARKER, SCRIPT_START_MARKER, type GuestFile, type InitramfsOptions } from "./initramfs.ts";
 export { bootGuest, qemuArgs, DEFAULT_MACHINE, type BootOptions, type BootResult } from "./boot.ts";
 export { findSystemQemu, findVfioUserQemu, hasVfioUserPci, INSTALL_QEMU_SCRIPT } from "./qemu.ts";

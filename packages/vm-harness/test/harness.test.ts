@@ -81,9 +81,11 @@ describe.skipIf(bootTools.skip || packTools.skip)("bootGuest with Debian's kerne
     const qemu = (await findSystemQemu())!;
     const kernel = await fetchDebianKernel();
     expect(existsSync(kernel.vmlinuz)).toBe(true);
+    // Debian's xz bzImage is unpacked to an ELF vmlinux, booted through QEMU's PVH entry.
+    expect(kernel.image.endsWith("/vmlinux")).toBe(true);
     const initramfs = await buildInitramfs({ init: 'echo "hello from $(uname -r)"\ncat /proc/cmdline\nexit 3\n' });
     try {
-      const r = await bootGuest({ qemu, kernel: kernel.vmlinuz, initramfs, append: "mock_accel_test=1", timeoutMs: 180_000 });
+      const r = await bootGuest({ qemu, kernel: kernel.image, initramfs, append: "mock_accel_test=1", timeoutMs: 180_000 });
       expect(r.timedOut, r.serial).toBe(false);
       expect(r.exitCode, r.serial).toBe(3);
       expect(r.scriptOutput).toContain(`hello from ${kernel.version}`);
@@ -100,7 +102,7 @@ describe.skipIf(bootTools.skip || packTools.skip)("bootGuest with Debian's kerne
     const kernel = await fetchDebianKernel();
     const initramfs = await buildInitramfs({ init: "sleep 600\n" });
     try {
-      const r = await bootGuest({ qemu, kernel: kernel.vmlinuz, initramfs, timeoutMs: 3_000 });
+      const r = await bootGuest({ qemu, kernel: kernel.image, initramfs, timeoutMs: 3_000 });
       expect(r.timedOut).toBe(true);
       expect(r.exitCode).toBeNull();
     } finally {
