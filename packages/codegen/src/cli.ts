@@ -80,13 +80,17 @@ export async function runCodegen(argv: string[], io: CliIO = defaultIO): Promise
     io.err(`codegen --check: ${drift.length} of ${files.length} generated file(s) differ from ${specPath}; run \`bun run codegen\``);
     return 1;
   }
+  let result;
   try {
-    writeGenerated(root, files);
+    result = writeGenerated(root, files);
   } catch (err) {
     io.err(`codegen: cannot write generated files (nothing was changed): ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
-  if (!values.quiet) for (const f of files) io.out(`wrote ${f.path}`);
+  if (!values.quiet) {
+    for (const p of result.written) io.out(`wrote ${p}`);
+    io.out(`codegen: ${result.written.length} file(s) written, ${result.unchanged.length} already up to date`);
+  }
   return 0;
 }
 

@@ -17,16 +17,24 @@ export function generate(model: DeviceModel, ctx: EmitContext, emitters: readonl
 }
 
 /**
- * Writes every file to `<target>.codegen-<pid>.tmp` first, then renames them all into place.
- * If any write fails the temps are removed and no target is touched. (A rename failing half-way
- * through the second phase cannot be undone, but rename within one directory only fails when
- * the directory itself is gone.)
+ * Writes every changed file to `<target>.codegen-<pid>.tmp` first, then renames them all into
+ * place. If any write fails the temps are removed and no target is touched. (A rename failing
+ * half-way through the second phase cannot be undone, but rename within one directory only
+ * fails when the directory itself is gone.) Files whose content is already right are left
+ * alone, so their mtimes stay and make/kbuild do not rebuild what did not change.
  */
-export function writeGenerated(root: string, files: readonly GeneratedFile[]): void {
+export function writeGenerated(root: string, files: readonly GeneratedFile[]): { written: string[]; unchanged: string[] } {
   const temps: { tmp: string; target: string }[] = [];
+  const written: string[] = [];
+  const unchanged: string[] = [];
   try {
     for (const f of files) {
       const target = join(root, f.path);
+      if (readIfExists(target) === f.content) {
+        unchanged.push(f.path);
+        continue;
+      }
+      written.push(f.path);
       const tmp = `${target}.codegen-${process.pid}.tmp`;
       mkdirSync(dirname(target), { recursive: true });
       temps.push({ tmp, target });
@@ -37,6 +45,15 @@ export function writeGenerated(root: string, files: readonly GeneratedFile[]): v
     throw err;
   }
   for (const t of temps) renameSync(t.tmp, t.target);
+  return { written, unchanged };
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 export interface Drift {

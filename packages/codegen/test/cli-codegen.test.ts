@@ -1,6 +1,6 @@
 // `bun run codegen` as a user runs it: flags, exit codes, what is written, --check drift.
 import { afterEach, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -66,8 +66,12 @@ describe("codegen CLI", () => {
       ].sort(),
     );
     const before = files.map((f) => readFileSync(join(root, f), "utf8"));
-    expect((await run(["--spec", REAL_SPEC, "--root", root, "--quiet"])).code).toBe(0);
+    const mtimes = files.map((f) => statSync(join(root, f)).mtimeMs);
+    const second = await run(["--spec", REAL_SPEC, "--root", root]);
+    expect(second).toEqual({ code: 0, out: "codegen: 0 file(s) written, 6 already up to date", err: "" });
     expect(files.map((f) => readFileSync(join(root, f), "utf8"))).toEqual(before);
+    // Untouched files keep their mtimes, so kbuild/make do not rebuild them.
+    expect(files.map((f) => statSync(join(root, f)).mtimeMs)).toEqual(mtimes);
   });
 
   it("a spec with errors prints each with its position, the count, exits 1 and writes nothing", async () => {
