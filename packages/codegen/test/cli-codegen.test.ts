@@ -114,6 +114,28 @@ describe("codegen CLI", () => {
   });
 });
 
+describe("entry points", () => {
+  const sh = (cmd: string[]) => {
+    const p = Bun.spawnSync(cmd, { cwd: REPO, stdout: "pipe", stderr: "pipe" });
+    return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
+  };
+
+  it("`bun run codegen --check` (the root script CI runs) passes on the committed files", () => {
+    const r = sh(["bun", "run", "codegen", "--check"]);
+    expect(r.out).toContain("codegen --check: 6 generated files match spec/registers.yaml");
+    expect(r.code).toBe(0);
+  });
+
+  it("`mock-accel codegen` runs the same code: --help exits 0, a bad flag exits 2", () => {
+    const help = sh(["bun", "apps/cli/src/main.ts", "codegen", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain("Usage: bun run codegen");
+    const bad = sh(["bun", "apps/cli/src/main.ts", "codegen", "--nope"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim().split("\n")).toHaveLength(1);
+  });
+});
+
 describe("writeGenerated", () => {
   it("writes nothing when any file cannot be written, and leaves no temporary files", () => {
     const loaded = loadSpecFile(REAL_SPEC, "spec/registers.yaml");
