@@ -1,7 +1,7 @@
 // Discovery the way the kernel lays devices out: /sys/class/mock-accel/<name> is a link to the
 // class device, whose `device` link is the PCI function directory (vendor, device, class,
 // numa_node). A VF's PF is function 0 of the VF's slot.
-import { readdir, readFile, readlink, realpath } from "node:fs/promises";
+import { lstat, readdir, readFile, readlink, realpath } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { PCI_IDS, SYSFS_CLASS } from "./generated/attributes.ts";
 import { readAttribute } from "./attribute-io.ts";
@@ -35,7 +35,7 @@ export class MockAccelSysfs {
   /** Every mock-accel function the driver shows, PFs and enabled VFs, sorted by name (mock2 before mock10). */
   async discover(): Promise<MockAccelDevice[]> {
     const names = await this.classEntries();
-    const realRoot = await realpath(this.root);
+    const realRoot = await this.realRoot();
     const resolved = await Promise.all(names.map((n) => this.resolve(n, realRoot)));
     const present = resolved.filter((r): r is Resolved => r !== null);
     const nameByAddress = new Map(present.map((r) => [r.pciAddress, r.name]));
@@ -52,9 +52,11 @@ export class MockAccelSysfs {
   async get(name: string): Promise<MockAccelDevice> {
     const entry = join(this.classDir, name);
     if (name === "" || name.includes("/") || name === "." || name === "..") throw new DeviceNotFoundError(name, entry);
-    await this.classEntries(); // DriverNotLoadedError rather than a misleading "no device"
-    const r = await this.resolve(name, await realpath(this.root));
-    if (r === null) throw new DeviceNotFoundError(name, entry);
+    const r = await this.resolve(name, await this.realRoot());
+    if (r === null) {
+      if (await isGone(this.classDir)) throw new DriverNotLoadedError(this.classDir); // rather than a misleading "no device"
+      throw new DeviceNotFoundError(name, entry);
+    }
     if (r.kind === "pf") return new MockAccelDevice({ ...r, pf: null });
     const pfAddress = functionZero(r.pciAddress);
     const pfClassDir = join(dirname(r.pciPath), pfAddress, SYSFS_CLASS);
@@ -86,6 +88,15 @@ export class MockAccelSysfs {
     }
   }
 
+  private async realRoot(): Promise<string> {
+    try {
+      return await realpath(this.root);
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") throw new DriverNotLoadedError(this.classDir);
+      throw new SysfsLayoutError(this.root, `cannot resolve the sysfs root (${errnoCode(err)})`, err);
+    }
+  }
+
   private async classEntries(): Promise<string[]> {
     try {
       return await readdir(this.classDir);
@@ -97,10 +108,20 @@ export class MockAccelSysfs {
 
   /** null when the entry vanished while we looked (a VF disabled mid-discovery). */
   private async resolve(name: string, realRoot: string): Promise<Resolved | null> {
-    const entry = join(this.classDir, name);
     const realEntry = join(realRoot, "class", SYSFS_CLASS, name);
     const path = await resolveLink(realEntry);
     if (path === null) return null;
+    try {
+      return await this.resolveClassDevice(name, realRoot, path);
+    } catch (err) {
+      // A VF disabled (or a device unplugged) while we looked: its class link went first.
+      if (await isGone(realEntry)) return null;
+      throw err;
+    }
+  }
+
+  private async resolveClassDevice(name: string, realRoot: string, path: string): Promise<Resolved> {
+    const entry = join(this.classDir, name);
     const pciPath = await resolveLink(join(path, "device"));
     if (pciPath === null) throw new SysfsLayoutError(join(entry, "device"), "class device has no PCI function link");
     const pciAddress = basename(pciPath);
@@ -130,11 +151,20 @@ export class MockAccelSysfs {
   }
 }
 
+async function isGone(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return false;
+  } catch (err) {
+    return errnoCode(err) === "ENOENT";
+  }
+}
+
 /**
  * Where a sysfs link points, as an absolute path; null if it is gone. Sysfs links are relative
  * and /sys/devices has no symlinked directories, so readlink + resolve equals realpath at one
- * syscall instead of one per path component (discovery of 256 devices: 72 -> 40 ms here).
- * Anything that is not a symlink (an old kernel's class directory) goes through realpath.
+ * syscall instead of one per path component. Anything that is not a symlink (an old kernel's
+ * class directory) goes through realpath.
  */
 async function resolveLink(path: string): Promise<string | null> {
   try {

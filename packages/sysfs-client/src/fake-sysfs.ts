@@ -333,11 +333,11 @@ class FakeTree implements FakeSysfs {
       }));
     }
     const owner: PfState = { pf: pfState, vfs, enabled, unplugged: false };
-    this.pfs.push(owner);
     for (const f of [pfState, ...vfs]) {
       if (this.byName.has(f.name)) throw new Error(`${where}: device name '${f.name}' is already in the tree`);
-      this.byName.set(f.name, { state: f, owner });
     }
+    this.pfs.push(owner);
+    for (const f of [pfState, ...vfs]) this.byName.set(f.name, { state: f, owner });
     for (const f of [pfState, ...vfs]) await this.writePciFunction(f, numaNode);
     for (const f of [pfState, ...vfs]) if (this.shown(f, owner)) await this.writeClassDevice(f);
     return name;

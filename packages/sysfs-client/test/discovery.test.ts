@@ -93,6 +93,30 @@ describe("discover()", () => {
   });
 });
 
+describe("discover() while the driver changes the class", () => {
+  test("VFs enabled and disabled during discovery are either there or not, never an error", async () => {
+    const fake = await fakeSysfs([{ totalVfs: 7 }, { totalVfs: 7, numaNode: 1 }]);
+    const client = new MockAccelSysfs({ root: fake.root });
+    let toggling = true;
+    const toggler = (async () => {
+      for (let i = 0; toggling; i++) {
+        await fake.enableVfs("mock0", i % 2 === 0 ? 7 : 0);
+        await fake.enableVfs("mock1", i % 2 === 0 ? 0 : 7);
+      }
+    })();
+    try {
+      for (let i = 0; i < 100; i++) {
+        const names = (await client.discover()).map((d) => d.name);
+        expect(names).toContain("mock0");
+        expect(names).toContain("mock1");
+      }
+    } finally {
+      toggling = false;
+      await toggler;
+    }
+  });
+});
+
 describe("get(name)", () => {
   test("finds one device, a VF with its PF", async () => {
     const fake = await fakeSysfs([{ totalVfs: 2, enabledVfs: 2 }]);
