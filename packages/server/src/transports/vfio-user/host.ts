@@ -79,7 +79,8 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
   private closing: Promise<void> | undefined;
   private closedResolve: (() => void) | undefined;
   private dead: Error | undefined;
-  private readonly wake = new BigUint64Array([1n]);
+  /** ArrayBuffer-backed so its address never moves (see worker.ts). */
+  private readonly wake = new BigUint64Array(new ArrayBuffer(8)).fill(1n);
 
   private constructor(
     private readonly worker: Worker,

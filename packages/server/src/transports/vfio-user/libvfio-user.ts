@@ -1,6 +1,6 @@
 // The bun:ffi binding: exactly the libvfio-user functions the server calls, and the callback
 // signatures it hands to the library. Types follow libvfio-user.h; abi.ts holds the constants.
-import { dlopen, FFIType, JSCallback } from "bun:ffi";
+import { dlopen, FFIType, JSCallback, type Pointer } from "bun:ffi";
 import { findLibvfioUserInstallation, openFirst, type LibvfioUserInstallation } from "./library-path.ts";
 
 const symbols = {
@@ -45,8 +45,8 @@ export function openLibvfioUser(env: NodeJS.ProcessEnv = process.env): { lib: Li
 }
 
 /** void log(vfu_ctx_t *, int level, const char *msg) */
-export function logCallback(fn: (ctx: number, level: number, message: string) => void): JSCallback {
-  return new JSCallback((ctx: number, level: number, msg: unknown) => fn(ctx, level, String(msg)), {
+export function logCallback(fn: (ctx: Pointer, level: number, message: string) => void): JSCallback {
+  return new JSCallback((ctx: Pointer, level: number, msg: unknown) => fn(ctx, level, String(msg)), {
     args: [FFIType.ptr, FFIType.i32, FFIType.cstring],
     returns: FFIType.void,
   });
@@ -54,17 +54,17 @@ export function logCallback(fn: (ctx: number, level: number, message: string) =>
 
 /** ssize_t access(vfu_ctx_t *, char *buf, size_t count, loff_t offset, bool is_write) */
 export function regionAccessCallback(
-  fn: (ctx: number, buf: number, count: number, offset: number, isWrite: boolean) => number,
+  fn: (ctx: Pointer, buf: Pointer, count: number, offset: number, isWrite: boolean) => number,
 ): JSCallback {
   return new JSCallback(
-    (ctx: number, buf: number, count: number | bigint, offset: number | bigint, isWrite: boolean) =>
+    (ctx: Pointer, buf: Pointer, count: number | bigint, offset: number | bigint, isWrite: boolean) =>
       fn(ctx, buf, Number(count), Number(offset), isWrite),
     { args: [FFIType.ptr, FFIType.ptr, FFIType.u64_fast, FFIType.i64_fast, FFIType.bool], returns: FFIType.i64 },
   );
 }
 
 /** int reset(vfu_ctx_t *, vfu_reset_type_t type) */
-export function resetCallback(fn: (ctx: number, type: number) => number): JSCallback {
+export function resetCallback(fn: (ctx: Pointer, type: number) => number): JSCallback {
   return new JSCallback(fn, { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 });
 }
 

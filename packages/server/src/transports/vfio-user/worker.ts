@@ -23,6 +23,7 @@ declare const self: Worker;
 
 const MAX_EVENTS = 64;
 const LISTEN_BACKLOG = 8;
+const SCRATCH_BYTES = 8;
 /** epoll data token of the control eventfd; devices use their id (>= 1). */
 const CONTROL_TOKEN = 0;
 const RANK: Record<WorkerLogLevel | "silent", number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
@@ -85,7 +86,10 @@ async function main(): Promise<void> {
     return;
   }
 
-  const eventBuf = new Uint8Array(LAYOUT.epoll_event.size);
+  // Every buffer native code reads or writes is ArrayBuffer-backed from the start: a small
+  // typed array's storage moves when its .buffer is first materialised (subarray, DataView),
+  // which would leave an earlier ptr() pointing at the old copy.
+  const eventBuf = new Uint8Array(new ArrayBuffer(LAYOUT.epoll_event.size));
   const eventView = new DataView(eventBuf.buffer);
   const epollCtl = (op: number, fd: number, token: number): number => {
     eventView.setUint32(LAYOUT.epoll_event.events, LIBC.EPOLLIN, true);
@@ -98,7 +102,11 @@ async function main(): Promise<void> {
   }
 
   const slots = new Map<number, Slot>();
-  const byCtx = new Map<number, Slot>();
+  const byCtx = new Map<Pointer, Slot>();
+
+  const scratch = new Uint8Array(new ArrayBuffer(SCRATCH_BYTES));
+  const scratchViews = Array.from({ length: SCRATCH_BYTES + 1 }, (_, n) => scratch.subarray(0, n));
+  const scratchPtr = ptr(scratch);
 
   // One callback of each kind for all devices, dispatched on the context pointer.
   const setErrno = (code: number) => {
@@ -118,10 +126,23 @@ async function main(): Promise<void> {
         setErrno(22 /* EINVAL */);
         return -1;
       }
-      const bytes = new Uint8Array(toArrayBuffer(buf, 0, count));
       try {
-        if (isWrite) slot.device.bar0Write(offset, bytes);
-        else slot.device.bar0Read(offset, bytes);
+        if (count <= SCRATCH_BYTES) {
+          // The common case (1..8-byte register accesses) goes through a fixed scratch buffer
+          // and memcpy: a fresh view of the library's buffer (toArrayBuffer) costs ~0.5 µs.
+          const view = scratchViews[count]!;
+          if (isWrite) {
+            libc.memcpy(scratchPtr, buf, count);
+            slot.device.bar0Write(offset, view);
+          } else {
+            slot.device.bar0Read(offset, view);
+            libc.memcpy(buf, scratchPtr, count);
+          }
+        } else {
+          const bytes = new Uint8Array(toArrayBuffer(buf, 0, count));
+          if (isWrite) slot.device.bar0Write(offset, bytes);
+          else slot.device.bar0Read(offset, bytes);
+        }
       } catch (err) {
         log("error", `${slot.socketPath}: BAR0 ${isWrite ? "write" : "read"} at 0x${offset.toString(16)}: ${String(err)}`);
         setErrno(22);
@@ -159,7 +180,7 @@ async function main(): Promise<void> {
     return cb.ptr;
   }) as [Pointer, Pointer, Pointer, Pointer];
 
-  const timeout = new Uint8Array(LAYOUT.timeval.size);
+  const timeout = new Uint8Array(new ArrayBuffer(LAYOUT.timeval.size));
   const timeoutView = new DataView(timeout.buffer);
   timeoutView.setBigInt64(LAYOUT.timeval.tv_sec, BigInt(Math.floor(start.clientTimeoutMs / 1000)), true);
   timeoutView.setBigInt64(LAYOUT.timeval.tv_usec, BigInt((start.clientTimeoutMs % 1000) * 1000), true);
@@ -275,8 +296,9 @@ async function main(): Promise<void> {
     followPollFd(slot);
   };
 
-  const counter = new BigUint64Array(1);
-  const events = new Uint8Array(LAYOUT.epoll_event.size * MAX_EVENTS);
+  const counter = new BigUint64Array(new ArrayBuffer(8));
+  const counterPtr = ptr(counter);
+  const events = new Uint8Array(new ArrayBuffer(LAYOUT.epoll_event.size * MAX_EVENTS));
   const eventsPtr = ptr(events);
   post({ type: "ready", eventFd, libraryPath, tid: libc.gettid() });
 
@@ -290,9 +312,10 @@ async function main(): Promise<void> {
     }
     let control = 0;
     for (let i = 0; i < n; i++) {
-      const token = Number(read.u64(eventsPtr, i * LAYOUT.epoll_event.size + LAYOUT.epoll_event.data));
+      // Tokens are small (device ids), so the low half of the u64 data field holds them.
+      const token = read.u32(eventsPtr, i * LAYOUT.epoll_event.size + LAYOUT.epoll_event.data);
       if (token === CONTROL_TOKEN) {
-        if (Number(libc.read(eventFd, ptr(counter), 8)) === 8) control += Number(counter[0]);
+        if (Number(libc.read(eventFd, counterPtr, 8)) === 8) control += Number(counter[0]);
         continue;
       }
       const slot = slots.get(token);
