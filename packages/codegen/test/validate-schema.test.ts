@@ -43,6 +43,13 @@ describe("spec schema", () => {
     expect(errors).toContain(`${F}:${at(text, "registr: STATE", "{")} sysfs.attributes[4].source.register: missing required key "register"`);
   });
 
+  it("an unquoted octal mode says to quote it", () => {
+    const text = edit(miniSpec(), '      mode: "0444"\n      dra: { attribute: node }', "      mode: 0444\n      dra: { attribute: node }");
+    expect(errorsOf(text)).toEqual([
+      `${F}:${at(text, "mode: 0444", "0444")} sysfs.attributes[7].mode: mode must be a quoted octal string such as "0644"; YAML reads the unquoted 0444 as the decimal number 444`,
+    ]);
+  });
+
   it("numbers that are not safe integers are refused, not rounded", () => {
     const text = edit(miniSpec(), "reset: 0x4B434F4D", "reset: 0x20000000000001");
     expect(errorsOf(text)).toEqual([

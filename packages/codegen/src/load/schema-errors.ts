@@ -57,6 +57,9 @@ function flatten(errors: ValueError[]): ValueError[] {
 }
 
 function describe(e: ValueError): string {
+  // The one YAML trap the spec has: an unquoted 0644 is the decimal number 644 in YAML 1.2.
+  if (e.path.endsWith("/mode") && typeof e.value === "number")
+    return `mode must be a quoted octal string such as "0644"; YAML reads the unquoted ${String(e.value).padStart(4, "0")} as the decimal number ${e.value}`;
   const choices = literalChoices(e.schema);
   if (choices) return `expected one of ${choices.join(", ")}; got ${JSON.stringify(e.value)}`;
   if (e.type === ValueErrorType.Union) return `${lower(e.message)}; got ${JSON.stringify(e.value)}`;
