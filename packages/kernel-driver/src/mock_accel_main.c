@@ -184,7 +184,7 @@ int mock_accel_set_num_vfs(struct mock_accel_dev *pf, u32 num_vfs)
 
 static void __iomem *mock_accel_map_bar0(struct pci_dev *pdev)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#ifdef MOCK_ACCEL_HAVE_PCIM_IOMAP_REGION
 	return pcim_iomap_region(pdev, 0, MOCK_ACCEL_DRV_NAME);
 #else
 	int rc = pcim_iomap_regions(pdev, BIT(0), MOCK_ACCEL_DRV_NAME);

@@ -1,7 +1,10 @@
 // The module builds against Debian's kernel headers with no warning from gcc at W=1 and none
 // from sparse, and building never leaves objects in the source tree.
 import { describe, expect, it } from "vitest";
-import { readdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { assertAvailable } from "@mock-accel/testkit";
 import { buildModule, DRIVER_DIR } from "../src/index.ts";
 import { headers, kernelHeaders, sparse } from "./requirements.ts";
@@ -13,13 +16,26 @@ function buildArtifactsIn(dir: string): string[] {
 }
 
 describe.skipIf(kernelHeaders.skip)(`mock_accel.ko against ${headers?.kdir ?? "Debian kernel headers"}`, () => {
-  it("builds with W=1 and gcc reports no warning", async () => {
+  it("builds with W=1 with no gcc warning, and installs module and firmware", async () => {
     assertAvailable(kernelHeaders);
     const r = await buildModule({ kdir: headers!.kdir, makeArgs: ["W=1"] });
     try {
       expect(r.output).toContain("mock_accel.ko");
       expect(r.ok, r.output).toBe(true);
       expect(r.warnings).toEqual([]);
+      // The same tree installs the module and the firmware where the kernel looks for them.
+      const root = mkdtempSync(join(tmpdir(), "mock-accel-install-"));
+      try {
+        const mods = spawnSync("make", ["-C", r.dir, `KDIR=${headers!.kdir}`, "modules_install", `INSTALL_MOD_PATH=${root}`], { encoding: "utf8" });
+        expect(mods.status, mods.stdout + mods.stderr).toBe(0);
+        const fw = spawnSync("make", ["-C", r.dir, "firmware_install", `DESTDIR=${root}`], { encoding: "utf8" });
+        expect(fw.status, fw.stdout + fw.stderr).toBe(0);
+        const installed = readdirSync(root, { recursive: true, encoding: "utf8" }).sort();
+        expect(installed).toContain(`lib/modules/${headers!.version}/extra/mock_accel.ko`);
+        expect(installed).toContain("lib/firmware/mock-accel-wordlist.txt");
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     } finally {
       rmSync(r.dir, { recursive: true, force: true });
     }
@@ -35,6 +51,17 @@ describe.skipIf(kernelHeaders.skip)(`mock_accel.ko against ${headers?.kdir ?? "D
       for (const f of ["mock_accel_main.c", "mock_accel_cdev.c", "mock_accel_wordlist.c", "mock_accel_attrs.c", "mock_accel_sysfs.c"]) {
         expect(r.output).toMatch(new RegExp(`CHECK\\s+\\S*${f.replace(".", "\\.")}`));
       }
+      expect(r.warnings).toEqual([]);
+    } finally {
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
+  it("compiles the fallbacks for older kernels (no get_random_u32_below) without warnings", async () => {
+    assertAvailable(kernelHeaders);
+    const r = await buildModule({ kdir: headers!.kdir, makeArgs: ["W=1", "MOCK_ACCEL_COMPAT_FALLBACKS=1"] });
+    try {
+      expect(r.ok, r.output).toBe(true);
       expect(r.warnings).toEqual([]);
     } finally {
       rmSync(r.dir, { recursive: true, force: true });
