@@ -131,16 +131,11 @@ export class MockAccelSysfs {
     if (!/^pci[0-9a-f]{4}:[0-9a-f]{2}$/.test(pcieRoot) || underDevices.length < 2) {
       throw new SysfsLayoutError(pciPath, `not under ${join(realRoot, "devices")}/pciDDDD:BB`);
     }
-    const [vendorId, deviceId, classCode, numaNode] = await Promise.all([
-      readPciNumber(pciPath, "vendor", 16),
-      readPciNumber(pciPath, "device", 16),
-      readPciNumber(pciPath, "class", 16),
-      readPciNumber(pciPath, "numa_node", 10),
-    ]);
+    const [{ vendorId, deviceId, classCode, source }, numaNode] = await Promise.all([readPciIdentity(pciPath), readPciNumber(pciPath, "numa_node", 10)]);
     let kind: DeviceKind;
     if (deviceId === PCI_IDS.pfDeviceId) kind = "pf";
     else if (deviceId === PCI_IDS.vfDeviceId) kind = "vf";
-    else throw new SysfsLayoutError(join(pciPath, "device"), `device ID 0x${deviceId.toString(16).padStart(4, "0")} is neither the PF (0x${PCI_IDS.pfDeviceId.toString(16).padStart(4, "0")}) nor the VF (0x${PCI_IDS.vfDeviceId.toString(16).padStart(4, "0")}) of mock-accel`);
+    else throw new SysfsLayoutError(source, `device ID 0x${deviceId.toString(16).padStart(4, "0")} is neither the PF (0x${PCI_IDS.pfDeviceId.toString(16).padStart(4, "0")}) nor the VF (0x${PCI_IDS.vfDeviceId.toString(16).padStart(4, "0")}) of mock-accel`);
     let vfIndex: number | null = null;
     if (kind === "vf") {
       // The driver names VFs mock<N>_vf<VF_INDEX>; read vf_index only if someone renamed it.
@@ -180,6 +175,29 @@ async function resolveLink(path: string): Promise<string | null> {
     if (errnoCode(err) === "ENOENT") return null;
     throw new SysfsLayoutError(path, `cannot resolve (${errnoCode(err)})`, err);
   }
+}
+
+/**
+ * Vendor, device and class from the PCI function's `uevent` (PCI_ID=1DE5:0001, PCI_CLASS=120000,
+ * written by pci_uevent()): one read instead of three; the separate files if a line is missing.
+ */
+async function readPciIdentity(pciPath: string): Promise<{ vendorId: number; deviceId: number; classCode: number; source: string }> {
+  const path = join(pciPath, "uevent");
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new SysfsLayoutError(path, `cannot read the PCI function's uevent (${errnoCode(err)})`, err);
+  }
+  const id = /^PCI_ID=([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})$/m.exec(text);
+  const cls = /^PCI_CLASS=([0-9A-Fa-f]{1,6})$/m.exec(text);
+  if (id && cls) return { vendorId: parseInt(id[1]!, 16), deviceId: parseInt(id[2]!, 16), classCode: parseInt(cls[1]!, 16), source: path };
+  const [vendorId, deviceId, classCode] = await Promise.all([
+    readPciNumber(pciPath, "vendor", 16),
+    readPciNumber(pciPath, "device", 16),
+    readPciNumber(pciPath, "class", 16),
+  ]);
+  return { vendorId, deviceId, classCode, source: join(pciPath, "device") };
 }
 
 const PCI_NUMBER = { 16: /^0x[0-9a-f]+\n?$/i, 10: /^-?\d+\n?$/ } as const;

@@ -143,6 +143,7 @@ interface FunctionState extends FakeFunction {
   /** Text of each attribute file, as the kernel would show it; updated from the tree before removal. */
   texts: Map<AttributeName, string>;
   minor: number;
+  numaNode: number;
   /** The driver is bound to this function. */
   bound: boolean;
 }
@@ -299,7 +300,7 @@ class FakeTree implements FakeSysfs {
         const v = values[n];
         texts.set(n, !s.readable ? "" : v !== undefined ? formatValue(n, v) : neutralText(s));
       }
-      return { name: fnName, kind, pciAddress, pciPath, classPath: join(pciPath, SYSFS_CLASS, fnName), vfIndex, texts, minor: this.nextMinor++, bound: true };
+      return { name: fnName, kind, pciAddress, pciPath, classPath: join(pciPath, SYSFS_CLASS, fnName), vfIndex, texts, minor: this.nextMinor++, numaNode, bound: true };
     };
     const common = (uuid: string, memory: bigint, caps: number, fwv: SemVer): FakeAttributeValues => ({
       uuid,
@@ -383,6 +384,7 @@ class FakeTree implements FakeSysfs {
       if (await exists(path)) continue;
       await mkdir(path, { recursive: true });
       await this.writePciIdentity(path, {
+        address,
         vendor: REDHAT_VENDOR,
         device: i === 1 ? ROOT_PORT_DEVICE : PCI_BRIDGE_DEVICE,
         classCode: BRIDGE_CLASS,
@@ -393,7 +395,8 @@ class FakeTree implements FakeSysfs {
     }
   }
 
-  private async writePciIdentity(path: string, id: { vendor: number; device: number; classCode: number; revision: number; numaNode: number }): Promise<void> {
+  private async writePciIdentity(path: string, id: PciIdentity): Promise<void> {
+    await writeMode(join(path, "uevent"), pciUevent(id, null), 0o644);
     const files: [string, string][] = [
       ["vendor", hex(id.vendor, 4)],
       ["device", hex(id.device, 4)],
@@ -408,13 +411,7 @@ class FakeTree implements FakeSysfs {
 
   private async writePciFunction(f: FunctionState, numaNode: number): Promise<void> {
     await mkdir(f.pciPath, { recursive: true });
-    await this.writePciIdentity(f.pciPath, {
-      vendor: PCI_IDS.vendorId,
-      device: f.kind === "pf" ? PCI_IDS.pfDeviceId : PCI_IDS.vfDeviceId,
-      classCode: PCI_IDS.classCode,
-      revision: 0x01,
-      numaNode,
-    });
+    await this.writePciIdentity(f.pciPath, mockIdentity(f, numaNode));
     await this.link(join(this.root, "bus", "pci", "devices", f.pciAddress), f.pciPath);
     if (this.driverLoaded) await this.bindDriver(f);
   }
@@ -422,11 +419,13 @@ class FakeTree implements FakeSysfs {
   private async bindDriver(f: FunctionState): Promise<void> {
     await this.link(join(f.pciPath, "driver"), this.driverDir);
     await this.link(join(this.driverDir, f.pciAddress), f.pciPath);
+    await writeMode(join(f.pciPath, "uevent"), pciUevent(mockIdentity(f, f.numaNode), SYSFS_CLASS), 0o644);
   }
 
   private async unbindDriver(f: FunctionState): Promise<void> {
     await rm(join(f.pciPath, "driver"), { force: true });
     await rm(join(this.driverDir, f.pciAddress), { force: true });
+    if (await exists(f.pciPath)) await writeMode(join(f.pciPath, "uevent"), pciUevent(mockIdentity(f, f.numaNode), null), 0o644);
   }
 
   /** Attributes first, the class link last: a concurrent discover never sees half a device. */
@@ -573,6 +572,40 @@ class FakeTree implements FakeSysfs {
     for (const sub of ["class", "bus", "devices"]) await rm(join(this.root, sub), { recursive: true, force: true });
     await rmdir(this.root).catch(() => undefined); // only if nothing else lives there
   }
+}
+
+interface PciIdentity {
+  address: string;
+  vendor: number;
+  device: number;
+  classCode: number;
+  revision: number;
+  numaNode: number;
+}
+
+function mockIdentity(f: FunctionState, numaNode: number): PciIdentity {
+  return {
+    address: f.pciAddress,
+    vendor: PCI_IDS.vendorId,
+    device: f.kind === "pf" ? PCI_IDS.pfDeviceId : PCI_IDS.vfDeviceId,
+    classCode: PCI_IDS.classCode,
+    revision: 0x01,
+    numaNode,
+  };
+}
+
+/** What drivers/pci/pci-driver.c pci_uevent() shows, after the driver core's DRIVER=. */
+function pciUevent(id: PciIdentity, driver: string | null): string {
+  const X = (v: number, width: number) => v.toString(16).toUpperCase().padStart(width, "0");
+  return [
+    ...(driver ? [`DRIVER=${driver}`] : []),
+    `PCI_CLASS=${X(id.classCode, 4)}`,
+    `PCI_ID=${X(id.vendor, 4)}:${X(id.device, 4)}`,
+    `PCI_SUBSYS_ID=${X(0, 4)}:${X(0, 4)}`,
+    `PCI_SLOT_NAME=${id.address}`,
+    `MODALIAS=pci:v${X(id.vendor, 8)}d${X(id.device, 8)}sv${X(0, 8)}sd${X(0, 8)}bc${X(id.classCode >> 16, 2)}sc${X((id.classCode >> 8) & 0xff, 2)}i${X(id.classCode & 0xff, 2)}`,
+    "",
+  ].join("\n");
 }
 
 function publicView(s: FunctionState): FakeFunction {

@@ -34,6 +34,7 @@ for a in $(ls $S/bus/pci/drivers/${SYSFS_CLASS}/ | grep :); do
   line="pci $a"
   for f in ${LAYOUT_PCI_FILES.join(" ")}; do line="$line $f=$(cat $p/$f)"; done
   echo "$line"
+  echo "pci $a uevent" $(cat $p/uevent)
   echo "pci $a -> $(readlink $p)"
   echo "pci $a driver -> $(readlink $p/driver)"
 done
@@ -66,6 +67,8 @@ export async function describeLayout(root = "/sys"): Promise<string[]> {
     const p = join(root, "bus", "pci", "devices", a);
     const values = await Promise.all(LAYOUT_PCI_FILES.map(async (f) => `${f}=${(await readFile(join(p, f), "utf8")).trim()}`));
     lines.push(`pci ${a} ${values.join(" ")}`);
+    const uevent = (await readFile(join(p, "uevent"), "utf8")).split("\n").filter((l) => l !== "");
+    lines.push(`pci ${a} uevent ${uevent.join(" ")}`);
     lines.push(`pci ${a} -> ${await readlink(p)}`);
     lines.push(`pci ${a} driver -> ${await readlink(join(p, "driver"))}`);
   }

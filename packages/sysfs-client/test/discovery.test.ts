@@ -1,5 +1,5 @@
 // A DRA driver's first minutes on a node: find the devices, tell PFs from VFs, see where they sit.
-import { readlink, rm } from "node:fs/promises";
+import { readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import {
@@ -82,14 +82,25 @@ describe("discover()", () => {
     expect((err as SysfsLayoutError).path).toBe(join(fake.root, "class/mock-accel/mock0/device"));
   });
 
-  test("a PCI function with another device ID is a layout error naming its `device` file", async () => {
+  test("a PCI function with another device ID is a layout error naming the file the ID came from", async () => {
     const fake = await fakeSysfs([{}]);
-    const { writeFile } = await import("node:fs/promises");
-    await writeFile(join(fake.fn("mock0").pciPath, "device"), "0x1234\n");
+    const pci = fake.fn("mock0").pciPath;
+    const uevent = await readFile(join(pci, "uevent"), "utf8");
+    await writeFile(join(pci, "uevent"), uevent.replace("PCI_ID=1DE5:0001", "PCI_ID=1DE5:1234"));
     const err = await new MockAccelSysfs({ root: fake.root }).discover().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SysfsLayoutError);
-    expect((err as Error).message).toContain("0x1234");
-    expect((err as SysfsLayoutError).path).toBe(join(fake.fn("mock0").pciPath, "device"));
+    expect((err as Error).message).toContain("device ID 0x1234");
+    expect((err as SysfsLayoutError).path).toBe(join(pci, "uevent"));
+  });
+
+  test("without PCI_ID in uevent the vendor, device and class files are read", async () => {
+    const fake = await fakeSysfs([{}]);
+    const pci = fake.fn("mock0").pciPath;
+    await writeFile(join(pci, "uevent"), "DRIVER=mock-accel\n");
+    const [d] = await new MockAccelSysfs({ root: fake.root }).discover();
+    expect(d).toMatchObject({ vendorId: 0x1de5, deviceId: 0x0001, classCode: 0x120000 });
+    await writeFile(join(pci, "device"), "0x1234\n");
+    await expect(new MockAccelSysfs({ root: fake.root }).discover()).rejects.toMatchObject({ path: join(pci, "device") });
   });
 });
 

@@ -32,6 +32,9 @@ describe("describeLayout() and LAYOUT_SCRIPT", () => {
     expect(lines).toContain("classdev mock0_vf0 mode passphrase_generate 200");
     expect(lines).toContain("pci 0000:11:00.2 vendor=0x1de5 device=0x0002 class=0x120000 subsystem_vendor=0x0000 subsystem_device=0x0000 revision=0x01 numa_node=0");
     expect(lines).toContain("pci 0000:21:00.0 driver -> ../../../../bus/pci/drivers/mock-accel");
+    expect(lines).toContain(
+      "pci 0000:11:00.1 uevent DRIVER=mock-accel PCI_CLASS=120000 PCI_ID=1DE5:0002 PCI_SUBSYS_ID=0000:0000 PCI_SLOT_NAME=0000:11:00.1 MODALIAS=pci:v00001DE5d00000002sv00000000sd00000000bc12sc00i00",
+    );
     expect(lines.filter((l) => l.startsWith("class "))).toHaveLength(3);
   });
 
