@@ -159,9 +159,16 @@ async function main(): Promise<void> {
         setErrno(22);
         return -1;
       }
-      const bytes = new Uint8Array(toArrayBuffer(buf, 0, count));
-      if (isWrite) slot.device.configWrite(offset, bytes);
-      else slot.device.configRead(offset, bytes);
+      try {
+        const bytes = new Uint8Array(toArrayBuffer(buf, 0, count));
+        if (isWrite) slot.device.configWrite(offset, bytes);
+        else slot.device.configRead(offset, bytes);
+      } catch (err) {
+        // An exception must not unwind through libvfio-user's C frames.
+        log("error", `${slot.socketPath}: config ${isWrite ? "write" : "read"} at 0x${offset.toString(16)}: ${String(err)}`);
+        setErrno(22);
+        return -1;
+      }
       return count;
     }),
     resetCallback((ctx, type) => {
@@ -169,8 +176,13 @@ async function main(): Promise<void> {
       if (!slot) return 0;
       // A lost connection is not a reset: the guest may come back and expects its registers.
       if (type === LIBVFIO_USER.VFU_RESET_DEVICE || type === LIBVFIO_USER.VFU_RESET_PCI_FLR) {
-        slot.device.reset();
-        log("info", `${slot.socketPath}: device reset`);
+        try {
+          slot.device.reset();
+        } catch (err) {
+          log("error", `${slot.socketPath}: reset failed: ${String(err)}`);
+          setErrno(22);
+          return -1;
+        }
       }
       return 0;
     }),
