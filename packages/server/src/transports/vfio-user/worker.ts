@@ -113,7 +113,9 @@ async function main(): Promise<void> {
     const p = libc.__errno_location();
     if (p !== null) new Int32Array(toArrayBuffer(p, 0, 4))[0] = code;
   };
-  const vfuLogLevel: Record<number, WorkerLogLevel> = { [LOG.LOG_ERR]: "error", [LOG.LOG_WARNING]: "warn", [LOG.LOG_INFO]: "info", [LOG.LOG_DEBUG]: "debug" };
+  // libvfio-user's info messages are its internals ("vfu_reset_ctx: ..." on every teardown);
+  // our own lines say what a user needs (connected, disconnected, reset), so they go to debug.
+  const vfuLogLevel: Record<number, WorkerLogLevel> = { [LOG.LOG_ERR]: "error", [LOG.LOG_WARNING]: "warn", [LOG.LOG_INFO]: "debug", [LOG.LOG_DEBUG]: "debug" };
   const callbacks: JSCallback[] = [
     logCallback((ctx, level, message) => {
       const slot = byCtx.get(ctx);
@@ -217,7 +219,7 @@ async function main(): Promise<void> {
     byCtx.set(ctx, slot);
     try {
       chmodSync(req.socketPath, req.socketMode);
-      if (lib.vfu_setup_log(ctx, logCb, start.logLevel === "debug" ? LOG.LOG_DEBUG : LOG.LOG_INFO) < 0) fail("vfu_setup_log");
+      if (lib.vfu_setup_log(ctx, logCb, start.logLevel === "debug" ? LOG.LOG_DEBUG : LOG.LOG_WARNING) < 0) fail("vfu_setup_log");
       if (lib.vfu_pci_init(ctx, LIBVFIO_USER.VFU_PCI_TYPE_EXPRESS, LIBVFIO_USER.PCI_HEADER_TYPE_NORMAL, 0) < 0) fail("vfu_pci_init");
       const cfgPtr = lib.vfu_pci_get_config_space(ctx);
       if (cfgPtr === null) fail("vfu_pci_get_config_space");
