@@ -1,0 +1,205 @@
+// `mock-accel demo`: the README's main job. Set up what is missing, build, serve
+// examples/demo.yaml (a PF with two VFs on NUMA node 0, a PF on NUMA node 1), probe every device
+// over its socket, boot a real guest with the real kernel driver against those same devices,
+// and print what a DRA driver discovers inside it. Then shut down (or stay up with --keep).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { probeDevice } from "@mock-accel/server";
+import { bootGuest, findVfioUserQemu } from "@mock-accel/vm-harness";
+import { guestArtifacts, guestInitramfs, parseSections, GUEST } from "@mock-accel/e2e";
+import { EXIT_USAGE, type CommandModule } from "../command.ts";
+import { findVm, loadTopologyFile } from "../topology/load-topology.ts";
+import { bringUp, type Running } from "../topology/bring-up.ts";
+import { formatArgs, qemuArgs } from "../topology/qemu-args.ts";
+import { devicesTable } from "./up.ts";
+import { repoRoot } from "../doctor/checks.ts";
+
+const HELP = `Usage: mock-accel demo [options]
+
+Set up what is missing (apt packages as root, libvfio-user, a QEMU with vfio-user-pci), build,
+serve examples/demo.yaml (a PF with two VFs on NUMA node 0, a PF on NUMA node 1) from one
+process, probe every device over its socket, boot a Debian guest under QEMU with the
+mock-accel kernel driver against those devices, and print what a DRA driver sees inside it.
+
+Options:
+  --keep          leave the devices up afterwards (Ctrl-C stops them)
+  --no-setup      skip the set-up step (scripts/setup-host.sh)
+  --no-guest      stop after probing (no VM boot)
+  --run-dir DIR   where the sockets go (default: a new temporary directory)
+  -h, --help      show this help`;
+
+const TOPOLOGY = join(repoRoot, "examples/demo.yaml");
+const STEPS = 6;
+
+function step(n: number, title: string): void {
+  console.log(`\n[${n}/${STEPS}] ${title}`);
+}
+
+function runQuiet(what: string, cmd: string, args: string[]): void {
+  const started = performance.now();
+  const r = spawnSync(cmd, args, { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (r.status !== 0) throw new Error(`${what} failed (${cmd} ${args.join(" ")}):\n${r.stdout}${r.stderr}`);
+  console.log(`      ${what}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** The guest's job: load the driver, enable two VFs on the PF that has them, discover. */
+const GUEST_SCRIPT = `
+section() { echo "@@section $1"; }
+section insmod
+insmod ${GUEST.module} && echo insmod-ok
+for d in /sys/class/mock-accel/*; do
+  t=$(cat $d/sriov_totalvfs 2>/dev/null) || continue
+  [ "$t" -gt 0 ] && echo 2 > $d/sriov_numvfs
+done
+section ls
+ls /sys/class/mock-accel
+section dra
+${GUEST.discover} dra
+section dmesg
+dmesg | grep -i mock
+`;
+
+interface GuestDevice {
+  name: string;
+  kind: string;
+  pciAddress: string;
+  numaNode: number;
+  vendorId: number;
+  deviceId: number;
+  pf: { name: string; pciAddress: string } | null;
+  attributes: Record<string, unknown>;
+  dra: { attributes: Record<string, Record<string, unknown>>; capacity: Record<string, { value: string }> };
+}
+
+function guestTable(devices: GuestDevice[]): string {
+  const rows = devices.map((d) => [
+    d.name,
+    d.kind.toUpperCase(),
+    d.pciAddress,
+    `${d.vendorId.toString(16).padStart(4, "0")}:${d.deviceId.toString(16).padStart(4, "0")}`,
+    String(d.numaNode),
+    Object.values(d.dra.capacity)[0]?.value ?? "",
+    String(d.attributes.uuid ?? ""),
+    d.pf?.name ?? "",
+  ]);
+  const header = ["NAME", "KIND", "PCI", "ID", "NUMA", "MEMORY", "UUID", "PF"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => `      ${r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()}`).join("\n");
+}
+
+function draValue(v: Record<string, unknown>): string {
+  const [k, x] = Object.entries(v)[0] ?? ["?", "?"];
+  return `${String(x)} (${k})`;
+}
+
+export const command: CommandModule = {
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        options: {
+          keep: { type: "boolean", default: false },
+          "no-setup": { type: "boolean", default: false },
+          "no-guest": { type: "boolean", default: false },
+          "run-dir": { type: "string" },
+          help: { type: "boolean", short: "h", default: false },
+        },
+      }));
+    } catch (err) {
+      console.error(`mock-accel demo: ${(err as Error).message}`);
+      return EXIT_USAGE;
+    }
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const ownRunDir = values["run-dir"] === undefined;
+    const runDir = values["run-dir"] ?? mkdtempSync(join(tmpdir(), "mock-accel-demo-"));
+    let running: Running | null = null;
+    try {
+      step(1, "Set up this machine");
+      if (values["no-setup"]) console.log("      skipped (--no-setup)");
+      else runQuiet("scripts/setup-host.sh", "bash", ["scripts/setup-host.sh", ...(values["no-guest"] ? ["--no-qemu"] : [])]);
+
+      step(2, "Build (codegen check, turbo build)");
+      runQuiet("codegen --check", "bun", ["packages/codegen/src/cli.ts", "--check", "--quiet"]);
+      runQuiet("turbo build", "bun", ["run", "build"]);
+
+      step(3, `Serve ${"examples/demo.yaml"} over vfio-user from one process`);
+      const topology = loadTopologyFile(TOPOLOGY);
+      const vm = findVm(topology, undefined);
+      running = await bringUp(topology, {
+        transport: "vfio-user",
+        runDir,
+        onProgress: (done, total) => process.stdout.write(`\r      starting devices: ${done}/${total}${done === total ? "\n" : ""}`),
+      });
+      console.log(devicesTable(running.devices).replace(/^/gm, "      "));
+
+      step(4, "Probe every device over its socket (vfio-user, no VM)");
+      for (const s of running.devices) {
+        const report = await probeDevice(s.socketPath);
+        const reg = (n: string) => report.registers.find((r) => r.name === n)?.text ?? "?";
+        console.log(
+          `      ${s.device.id.padEnd(16)} ${report.config.vendorId.toString(16)}:${report.config.deviceId.toString(16).padStart(4, "0")}` +
+            `  memory ${reg("MEMORY_SIZE")}  fw ${reg("FW_VERSION")}  SR-IOV ${report.config.sriov ? `TotalVFs ${report.config.sriov.totalVfs}` : "none"}`,
+        );
+      }
+
+      step(5, "Boot a guest: Debian kernel, mock-accel.ko, the typed sysfs client inside");
+      if (values["no-guest"]) console.log("      skipped (--no-guest)");
+      else {
+        const qemu = await findVfioUserQemu({ install: false });
+        if (!qemu) throw new Error("no QEMU with vfio-user-pci: run `bash scripts/install-qemu-vfio-user.sh -v` (or the demo without --no-setup)");
+        console.log("      building the guest (kernel, module, discovery program; cached after the first run) ...");
+        const artifacts = await guestArtifacts();
+        const initramfs = await guestInitramfs(artifacts, GUEST_SCRIPT);
+        console.log(`      booting under TCG with ${qemu} ...`);
+        const boot = await bootGuest({
+          qemu,
+          kernel: artifacts.kernel.image,
+          initramfs,
+          machine: [...qemuArgs(vm, { transport: "vfio-user", runDir }), "-cpu", "max"],
+          timeoutMs: 180_000,
+        });
+        const sections = parseSections(boot.scriptOutput);
+        if (!sections.insmod?.includes("insmod-ok")) throw new Error(`the guest could not load the driver:\n${boot.serial.slice(-3000)}`);
+        const json = sections.dra?.split("\n").find((l) => l.startsWith("["));
+        if (!json) throw new Error(`the discovery program printed nothing usable:\n${boot.scriptOutput.slice(-3000)}`);
+        const devices = JSON.parse(json) as GuestDevice[];
+        console.log(`      guest booted and ran in ${(boot.durationMs / 1000).toFixed(1)} s; /sys/class/mock-accel: ${sections.ls?.trim().split(/\s+/).join(" ")}`);
+
+        step(6, "What a DRA driver sees inside the guest (@mock-accel/sysfs-client)");
+        console.log(guestTable(devices));
+        const first = devices.find((d) => d.kind === "vf") ?? devices[0];
+        if (first) {
+          console.log(`\n      ResourceSlice entry for ${first.name} (resource.k8s.io/v1):`);
+          for (const [k, v] of Object.entries(first.dra.attributes)) console.log(`        ${k}: ${draValue(v)}`);
+          for (const [k, v] of Object.entries(first.dra.capacity)) console.log(`        capacity ${k}: ${v.value}`);
+        }
+      }
+
+      console.log("\nAttach these devices to your own VM with:");
+      console.log(`qemu-system-x86_64 \\\n${formatArgs(qemuArgs(vm, { transport: "vfio-user", runDir }))}`);
+      if (values.keep) {
+        console.log(`\nDevices stay up (--keep); sockets in ${runDir}. Ctrl-C stops them.`);
+        await new Promise<void>((resolve) => {
+          process.once("SIGINT", resolve);
+          process.once("SIGTERM", resolve);
+        });
+      }
+      return 0;
+    } catch (err) {
+      console.error(`\nmock-accel demo: ${(err as Error).message}`);
+      return 1;
+    } finally {
+      const keepAlive = setInterval(() => {}, 1000);
+      await running?.close();
+      clearInterval(keepAlive);
+      if (ownRunDir) rmSync(runDir, { recursive: true, force: true });
+    }
+  },
+};
