@@ -1,6 +1,6 @@
 // Discovery the way the kernel lays devices out: /sys/class/mock-accel/<name> is a link to the
-// class device, whose `device` link is the PCI function directory (vendor, device, class,
-// numa_node). A VF's PF is function 0 of the VF's slot.
+// class device, whose `device` link is the PCI function directory (its uevent gives the IDs,
+// numa_node the node). A VF's PF is function 0 of the VF's slot.
 import { lstat, readdir, readFile, readlink, realpath } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { PCI_IDS, SYSFS_CLASS } from "./generated/attributes.ts";

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { chmod, mkdir, readFile, rename, rm, rmdir, stat, symlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
+import { Value } from "@sinclair/typebox/value";
 import {
   ATTRIBUTE_NAMES,
   ATTRIBUTES,
@@ -197,6 +198,14 @@ function neutralText(s: AttributeSpec<AttributeName>): string {
   }
 }
 
+/** Why a topology value cannot be shown by the driver (the attribute's schema), or null. */
+function valueProblem(s: AttributeSpec<AttributeName>, value: unknown): string | null {
+  if (Value.Check(s.schema, value)) return null;
+  return [...Value.Errors(s.schema, value)].map((e) => e.message).join("; ") || "does not match the spec's schema";
+}
+
+const describe = (v: unknown) => (typeof v === "bigint" ? `${v}n` : JSON.stringify(v));
+
 function formatValue<N extends AttributeName>(name: N, value: AttributeTypes[N]): string {
   return spec(name).format(value);
 }
@@ -291,6 +300,10 @@ class FakeTree implements FakeSysfs {
     await this.writeBridges(parentRel, numaNode);
 
     const mk = (kind: DeviceKind, fnName: string, fn: number, vfIndex: number | null, values: FakeAttributeValues): FunctionState => {
+      for (const [n, v] of Object.entries(values) as [AttributeName, unknown][]) {
+        const problem = Object.hasOwn(ATTRIBUTES, n) ? valueProblem(spec(n), v) : "not an attribute in spec/registers.yaml";
+        if (problem) throw new Error(`${where}${kind === "vf" ? `.vfs[${vfIndex}]` : ""}: ${n} = ${describe(v)}: ${problem}`);
+      }
       const pciAddress = formatPciAddress({ ...parts, fn });
       const pciPath = join(this.root, "devices", ...parentRel, pciAddress);
       const texts = new Map<AttributeName, string>();

@@ -42,6 +42,9 @@ describe("PCI placement", () => {
       [[{ fwVersion: "1.2" }], /topology\[0\]: fwVersion "1.2" is not M\.m\.p/],
       [[{ name: "a" }, { name: "a" }], /topology\[1\]\.name: 'a' is already in the tree/],
       [Array.from({ length: 16 }, () => ({ numaNode: 0 })), /topology\[15\]: too many PFs on NUMA node 0/],
+      [[{ uuid: "not-a-uuid" }], /topology\[0\]: uuid = "not-a-uuid": Expected string to match/],
+      [[{ totalVfs: 1, vfs: [{ memorySize: 1 as unknown as bigint }] }], /topology\[0\]\.vfs\[0\]: memory_size = 1: Expected bigint/],
+      [[{ attributes: { passphrase_status: "sleepy" as "idle" } }], /topology\[0\]: passphrase_status = "sleepy"/],
     ];
     for (const [topology, message] of cases) {
       const dir = await tempDir();
