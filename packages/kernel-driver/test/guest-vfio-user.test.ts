@@ -156,7 +156,7 @@ describe.skipIf(skip)("mock_accel.ko against vfio-user devices served by the Bun
   let ioctlClient: string;
   const writes: HostRegisterWriteEvent[] = [];
   const configs = FUNCTIONS.map((f) => ({ ...f, config: buildDeviceConfig({ ...f.opts }) }));
-  const byPci = new Map(configs.map((c) => [c.addr, c]));
+  const byPci = new Map<string, (typeof configs)[number]>(configs.map((c) => [c.addr, c]));
   const words = new Set(readFileSync(FIRMWARE_PATH, "utf8").trimEnd().split("\n"));
 
   beforeAll(async () => {

@@ -93,8 +93,8 @@ export async function extractVmlinux(vmlinuz: string): Promise<string> {
     const child = spawn("xz", ["-dc", "--single-stream"], { stdio: ["pipe", fd, "ignore"] });
     child.on("error", () => resolve(false));
     child.on("close", (code) => resolve(code === 0));
-    child.stdin.on("error", () => {}); // xz stops reading at the end of the stream
-    child.stdin.end(image.subarray(at));
+    child.stdin!.on("error", () => {}); // xz stops reading at the end of the stream
+    child.stdin!.end(image.subarray(at));
   }).finally(() => closeSync(fd));
   const elf = ok && readFileSync(partial).subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
   if (!elf) {
