@@ -1,0 +1,171 @@
+// Everything a guest boot needs, built from this tree and cached between runs under
+// <cache>/e2e/<key>/, where the key hashes every input (sources, kernel version, Bun version),
+// so an edit rebuilds just what it touches and an unchanged tree rebuilds nothing:
+//   - the Debian kernel (vm-harness fetches and caches it),
+//   - mock_accel.ko built against the matching headers,
+//   - the discovery program: guest/discover.ts on @mock-accel/sysfs-client, `bun build --compile`
+//     for linux-x64 (baseline CPU; glibc, whose libraries go into the initramfs),
+//   - the static C helper (ioctls, timed sysfs reads) built against the uapi header,
+//   - the initramfs holding all of it.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { buildModule, DRIVER_DIR, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, UAPI_HEADER } from "@mock-accel/kernel-driver";
+import { buildInitramfs, cacheDir, DEFAULT_BUSYBOX, fetchDebianKernel, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
+
+export const E2E_DIR = join(import.meta.dirname, "..");
+const REPO_ROOT = join(E2E_DIR, "..", "..");
+const GUEST_DIR = join(E2E_DIR, "guest");
+const SYSFS_CLIENT_DIR = join(REPO_ROOT, "packages", "sysfs-client");
+
+/** Guest paths of the programs the script calls. */
+export const GUEST = {
+  module: "/mock_accel.ko",
+  discover: "/bin/mock-accel-discover",
+  helper: "/bin/mock-accel-e2e",
+  dump: "/bin/dump-sysfs.sh",
+} as const;
+
+/** The shell walk that dumps a sysfs tree as text (same file runs on the host over a fake tree). */
+export const DUMP_SCRIPT = join(GUEST_DIR, "dump-sysfs.sh");
+
+export interface GuestArtifacts {
+  kernel: GuestKernel;
+  modulePath: string;
+  discoverPath: string;
+  helperPath: string;
+  /** Guest path -> host path of each shared library the discovery program loads. */
+  libraries: Record<string, string>;
+}
+
+function hashFiles(paths: readonly string[], extra: readonly string[] = []): string {
+  const h = createHash("sha256");
+  for (const e of extra) h.update(`${e}\0`);
+  for (const p of [...paths].sort()) {
+    h.update(`${p}\0`);
+    h.update(readFileSync(p));
+  }
+  return h.digest("hex").slice(0, 16);
+}
+
+function filesUnder(dir: string, keep: (path: string) => boolean = () => true): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.name === "node_modules" || entry.name === "dist") continue;
+    if (entry.isDirectory()) out.push(...filesUnder(p, keep));
+    else if (entry.isFile() && keep(p)) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Returns `<cache>/e2e/<name>-<key>/<file>`, building it with `build(tmpPath)` when absent. The
+ * build writes a temporary path that is renamed into place, so a failed or interrupted build
+ * never leaves a file that looks finished.
+ */
+async function cached(name: string, key: string, file: string, build: (out: string) => Promise<void>): Promise<string> {
+  const dir = join(cacheDir(), "e2e", `${name}-${key}`);
+  const out = join(dir, file);
+  if (existsSync(out)) return out;
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${out}.partial-${process.pid}`;
+  try {
+    await build(tmp);
+    renameSync(tmp, out);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  return out;
+}
+
+async function moduleFor(kdir: string, version: string): Promise<string> {
+  const inputs = ["Kbuild", "Makefile", "include", "src"].flatMap((n) => {
+    const p = join(DRIVER_DIR, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+  return cached("module", hashFiles(inputs, [version]), "mock_accel.ko", async (out) => {
+    const build = await buildModule({ kdir });
+    try {
+      if (!build.ok || !build.modulePath) throw new Error(`building mock_accel.ko against ${kdir} failed:\n${build.output}`);
+      copyFileSync(build.modulePath, out);
+    } finally {
+      rmSync(build.dir, { recursive: true, force: true });
+    }
+  });
+}
+
+async function discoverProgram(): Promise<string> {
+  const inputs = [join(GUEST_DIR, "discover.ts"), ...filesUnder(join(SYSFS_CLIENT_DIR, "src"), (p) => p.endsWith(".ts"))];
+  return cached("discover", hashFiles(inputs, [Bun.version]), "mock-accel-discover", async (out) => {
+    // Baseline: the guest's TCG CPU need not have AVX2. Bun fetches this runtime from npm
+    // the first time and caches it.
+    const r = spawnSync("bun", ["build", "--compile", "--target=bun-linux-x64-baseline", join(GUEST_DIR, "discover.ts"), "--outfile", out], {
+      cwd: E2E_DIR,
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`bun build --compile guest/discover.ts failed:\n${r.stderr || r.stdout}`);
+  });
+}
+
+async function helperProgram(): Promise<string> {
+  const source = join(GUEST_DIR, "mock-accel-e2e.c");
+  return cached("helper", hashFiles([source, UAPI_HEADER]), "mock-accel-e2e", async (out) => {
+    const r = spawnSync("gcc", ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-I", dirname(UAPI_HEADER), "-o", out, source], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`gcc -static guest/mock-accel-e2e.c failed (apt-get install gcc libc6-dev):\n${r.stderr}`);
+  });
+}
+
+/** The shared libraries `program` loads, from ldd, keyed by the path the loader looks for. */
+export function sharedLibraries(program: string): Record<string, string> {
+  const r = spawnSync("ldd", [program], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`ldd ${program} failed: ${r.stderr}`);
+  const libs: Record<string, string> = {};
+  for (const line of r.stdout.split("\n")) {
+    const arrow = /^\s*(\S+) => (\/\S+)/.exec(line);
+    const direct = /^\s*(\/\S+) \(/.exec(line);
+    if (arrow) libs[arrow[2]!] = arrow[2]!;
+    else if (direct) libs[direct[1]!] = direct[1]!;
+  }
+  return libs;
+}
+
+/**
+ * Kernel, module, programs: fetched or built once, then taken from the cache. `modulePath`
+ * uses a module built elsewhere (e.g. by DKMS) instead of building this tree's.
+ */
+export async function guestArtifacts(opts: { modulePath?: string } = {}): Promise<GuestArtifacts> {
+  const headers = findDebianKernelHeaders()[0];
+  if (!headers) throw new Error("no Debian kernel headers in /usr/src: apt-get install linux-headers-amd64");
+  const [kernel, modulePath, discoverPath, helperPath] = await Promise.all([
+    fetchDebianKernel({ version: headers.version }),
+    opts.modulePath ?? moduleFor(headers.kdir, headers.version),
+    discoverProgram(),
+    helperProgram(),
+  ]);
+  return { kernel, modulePath, discoverPath, helperPath, libraries: sharedLibraries(discoverPath) };
+}
+
+/** An initramfs with every artifact and `script` as the guest's job; cached by content. */
+export async function guestInitramfs(a: GuestArtifacts, script: string): Promise<string> {
+  const files: Record<string, GuestFile> = {
+    [GUEST.module]: a.modulePath,
+    [`/lib/firmware/${FIRMWARE_NAME}`]: FIRMWARE_PATH,
+    [GUEST.discover]: a.discoverPath,
+    [GUEST.helper]: a.helperPath,
+    [GUEST.dump]: DUMP_SCRIPT,
+    ...Object.fromEntries(Object.entries(a.libraries)),
+  };
+  const sources = [...Object.values(files).filter((f): f is string => typeof f === "string"), DEFAULT_BUSYBOX];
+  const key = hashFiles(sources, [script, ...Object.keys(files)]);
+  return cached("initramfs", key, "initramfs.cpio.gz", async (out) => {
+    await buildInitramfs({ files, init: script, outPath: out });
+  });
+}
+
+/** For messages: a cache path relative to the cache root. */
+export function cacheRelative(path: string): string {
+  return relative(cacheDir(), path);
+}

@@ -1,0 +1,102 @@
+// The guest's whole job in one boot (busybox sh): load the module, let the typed client
+// discover the devices, enable and disable VFs, write status, generate passphrases through
+// sysfs and the char device, dump the sysfs tree, unload, and print the kernel log. Each step
+// prints under `@@section NAME`; the host parses the sections and asserts on them.
+import { GUEST } from "./artifacts.ts";
+
+export const SECTION_MARKER = "@@section";
+
+export interface GuestScriptOptions {
+  /** Add the timed read loops the benchmark reports (1,000 reads each). */
+  bench?: boolean;
+  /** Reads per timed loop. */
+  benchReads?: number;
+}
+
+/**
+ * The driver numbers PFs in probe order, which follows the guest's bus scan, not the
+ * topology's order (with the proxy the node-1 PF probes first). So the script finds them by
+ * what they are: $P0 is the PF carrying VFs (node 0 in examples/demo.yaml), $P1 the other.
+ */
+export function guestScript(opts: GuestScriptOptions = {}): string {
+  const reads = opts.benchReads ?? 1000;
+  const C = "/sys/class/mock-accel";
+  const bench = opts.bench
+    ? `
+section bench-sysfs-read
+${GUEST.helper} time-read ${C}/$P1/status ${reads}
+section bench-client-read
+${GUEST.discover} time-status $P1 ${reads}
+`
+    : "";
+  return `section() { echo "${SECTION_MARKER} $1"; }
+C=${C}
+section pci
+for d in /sys/bus/pci/devices/*; do echo "$(basename $d) $(cat $d/vendor) $(cat $d/device) $(cat $d/numa_node)"; done
+section insmod
+insmod ${GUEST.module} && echo insmod-ok
+section ready
+ls $C
+section names
+for d in $C/*; do
+  t=$(cat $d/sriov_totalvfs 2>/dev/null) || continue
+  if [ "$t" -gt 0 ]; then P0=\${d##*/}; else P1=\${d##*/}; fi
+done
+echo "P0=$P0 P1=$P1"
+section discover
+${GUEST.discover} discover
+section numvfs-2
+echo 2 > $C/$P0/sriov_numvfs && echo ok
+ls $C
+section discover-vfs
+${GUEST.discover} discover
+section tree
+sh ${GUEST.dump}
+section status
+echo 0x1 > $C/$P1/status && echo written
+cat $C/$P1/status
+${GUEST.helper} status /dev/$P1
+echo bogus > $C/$P1/status 2>/dev/null || echo rejected
+cat $C/$P1/status
+section passphrase
+echo 5 > $C/\${P0}_vf1/passphrase_length && echo 1 > $C/\${P0}_vf1/passphrase_generate && echo generated
+echo "status $(cat $C/\${P0}_vf1/passphrase_status)"
+echo "count $(cat $C/\${P0}_vf1/passphrase_count)"
+echo "text $(cat $C/\${P0}_vf1/passphrase)"
+echo 13 > $C/\${P0}_vf1/passphrase_length 2>/dev/null || echo length-13-rejected
+section ioctl
+${GUEST.helper} status /dev/$P0
+${GUEST.helper} passphrase /dev/$P0 7
+${GUEST.helper} passphrase /dev/\${P0}_vf0 0
+${GUEST.helper} passphrase-errno /dev/$P0 13
+section chardev-read
+cat /dev/$P1
+${bench}
+section numvfs-0
+echo 0 > $C/$P0/sriov_numvfs && echo ok
+ls $C
+section rmmod
+rmmod mock_accel && echo rmmod-ok
+ls $C 2>&1
+ls /dev | grep mock || echo no-char-devices
+section dmesg
+dmesg
+`;
+}
+
+/** Output of each section, by name (a repeated name keeps the last). */
+export function parseSections(output: string): Record<string, string> {
+  const sections: Record<string, string> = {};
+  let current: string | null = null;
+  for (const raw of output.split("\n")) {
+    const line = raw.replace(/\r$/, "");
+    const m = new RegExp(`^${SECTION_MARKER} (\\S+)$`).exec(line);
+    if (m) {
+      current = m[1]!;
+      sections[current] = "";
+    } else if (current !== null) {
+      sections[current] += `${line}\n`;
+    }
+  }
+  return sections;
+}

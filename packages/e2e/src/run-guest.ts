@@ -1,0 +1,135 @@
+// One end-to-end boot: serve examples/demo.yaml's VM over a transport (the same code path as
+// `mock-accel launch`), boot the Debian guest with the module, run the guest script, and hand
+// back what the guest printed and what the server saw meanwhile.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { bootGuest, cacheDir, type BootResult } from "@mock-accel/vm-harness";
+import { accelArg, prepareLaunch } from "../../../apps/cli/src/commands/launch.ts";
+import { findVm, loadTopologyFile, type TopologyVm } from "../../../apps/cli/src/topology/load-topology.ts";
+import type { ServedDevice } from "../../../apps/cli/src/topology/bring-up.ts";
+import { guestArtifacts, guestInitramfs, type GuestArtifacts } from "./artifacts.ts";
+import { guestScript, parseSections, SECTION_MARKER, type GuestScriptOptions } from "./guest-script.ts";
+
+export type Transport = "vfio-user" | "proxy";
+
+/** The topology every end-to-end boot uses: a PF with 2 VFs on node 0, a PF on node 1. */
+export const TOPOLOGY_FILE = join(import.meta.dirname, "..", "..", "..", "examples", "demo.yaml");
+
+export interface ServerWrite {
+  /** Topology id of the device, e.g. "demo-n0-pf0". */
+  device: string;
+  name: string;
+  value: bigint;
+  previous: bigint;
+}
+
+export interface GuestRunResult {
+  transport: Transport;
+  qemu: string;
+  vm: TopologyVm;
+  /** What each device was served with (id, config, canonical UUID, socket). */
+  served: ServedDevice[];
+  boot: BootResult;
+  sections: Record<string, string>;
+  /** Notify-register writes the server saw, in order. */
+  writes: ServerWrite[];
+  /** The server's own STATUS and SRIOV_NUM_VFS after the guest ran (proxy only: its devices live on this thread). */
+  registersAfter: Record<string, { STATUS: bigint; SRIOV_NUM_VFS: bigint }> | null;
+  /** Milliseconds from starting QEMU until the guest listed its class devices after insmod. */
+  devicesReadyMs: number | null;
+}
+
+export interface RunGuestOptions extends GuestScriptOptions {
+  transport: Transport;
+  qemu: string;
+  artifacts?: GuestArtifacts;
+  timeoutMs?: number;
+  /** Serial output as it arrives (debugging). */
+  onOutput?: (chunk: string) => void;
+}
+
+export async function runGuest(opts: RunGuestOptions): Promise<GuestRunResult> {
+  const artifacts = opts.artifacts ?? (await guestArtifacts());
+  const initramfs = await guestInitramfs(artifacts, guestScript(opts));
+  const topology = loadTopologyFile(TOPOLOGY_FILE);
+  const vm = findVm(topology, undefined);
+  // Short: socket paths must fit sun_path.
+  const runDir = mkdtempSync(join(tmpdir(), "e2e-"));
+  const prepared = await prepareLaunch(vm, topology.file, { transport: opts.transport, qemu: opts.qemu, runDir });
+  try {
+    const running = prepared.running!;
+    const idBySocket = new Map(running.devices.map((s) => [s.socketPath, s.device.id]));
+    const writes: ServerWrite[] = [];
+    running.host.on("register-write", (e: { socketPath: string; name: string; value: bigint; previous: bigint }) =>
+      writes.push({ device: idBySocket.get(e.socketPath) ?? e.socketPath, name: e.name, value: e.value, previous: e.previous }),
+    );
+    let serial = "";
+    let devicesReadyMs: number | null = null;
+    const readyMarker = `${SECTION_MARKER} ready`;
+    const bootStarted = performance.now();
+    const boot = await bootGuest({
+      qemu: withAccel(opts.qemu, accelArg("tcg", opts.transport)),
+      kernel: artifacts.kernel.image,
+      initramfs,
+      // The discovery program is a Bun binary: give the TCG CPU the instructions it expects.
+      machine: [...prepared.qemuArgs, "-cpu", "max"],
+      inheritFds: prepared.inheritFds,
+      timeoutMs: opts.timeoutMs ?? 150_000,
+      onOutput: (chunk) => {
+        serial += chunk;
+        if (devicesReadyMs === null && serial.includes(readyMarker)) {
+          // Ready once the listing after the marker has arrived: the next section starts.
+          const after = serial.slice(serial.indexOf(readyMarker) + readyMarker.length);
+          if (after.includes(SECTION_MARKER)) devicesReadyMs = performance.now() - bootStarted;
+        }
+        opts.onOutput?.(chunk);
+      },
+    });
+    const registersAfter =
+      opts.transport === "proxy"
+        ? Object.fromEntries(
+            (running.host as { devices?: { socketPath: string; device: { readRegister(n: "STATUS" | "SRIOV_NUM_VFS"): bigint } }[] }).devices!.map((d) => [
+              idBySocket.get(d.socketPath) ?? d.socketPath,
+              { STATUS: d.device.readRegister("STATUS"), SRIOV_NUM_VFS: d.device.readRegister("SRIOV_NUM_VFS") },
+            ]),
+          )
+        : null;
+    return {
+      transport: opts.transport,
+      qemu: opts.qemu,
+      vm,
+      served: running.devices,
+      boot,
+      sections: parseSections(boot.scriptOutput),
+      writes,
+      registersAfter,
+      devicesReadyMs,
+    };
+  } finally {
+    await prepared.close();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * vm-harness always passes `-accel tcg`; the proxy needs `tcg,thread=single` (see accelArg in
+ * apps/cli/src/commands/launch.ts). Until BootOptions takes an accelerator, a one-line wrapper
+ * (cached) swaps the argument. Returns `qemu` itself when nothing needs swapping.
+ */
+function withAccel(qemu: string, accel: string): string {
+  if (accel === "tcg") return qemu;
+  const quoted = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const script = `#!/bin/sh\n# @mock-accel/e2e: run ${qemu} with -accel ${accel} in place of -accel tcg\nfor a; do shift; [ "$a" = tcg ] && a=${quoted(accel)}; set -- "$@" "$a"; done\nexec ${quoted(qemu)} "$@"\n`;
+  const dir = join(cacheDir(), "e2e");
+  const path = join(dir, `qemu-${createHash("sha256").update(script).digest("hex").slice(0, 12)}.sh`);
+  if (!existsSync(path)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${path}.${process.pid}`;
+    writeFileSync(tmp, script);
+    chmodSync(tmp, 0o755);
+    renameSync(tmp, path);
+  }
+  return path;
+}
