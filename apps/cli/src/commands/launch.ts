@@ -78,7 +78,7 @@ export async function prepareLaunch(vm: TopologyVm, topologyFile: string, opts: 
     await running?.close();
     throw err;
   }
-  const args = qemuArgs(vm, { transport: opts.transport, runDir: opts.runDir, fdFor: (_d, i) => 3 + i });
+  const args = oneSocketPerCpu(qemuArgs(vm, { transport: opts.transport, runDir: opts.runDir, fdFor: (_d, i) => 3 + i }));
   let released = false;
   const releaseFds = () => {
     if (released) return;
@@ -97,6 +97,29 @@ export async function prepareLaunch(vm: TopologyVm, topologyFile: string, opts: 
       await running?.close();
     },
   };
+}
+
+/**
+ * `-smp N` gives one socket of N cores, so CPUs of different NUMA nodes share a package and
+ * the guest kernel warns at boot (smpboot.c topology_sane: "llc-sibling ... not on the same
+ * node"). One socket per CPU fits any split of CPUs between nodes.
+ */
+export function oneSocketPerCpu(args: readonly string[]): string[] {
+  const out = [...args];
+  const i = out.indexOf("-smp");
+  const n = i < 0 ? undefined : out[i + 1];
+  if (n !== undefined && /^\d+$/.test(n)) out[i + 1] = `${n},sockets=${n},cores=1,threads=1`;
+  return out;
+}
+
+/**
+ * QEMU's accelerator argument. x-pci-proxy-dev drops QEMU's big lock while it waits for the
+ * device's reply; a second vCPU touching the same device meanwhile is refused by QEMU's
+ * re-entrancy guard ("Blocked re-entrant IO on MemoryRegion: bar-region-0") and reads garbage.
+ * Single-threaded TCG runs one vCPU at a time, so the proxy gets TCG with thread=single.
+ */
+export function accelArg(accel: string, transport: Transport): string {
+  return transport === "proxy" && accel === "tcg" ? "tcg,thread=single" : accel;
 }
 
 const HELP = `Usage: mock-accel launch <topology.yaml> [options] [-- QEMU ARGS...]
@@ -183,14 +206,19 @@ export const command: CommandModule = {
       return 1;
     }
     const runDir = values["run-dir"] ?? defaultRunDir();
-    const base = ["-accel", values.accel, "-nodefaults", "-display", "none", "-serial", "mon:stdio"];
+    if (transport === "proxy" && values.accel !== "tcg" && vmCpus(vm) > 1) {
+      console.error(
+        `mock-accel launch: warning: with --accel ${values.accel} and ${vmCpus(vm)} CPUs, QEMU's x-pci-proxy-dev refuses concurrent accesses to one device ("Blocked re-entrant IO"); use tcg or vfio-user`,
+      );
+    }
+    const base = ["-accel", accelArg(values.accel, transport), "-nodefaults", "-display", "none", "-serial", "mon:stdio"];
     const boot = [
       ...(values.kernel ? ["-kernel", values.kernel] : []),
       ...(values.initrd ? ["-initrd", values.initrd] : []),
       ...(values.kernel ? ["-append", values.append] : []),
     ];
     if (values["dry-run"]) {
-      const args = qemuArgs(vm, { transport, runDir, fdFor: (_d, i) => 3 + i });
+      const args = oneSocketPerCpu(qemuArgs(vm, { transport, runDir, fdFor: (_d, i) => 3 + i }));
       console.log([values.qemu, ...base, ...boot, ...args, ...extra].join(" "));
       return 0;
     }
@@ -221,6 +249,10 @@ export const command: CommandModule = {
     return code;
   },
 };
+
+function vmCpus(vm: TopologyVm): number {
+  return vm.numaNodes.reduce((n, node) => n + node.cpus, 0);
+}
 
 function describeServed(devices: readonly ServedDevice[], transport: Transport): string {
   const lines = devices.map((s) => `  ${s.device.id.padEnd(20)} ${s.device.kind.toUpperCase()} numa ${s.device.numaNode} uuid ${s.uuid}`);
