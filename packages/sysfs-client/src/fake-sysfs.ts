@@ -352,8 +352,8 @@ class FakeTree implements FakeSysfs {
     }
     this.pfs.push(owner);
     for (const f of [pfState, ...vfs]) this.byName.set(f.name, { state: f, owner });
-    for (const f of [pfState, ...vfs]) await this.writePciFunction(f, numaNode);
-    for (const f of [pfState, ...vfs]) if (this.shown(f, owner)) await this.writeClassDevice(f);
+    await Promise.all([pfState, ...vfs].map((f) => this.writePciFunction(f, numaNode)));
+    await Promise.all([pfState, ...vfs].filter((f) => this.shown(f, owner)).map((f) => this.writeClassDevice(f)));
     return name;
   }
 
@@ -479,6 +479,8 @@ class FakeTree implements FakeSysfs {
   // ---- what the kernel does ----------------------------------------------------------------
 
   async setAttribute<N extends AttributeName>(device: string, attribute: N, value: AttributeTypes[N]): Promise<void> {
+    const problem = valueProblem(spec(attribute), value);
+    if (problem) throw new Error(`fake sysfs: ${device} ${attribute} = ${describe(value)}: ${problem} (setRawAttribute writes any text)`);
     await this.setRawAttribute(device, attribute, formatValue(attribute, value));
   }
 

@@ -86,6 +86,7 @@ describe("attribute files", () => {
     expect(await pf.read("passphrase")).toBe("correct horse battery staple");
     expect(await pf.read("passphrase_count")).toBe(4);
     await expect(fake.setAttribute("mock0", "vf_index", 1)).rejects.toThrow(/does not show 'vf_index'/);
+    await expect(fake.setAttribute("mock0", "passphrase_count", -1)).rejects.toThrow(/passphrase_count = -1: Expected integer to be greater or equal to 0/);
   });
 
   test("a VF disabled and enabled again keeps its attribute values (they live in the device)", async () => {
