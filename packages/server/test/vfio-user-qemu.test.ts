@@ -1,7 +1,7 @@
 // QEMU's own vfio-user client (vfio-user-pci, QEMU >= 10.1) realizes our devices: it negotiates,
 // reads config space and the region table, and shows the PF and the VF on its PCI bus. No guest
 // boots here (-S); the guest end to end lives in the e2e tests.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +14,22 @@ import { VfioUserHost } from "../src/transports/vfio-user/host.ts";
 import { mockAccelCacheDir } from "../src/transports/vfio-user/library-path.ts";
 import { findInstallation } from "../src/transports/vfio-user/libvfio-user.ts";
 
-const qemu = process.env.QEMU ?? join(mockAccelCacheDir(), "qemu-vfio-user", "bin", "qemu-system-x86_64");
+/**
+ * A QEMU with vfio-user-pci, looked for where scripts/install-qemu-vfio-user.sh leaves one:
+ * $QEMU, its private prefix, the system's. Asks about that device only (`-device help` aborts
+ * on mixed installs).
+ */
+function findQemu(): string | null {
+  const system = spawnSync("sh", ["-c", "command -v qemu-system-x86_64"], { encoding: "utf8" }).stdout.trim();
+  for (const q of [process.env.QEMU, join(mockAccelCacheDir(), "qemu-vfio-user", "bin", "qemu-system-x86_64"), system]) {
+    if (!q || !existsSync(q)) continue;
+    const help = spawnSync(q, ["-device", "vfio-user-pci,help"], { encoding: "utf8" });
+    if (help.status === 0 && help.stdout.includes("socket")) return q;
+  }
+  return null;
+}
+const foundQemu = findQemu();
+const qemu = foundQemu ?? "qemu-system-x86_64";
 const libraryPresent = (() => {
   try {
     findInstallation();
@@ -23,7 +38,7 @@ const libraryPresent = (() => {
     return false;
   }
 })();
-const haveQemu = requirement("QEMU with vfio-user-pci", existsSync(qemu), "scripts/install-qemu-vfio-user.sh (or set QEMU=)");
+const haveQemu = requirement("QEMU with vfio-user-pci (>= 10.1)", foundQemu !== null, "scripts/install-qemu-vfio-user.sh (or set QEMU=)");
 const haveLib = requirement("libvfio-user", libraryPresent, "scripts/install-libvfio-user.sh");
 
 /** Run QEMU halted with the devices, ask the monitor for `info pci`, quit; returns its output. */
