@@ -469,8 +469,13 @@ describe.skipIf(lib.skip)("VfioUserHost: socket files", () => {
     const paths = [];
     for (let i = 0; i < 3; i++) paths.push((await h.addDevice({ socketPath: join(dir, `c${i}.sock`), kind: "pf", config })).socketPath);
     expect(paths.every((p) => existsSync(p))).toBe(true);
+    // With a client attached: the host still closes, and the client sees the connection end.
+    const attached = await VfioUserClient.connect(paths[0]!);
+    expect(u32(await readReg(attached, "DEVICE_ID"))).toBe(0x4b434f4d);
     await h.close();
     expect(paths.some((p) => existsSync(p))).toBe(false);
+    await expect(readReg(attached, "DEVICE_ID")).rejects.toThrow();
+    attached.close();
     await expect(h.addDevice({ socketPath: join(dir, "late.sock"), kind: "pf", config })).rejects.toThrow(/closed/);
   });
 });
