@@ -39,9 +39,14 @@ export async function* watchDevices(
     const now = new Map((await list()).map((d) => [identity(d), d]));
     if (signal?.aborted) return;
     known ??= now;
-    for (const [id, device] of known) if (!now.has(id)) yield { type: "removed", device };
-    for (const [id, device] of now) if (!known.has(id)) yield { type: "added", device };
+    const events: DeviceEvent[] = [];
+    for (const [id, device] of known) if (!now.has(id)) events.push({ type: "removed", device });
+    for (const [id, device] of now) if (!known.has(id)) events.push({ type: "added", device });
     known = now;
+    for (const event of events) {
+      if (signal?.aborted) return; // the consumer aborted while handling the previous event
+      yield event;
+    }
     if (!(await sleep(intervalMs, signal))) return;
   }
 }

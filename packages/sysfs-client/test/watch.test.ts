@@ -109,6 +109,17 @@ describe("watch()", () => {
     abort.abort();
   });
 
+  test("aborting while handling an event ends the loop, even with more events in the same look", async () => {
+    const fake = await fakeSysfs([{ totalVfs: 3, enabledVfs: 3 }]);
+    const abort = new AbortController();
+    const seen: string[] = [];
+    for await (const e of new MockAccelSysfs({ root: fake.root }).watch({ intervalMs: 5, signal: abort.signal })) {
+      seen.push(e.device.name);
+      abort.abort();
+    }
+    expect(seen).toEqual(["mock0"]);
+  });
+
   test("an already aborted signal ends at once; a bad interval is refused", async () => {
     const fake = await fakeSysfs([{}]);
     const client = new MockAccelSysfs({ root: fake.root });
