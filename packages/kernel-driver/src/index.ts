@@ -1,8 +1,9 @@
 // Build the mock-accel kernel module from this tree, for tests, benchmarks and the end-to-end
 // suite. Builds always happen in a temporary copy, so the source tree never holds objects.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createHash } from "node:crypto";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** packages/kernel-driver */
@@ -87,3 +88,46 @@ export async function buildModule(opts: BuildOptions): Promise<BuildResult> {
   if (!opts.keepDir && !ok) rmSync(dir, { recursive: true, force: true });
   return result;
 }
+
+/** Every file a build reads from this tree, relative to DRIVER_DIR, sorted. */
+function buildInputFiles(): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    const abs = join(DRIVER_DIR, rel);
+    if (statSync(abs).isDirectory()) for (const e of readdirSync(abs).sort()) walk(join(rel, e));
+    else if (!/\.(ts|o|ko|cmd)$/.test(rel)) out.push(rel);
+  };
+  for (const name of BUILD_INPUTS) walk(name);
+  return out;
+}
+
+function moduleCacheDir(): string {
+  const base = process.env.MOCK_ACCEL_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "mock-accel");
+  return join(base, "kbuild");
+}
+
+/**
+ * mock_accel.ko for `kdir`, built once per source content and kernel tree and then reused from
+ * the cache (guest tests, the end-to-end suite). Throws with make's output when the build fails.
+ */
+export async function builtModule(opts: { kdir: string }): Promise<string> {
+  const hash = createHash("sha256").update(opts.kdir);
+  for (const f of buildInputFiles()) hash.update(`\0${f}\0`).update(readFileSync(join(DRIVER_DIR, f)));
+  const kdirMakefile = join(opts.kdir, "Makefile");
+  if (existsSync(kdirMakefile)) hash.update(String(statSync(kdirMakefile).mtimeMs));
+  const dir = join(moduleCacheDir(), hash.digest("hex").slice(0, 16));
+  const ko = join(dir, `${MODULE_NAME}.ko`);
+  if (existsSync(ko)) return ko;
+  const r = await buildModule({ kdir: opts.kdir });
+  try {
+    if (!r.ok || !r.modulePath) throw new Error(`building ${MODULE_NAME}.ko against ${opts.kdir} failed:\n${r.output}`);
+    mkdirSync(dir, { recursive: true });
+    const partial = `${ko}.partial-${process.pid}`;
+    copyFileSync(r.modulePath, partial);
+    renameSync(partial, ko);
+    return ko;
+  } finally {
+    rmSync(r.dir, { recursive: true, force: true });
+  }
+}
+

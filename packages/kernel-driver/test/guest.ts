@@ -3,7 +3,7 @@
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { bootGuest, buildInitramfs, fetchDebianKernel, type BootOptions, type BootResult, type GuestFile } from "@mock-accel/vm-harness";
-import { buildModule, FIRMWARE_NAME, FIRMWARE_PATH } from "../src/index.ts";
+import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH } from "../src/index.ts";
 import { headers } from "./requirements.ts";
 
 export interface GuestRun extends BootResult {
@@ -39,13 +39,12 @@ export interface ModuleGuestOptions extends Omit<BootOptions, "kernel" | "initra
 /** Build the module, boot a guest with it and run `script`. */
 export async function runModuleGuest(opts: ModuleGuestOptions): Promise<GuestRun> {
   if (!headers) throw new Error("no Debian kernel headers in /usr/src: apt-get install linux-headers-amd64");
-  const [kernel, build] = await Promise.all([fetchDebianKernel({ version: headers.version }), buildModule({ kdir: headers.kdir })]);
-  if (!build.ok || !build.modulePath) throw new Error(`module build failed:\n${build.output}`);
+  const [kernel, modulePath] = await Promise.all([fetchDebianKernel({ version: headers.version }), builtModule({ kdir: headers.kdir })]);
   let initramfs: string | null = null;
   try {
     initramfs = await buildInitramfs({
       files: {
-        "/mock_accel.ko": build.modulePath,
+        "/mock_accel.ko": modulePath,
         [`/lib/firmware/${FIRMWARE_NAME}`]: FIRMWARE_PATH,
         ...opts.files,
       },
@@ -55,7 +54,6 @@ export async function runModuleGuest(opts: ModuleGuestOptions): Promise<GuestRun
     const r = await bootGuest({ ...boot, kernel: kernel.image, initramfs });
     return { ...r, sections: parseSections(r.scriptOutput) };
   } finally {
-    rmSync(build.dir, { recursive: true, force: true });
     if (initramfs) rmSync(dirname(initramfs), { recursive: true, force: true });
   }
 }
