@@ -67,8 +67,11 @@ export async function fetchDebianKernel(opts: { version?: string; cache?: string
     if (!existsSync(join(unpacked, "boot", `vmlinuz-${version}`))) {
       throw new Error(`${deb} holds no boot/vmlinuz-${version}`);
     }
-    rmSync(root, { recursive: true, force: true });
-    renameSync(unpacked, root);
+    // Another process may have finished the same fetch meanwhile: keep the first complete one.
+    if (!existsSync(vmlinuz)) {
+      rmSync(root, { recursive: true, force: true });
+      renameSync(unpacked, root);
+    }
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
