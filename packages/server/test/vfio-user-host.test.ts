@@ -260,6 +260,15 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
     s.write(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(20)));
     await new Promise((r) => setTimeout(r, 50));
     await closeRaw(s);
+    // A VERSION with a major version libvfio-user does not speak: refused, connection closed.
+    s = connect({ path: socketPath });
+    const badVersion = header(1, 20, 1);
+    const bv = new Uint8Array(20);
+    bv.set(badVersion);
+    new DataView(bv.buffer).setUint16(16, 9, true);
+    s.write(bv);
+    s.resume(); // read the error reply, so the end of the stream is seen
+    await new Promise<void>((resolve) => (s.closed ? resolve() : s.once("close", () => resolve())));
     // A header claiming 64 MiB, then close.
     s = await rawSession(socketPath);
     s.write(header(9, 64 << 20));
