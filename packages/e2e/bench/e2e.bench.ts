@@ -1,0 +1,34 @@
+// End-to-end benchmark (`bun run bench --filter e2e`), both transports side by side: time from
+// starting QEMU until the guest lists its class devices after insmod, and the in-guest latency
+// of reading `status` through sysfs, timed inside the guest over 1,000 reads: raw pread() of
+// the attribute file (the transport's round trip dominates) and the typed sysfs client's
+// read("status") (what a DRA driver pays).
+import type { BenchRow } from "../../../bench/run.ts";
+import { guestArtifacts, runGuest, type Transport } from "../src/index.ts";
+import { proxyQemuPath, vfioUserQemuPath, libvfioUser } from "../src/requirements.ts";
+
+const READS = 1000;
+
+export default async function bench(): Promise<BenchRow[]> {
+  const artifacts = await guestArtifacts();
+  const rows: BenchRow[] = [];
+  const cases: [Transport, string | null, string][] = [
+    ["proxy", proxyQemuPath, "system QEMU (x-pci-proxy-dev)"],
+    ["vfio-user", libvfioUser.available ? vfioUserQemuPath : null, "QEMU from scripts/install-qemu-vfio-user.sh (vfio-user-pci)"],
+  ];
+  for (const [transport, qemu, what] of cases) {
+    if (qemu === null) throw new Error(`e2e bench over ${transport}: no ${what} available`);
+    const r = await runGuest({ transport, qemu, artifacts, bench: true, benchReads: READS });
+    if (r.boot.exitCode !== 0) throw new Error(`e2e bench over ${transport}: guest exited ${r.boot.exitCode}\n${r.boot.serial.slice(-2000)}`);
+    const raw = /ns_per_read (\d+)/.exec(r.sections["bench-sysfs-read"] ?? "");
+    const client = /"usPerRead":([\d.]+)/.exec(r.sections["bench-client-read"] ?? "");
+    if (!raw || !client || r.devicesReadyMs === null) throw new Error(`e2e bench over ${transport}: the guest printed no timings\n${r.boot.scriptOutput.slice(-2000)}`);
+    const suite = `e2e ${transport}`;
+    rows.push(
+      { suite, metric: "guest boot to devices ready (QEMU start to class devices listed after insmod)", value: r.devicesReadyMs / 1000, unit: "s", note: "TCG, 2 vCPUs, 57 MB initramfs" },
+      { suite, metric: `status read through sysfs, pread() (${READS} reads, timed in the guest)`, value: Number(raw[1]) / 1000, unit: "µs/read" },
+      { suite, metric: `status read through the typed sysfs client (${READS} reads, timed in the guest)`, value: Number(client[1]), unit: "µs/read" },
+    );
+  }
+  return rows;
+}
