@@ -178,6 +178,16 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
   }
 
   private async shutdown(): Promise<void> {
+    // Hold the event loop open until the sockets are gone, whatever else the caller holds.
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      await this.stopWorker();
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async stopWorker(): Promise<void> {
     if (!this.dead) {
       const closed = new Promise<void>((resolve) => (this.closedResolve = resolve));
       this.send({ type: "shutdown" });
