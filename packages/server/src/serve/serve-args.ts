@@ -3,7 +3,7 @@
 // --vf-index N and --socket-mode MODE. Every mistake is one line naming the flag.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { PCI, type DeviceConfig } from "../generated/registers.ts";
+import { DEVICE_CONFIG, PCI, type DeviceConfig } from "../generated/registers.ts";
 import { buildDeviceConfig, uuidFromLabelOrCanonical, type DeviceKind, type DeviceUuid } from "../device/device-config.ts";
 
 export interface ServeOptions {
@@ -23,19 +23,31 @@ export class ServeUsageError extends Error {
   override name = "ServeUsageError";
 }
 
+/** A default from the spec's device_config, as the help shows it (16G, 2G, 0). */
+function specDefault(name: string, kind: DeviceKind): string {
+  const def = DEVICE_CONFIG.find((d) => d.name === name);
+  const value = kind === "pf" ? def?.defaultPf : def?.defaultVf;
+  if (value === null || value === undefined) return "none";
+  if (name !== "memory_size") return String(value);
+  for (const [unit, shift] of [["T", 40n], ["G", 30n], ["M", 20n], ["K", 10n]] as const) {
+    if (value >= 1n << shift && value % (1n << shift) === 0n) return `${value >> shift}${unit}`;
+  }
+  return String(value);
+}
+
 export function serveUsage(program: string): string {
   return `Usage: ${program} [options] <socket-path>
 
 Serve one mock-accel device over vfio-user on a UNIX socket until SIGINT/SIGTERM, which
-remove the socket. A client that disconnects (guest reboot, QEMU restart) can reconnect;
-the device keeps its registers.
+remove the socket. A client that disconnects (guest reboot, QEMU restart) can reconnect:
+the device listens again and keeps its registers (only a device reset resets them).
 
 Options:
   -u, --uuid UUID        canonical UUID, or any label mapped to a fixed UUID (printed at start);
                          default: derived from the socket path
-  -m, --memory SIZE      device memory: 16G, 512M, 2GiB or bytes (default: PF 16G, VF 2G)
+  -m, --memory SIZE      device memory: 16G, 512M, 2GiB or bytes (default: PF ${specDefault("memory_size", "pf")}, VF ${specDefault("memory_size", "vf")})
       --vf               serve a virtual function (device ID 0x${PCI.vfDeviceId.toString(16).padStart(4, "0")}) instead of a physical one
-      --total-vfs N      PF only: VFs it carries, 0..${PCI.sriov.maxTotalVfs} (SR-IOV TotalVFs, SRIOV_TOTAL_VFS)
+      --total-vfs N      PF only: VFs it carries, 0..${PCI.sriov.maxTotalVfs} (SR-IOV TotalVFs, SRIOV_TOTAL_VFS; default ${specDefault("total_vfs", "pf")})
       --vf-index N       VF only: its index 0..${PCI.sriov.maxTotalVfs - 1} (VF_INDEX; default 0)
       --socket-mode MODE octal permissions of the socket (default 0600)
   -v, --verbose          log every access and libvfio-user's own messages
