@@ -2,16 +2,16 @@
 // <cache>/e2e/<key>/, where the key hashes every input (sources, kernel version, Bun version),
 // so an edit rebuilds just what it touches and an unchanged tree rebuilds nothing:
 //   - the Debian kernel (vm-harness fetches and caches it),
-//   - mock_accel.ko built against the matching headers,
+//   - mock_accel.ko built against the matching headers (kernel-driver's builtModule caches it),
 //   - the discovery program: guest/discover.ts on @mock-accel/sysfs-client, `bun build --compile`
 //     for linux-x64 (baseline CPU; glibc, whose libraries go into the initramfs),
 //   - the static C helper (ioctls, timed sysfs reads) built against the uapi header,
 //   - the initramfs holding all of it.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { buildModule, DRIVER_DIR, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, UAPI_HEADER } from "@mock-accel/kernel-driver";
+import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, UAPI_HEADER } from "@mock-accel/kernel-driver";
 import { buildInitramfs, cacheDir, DEFAULT_BUSYBOX, fetchDebianKernel, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
 
 export const E2E_DIR = join(import.meta.dirname, "..");
@@ -81,22 +81,6 @@ async function cached(name: string, key: string, file: string, build: (out: stri
   return out;
 }
 
-async function moduleFor(kdir: string, version: string): Promise<string> {
-  const inputs = ["Kbuild", "Makefile", "include", "src"].flatMap((n) => {
-    const p = join(DRIVER_DIR, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-  return cached("module", hashFiles(inputs, [version]), "mock_accel.ko", async (out) => {
-    const build = await buildModule({ kdir });
-    try {
-      if (!build.ok || !build.modulePath) throw new Error(`building mock_accel.ko against ${kdir} failed:\n${build.output}`);
-      copyFileSync(build.modulePath, out);
-    } finally {
-      rmSync(build.dir, { recursive: true, force: true });
-    }
-  });
-}
-
 async function discoverProgram(): Promise<string> {
   const inputs = [join(GUEST_DIR, "discover.ts"), ...filesUnder(join(SYSFS_CLIENT_DIR, "src"), (p) => p.endsWith(".ts"))];
   return cached("discover", hashFiles(inputs, [Bun.version]), "mock-accel-discover", async (out) => {
@@ -141,7 +125,7 @@ export async function guestArtifacts(opts: { modulePath?: string } = {}): Promis
   if (!headers) throw new Error("no Debian kernel headers in /usr/src: apt-get install linux-headers-amd64");
   const [kernel, modulePath, discoverPath, helperPath] = await Promise.all([
     fetchDebianKernel({ version: headers.version }),
-    opts.modulePath ?? moduleFor(headers.kdir, headers.version),
+    opts.modulePath ?? builtModule({ kdir: headers.kdir }),
     discoverProgram(),
     helperProgram(),
   ]);
