@@ -103,9 +103,17 @@ export const command: CommandModule = {
     }
     console.log(devicesTable(running.devices));
     console.log(`\n${running.devices.length} device(s) up over ${transport} in ${Math.round(performance.now() - started)} ms. Ctrl-C stops them.`);
+    // Handlers stay installed until the sockets are gone: a second Ctrl-C while closing must
+    // not kill the process half-way and leave sockets behind.
+    let stopping = false;
     await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
+      const onSignal = () => {
+        if (stopping) return;
+        stopping = true;
+        resolve();
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
     });
     // The host's worker and timers do not hold the loop open; this does until close finishes.
     const keepAlive = setInterval(() => {}, 1000);
