@@ -1,8 +1,8 @@
 // `mock-accel launch` as a user runs it: the system's QEMU 7.2 boots a guest with a proxy
 // device the launcher serves and wires (connected socket inherited as fd=3), and the guest's
 // PCI bus shows it. On a QEMU where x-pci-proxy-dev crashes, launch refuses and names vfio-user.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -17,6 +17,23 @@ const cleanup: string[] = [];
 afterAll(() => {
   for (const d of cleanup) rmSync(d, { recursive: true, force: true });
 });
+
+const GUEST_SCRIPT = 'for d in /sys/bus/pci/devices/*; do echo "pci $(basename $d) $(cat $d/vendor) $(cat $d/device) $(cat $d/class) $(cat $d/numa_node)"; done\n';
+const APPEND = "console=ttyS0 rdinit=/init panic=-1 quiet";
+
+async function guest(): Promise<{ kernel: string; initramfs: string }> {
+  const kernel = await fetchDebianKernel({ version: findDebianKernelHeaders()[0]!.version });
+  const initramfs = await buildInitramfs({ init: GUEST_SCRIPT });
+  cleanup.push(dirname(initramfs));
+  return { kernel: kernel.image, initramfs };
+}
+
+/** The mock devices the guest listed: [vendor, device, class, numa_node] each. */
+const mockDevices = (stdout: string) =>
+  stdout
+    .split("\n")
+    .filter((l) => l.startsWith("pci ") && l.includes("0x1de5"))
+    .map((l) => l.trim().split(" ").slice(2));
 
 function launch(args: string[], timeoutMs: number) {
   return spawnSync("bun", [join(REPO, "apps", "cli", "src", "main.ts"), "launch", ...args], { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
@@ -36,25 +53,51 @@ describe("mock-accel launch", () => {
   test.skipIf(guestBuild.skip || proxyQemu.skip)("boots the system QEMU with a proxy device the guest sees on its PCI bus", async () => {
     assertAvailable(guestBuild);
     assertAvailable(proxyQemu);
-    const kernel = await fetchDebianKernel({ version: findDebianKernelHeaders()[0]!.version });
-    const initramfs = await buildInitramfs({
-      init: 'for d in /sys/bus/pci/devices/*; do echo "pci $(basename $d) $(cat $d/vendor) $(cat $d/device) $(cat $d/class) $(cat $d/numa_node)"; done\n',
-    });
-    cleanup.push(dirname(initramfs));
+    const { kernel, initramfs } = await guest();
     const runDir = mkdtempSync(join(tmpdir(), "launch-"));
     cleanup.push(runDir);
     const r = launch(
-      [ONE_DEVICE, "--transport", "proxy", "--qemu", proxyQemuPath!, "--kernel", kernel.image, "--initrd", initramfs, "--append", "console=ttyS0 rdinit=/init panic=-1 quiet", "--run-dir", runDir, "--", "-no-reboot"],
+      [ONE_DEVICE, "--transport", "proxy", "--qemu", proxyQemuPath!, "--kernel", kernel, "--initrd", initramfs, "--append", APPEND, "--run-dir", runDir, "--", "-no-reboot"],
       150_000,
     );
     expect(r.stdout, r.stderr).toContain(`${EXIT_MARKER} 0`);
     expect(r.status, r.stderr).toBe(0);
-    const devices = r.stdout.split("\n").filter((l) => l.startsWith("pci ") && l.includes("0x1de5"));
-    expect(devices.map((l) => l.trim().split(" ").slice(2))).toEqual([["0x1de5", "0x0001", "0x120000", "0"]]);
+    expect(mockDevices(r.stdout)).toEqual([["0x1de5", "0x0001", "0x120000", "0"]]);
     expect(r.stderr).toMatch(/serving 1 device\(s\) over proxy/);
     // Nothing left behind: the launcher removed the VM's sockets when QEMU exited.
     expect(spawnSync("find", [runDir, "-type", "s"], { encoding: "utf8" }).stdout.trim()).toBe("");
   }, 200_000);
+
+  test.skipIf(guestBuild.skip || proxyQemu.skip)("--external wires the sockets a separate `mock-accel up` serves", async () => {
+    assertAvailable(guestBuild);
+    assertAvailable(proxyQemu);
+    const { kernel, initramfs } = await guest();
+    const runDir = mkdtempSync(join(tmpdir(), "launch-"));
+    cleanup.push(runDir);
+    const up = spawn("bun", [join(REPO, "apps", "cli", "src", "main.ts"), "up", ONE_DEVICE, "--transport", "proxy", "--run-dir", runDir], { stdio: "ignore" });
+    try {
+      const sock = join(runDir, "vm0", "vm0-n0-pf0.sock");
+      for (let i = 0; i < 300 && !existsSync(sock); i++) await Bun.sleep(50);
+      expect(existsSync(sock)).toBe(true);
+      const r = launch(
+        [ONE_DEVICE, "--transport", "proxy", "--external", "--qemu", proxyQemuPath!, "--kernel", kernel, "--initrd", initramfs, "--append", APPEND, "--run-dir", runDir, "--", "-no-reboot"],
+        150_000,
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(mockDevices(r.stdout)).toEqual([["0x1de5", "0x0001", "0x120000", "0"]]);
+      // The devices belong to `up`: still served after QEMU left.
+      expect(existsSync(sock)).toBe(true);
+    } finally {
+      up.kill("SIGTERM");
+      await new Promise((resolve) => up.once("exit", resolve));
+    }
+  }, 200_000);
+
+  test("--external without a running `up` says what to start", () => {
+    const r = launch([ONE_DEVICE, "--transport", "vfio-user", "--external", "--run-dir", mkdtempSync(join(tmpdir(), "launch-"))], 30_000);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/no device served at .*vm0-n0-pf0\.sock: start `mock-accel up .*one-device\.yaml --transport vfio-user` first/);
+  });
 
   test.skipIf(vfioUserQemu.skip)("refuses the proxy on a QEMU where it crashes (10.0 and later) and names vfio-user", () => {
     assertAvailable(vfioUserQemu);
