@@ -1,6 +1,6 @@
 // Build the mock-accel kernel module from this tree, for tests, benchmarks and the end-to-end
 // suite. Builds always happen in a temporary copy, so the source tree never holds objects.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -131,3 +131,18 @@ export async function builtModule(opts: { kdir: string }): Promise<string> {
   }
 }
 
+
+/** Source of a static userspace client of /dev/mockN (ioctls, errno names), for guests. */
+export const IOCTL_CLIENT_SOURCE = join(DRIVER_DIR, "tools", "mock-accel-ioctl.c");
+
+/**
+ * Build tools/mock-accel-ioctl.c statically (it runs in a busybox guest) into a new temp dir;
+ * returns the binary's path. Usage in the guest: `mock-accel-ioctl abi | status DEV |
+ * passphrase DEV [WORDS] | bad DEV`.
+ */
+export function buildIoctlClient(): string {
+  const out = join(mkdtempSync(join(tmpdir(), "mock-accel-ioctl-")), "mock-accel-ioctl");
+  const r = spawnSync("gcc", ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", out, IOCTL_CLIENT_SOURCE], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`gcc ${IOCTL_CLIENT_SOURCE} failed:\n${r.stderr || r.error?.message}`);
+  return out;
+}

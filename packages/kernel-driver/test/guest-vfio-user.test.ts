@@ -16,10 +16,9 @@ import {
   VfioUserHost,
   type HostRegisterWriteEvent,
 } from "@mock-accel/server";
-import { buildIoctlClient } from "./c-programs.ts";
 import { runModuleGuest, type GuestRun } from "./guest.ts";
 import { gcc, guestTools, kernelHeaders } from "./requirements.ts";
-import { FIRMWARE_PATH } from "../src/index.ts";
+import { buildIoctlClient, FIRMWARE_PATH } from "../src/index.ts";
 
 const libvfioUser = requirement(
   "libvfio-user",

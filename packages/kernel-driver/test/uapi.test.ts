@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { assertAvailable } from "@mock-accel/testkit";
-import { buildIoctlClient } from "./c-programs.ts";
+import { buildIoctlClient } from "../src/index.ts";
 import { gcc } from "./requirements.ts";
 
 describe.skipIf(gcc.skip)("include/uapi/mock_accel.h", () => {

@@ -13,7 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "../../include/uapi/mock_accel.h"
+#include "../include/uapi/mock_accel.h"
 
 static const char *errname(int e)
 {
