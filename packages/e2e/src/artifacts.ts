@@ -9,7 +9,7 @@
 //   - the initramfs holding all of it.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, UAPI_HEADER } from "@mock-accel/kernel-driver";
 import { buildInitramfs, cacheDir, DEFAULT_BUSYBOX, fetchDebianKernel, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
@@ -78,7 +78,17 @@ async function cached(name: string, key: string, file: string, build: (out: stri
   } finally {
     rmSync(tmp, { force: true });
   }
+  pruneOlder(dirname(dir), name, 3);
   return out;
+}
+
+/** Keeps the `keep` newest `<name>-<key>` builds; older ones are from sources since edited. */
+function pruneOlder(root: string, name: string, keep: number): void {
+  const builds = readdirSync(root)
+    .filter((d) => d.startsWith(`${name}-`) && /^[0-9a-f]{16}$/.test(d.slice(name.length + 1)))
+    .map((d) => ({ path: join(root, d), mtimeMs: statSync(join(root, d)).mtimeMs }))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of builds.slice(keep)) rmSync(old.path, { recursive: true, force: true });
 }
 
 async function discoverProgram(): Promise<string> {
