@@ -111,6 +111,16 @@ section ioctl
 /mock-accel-ioctl bad /dev/$pf0
 section summary
 cat /dev/$pf1
+section chunked
+[ "$(dd if=/dev/$pf1 bs=5 2>/dev/null | md5sum)" = "$(cat /dev/$pf1 | md5sum)" ] && echo same
+section open-unbind
+exec 3< /dev/$pf1
+rmmod mock_accel 2>/dev/null || echo rmmod-busy
+echo 0000:21:00.0 > /sys/bus/pci/drivers/mock-accel/unbind && echo unbound
+cat <&3 >/dev/null 2>&1 || echo read-refused
+exec 3<&-
+echo 0000:21:00.0 > /sys/bus/pci/drivers/mock-accel/bind && echo bound
+[ -e /sys/class/mock-accel/$pf1 ] && echo back
 section reload
 echo 1 > /sys/class/mock-accel/$pf0/load_wordlist && echo reloaded
 echo 2 > /sys/class/mock-accel/$pf0/load_wordlist 2>/dev/null || echo rejected
@@ -311,6 +321,17 @@ describe.skipIf(skip)("mock_accel.ko against vfio-user devices served by the Bun
     expect(s).toContain("numa_node: 1");
     expect(s).toContain("fw_version: 2.3.4");
     expect(s).toContain(`wordlist: loaded, ${words.size} words`);
+  });
+
+  it("reads in small pieces give the same summary; an open file survives its device being unbound", () => {
+    expect(run.sections.chunked!.trim()).toBe("same");
+    expect(run.sections["open-unbind"]!.trim().split("\n").filter((l) => !/^\[\s*\d+\.\d+\] /.test(l))).toEqual([
+      "rmmod-busy",
+      "unbound",
+      "read-refused",
+      "bound",
+      "back",
+    ]);
   });
 
   it("load_wordlist reloads the firmware and refuses anything but 1", () => {
