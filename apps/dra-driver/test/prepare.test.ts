@@ -18,7 +18,7 @@ afterEach(async () => env.cleanup());
 const pf = (device: string, request = "accel") => ({ request, driver: DRIVER, pool: NODE, device });
 /** Claims in the checkpoint file, as a restarted plugin would read them ({} when never written). */
 const checkpointClaims = (): Record<string, { state: string }> =>
-  existsSync(env.paths.checkpointPath) ? checkpointClaims() : {};
+  existsSync(env.paths.checkpointPath) ? JSON.parse(readFileSync(env.paths.checkpointPath, "utf8")).claims : {};
 const spec = (uid: string): CdiSpec => JSON.parse(readFileSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid), "utf8")) as CdiSpec;
 
 describe("registration", () => {
