@@ -2,7 +2,7 @@
 // TCG, get the script's output and exit status back; a hung guest is killed at the timeout.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { assertAvailable, requirement } from "@mock-accel/testkit";
@@ -92,6 +92,27 @@ describe.skipIf(bootTools.skip || packTools.skip)("bootGuest with Debian's kerne
       expect(r.scriptOutput).toContain("mock_accel_test=1");
       expect(r.scriptStartMs).not.toBeNull();
     } finally {
+      rmSync(dirname(initramfs), { recursive: true, force: true });
+    }
+  });
+
+  it("hands inherited descriptors to QEMU as fd 3, 4, ... (as x-pci-proxy-dev's fd=N needs)", async () => {
+    assertAvailable(bootTools);
+    const qemu = (await findSystemQemu())!;
+    const kernel = await fetchDebianKernel();
+    const initramfs = await buildInitramfs({ init: "true\n" });
+    const file = join(dirname(initramfs), "fd-payload");
+    writeFileSync(file, "x");
+    const fd = openSync(file, "r");
+    try {
+      // -add-fd fails at startup unless fd 3 is open in QEMU.
+      const withFd = await bootGuest({ qemu, kernel: kernel.image, initramfs, inheritFds: [fd], extraArgs: ["-add-fd", "fd=3,set=1"], timeoutMs: 180_000 });
+      expect(withFd.exitCode, withFd.stderr + withFd.serial).toBe(0);
+      const without = await bootGuest({ qemu, kernel: kernel.image, initramfs, extraArgs: ["-add-fd", "fd=3,set=1"], timeoutMs: 180_000 });
+      expect(without.exitCode).toBeNull();
+      expect(without.stderr).toMatch(/fd/);
+    } finally {
+      closeSync(fd);
       rmSync(dirname(initramfs), { recursive: true, force: true });
     }
   });
