@@ -78,7 +78,7 @@ async function cached(name: string, key: string, file: string, build: (out: stri
   } finally {
     rmSync(tmp, { force: true });
   }
-  pruneOlder(dirname(dir), name, 3);
+  pruneOlder(dirname(dir), name, 2);
   return out;
 }
 
