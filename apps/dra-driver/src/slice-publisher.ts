@@ -67,6 +67,7 @@ export class SlicePublisher {
     const highest = Math.max(this.generation, ...existing.filter((s) => s.spec.pool.name === nodeName).map((s) => s.spec.pool.generation));
     let desired = buildSlices({ driverName, nodeName, generation: highest }, snapshot.devices);
     if (sameContent(desired, existing)) {
+      if (this.generation !== highest) log.info(`pool ${nodeName} generation ${highest} is up to date: ${snapshot.devices.length} devices in ${desired.length} slice(s)`);
       this.generation = highest;
       return { generation: highest, slices: desired.length, devices: snapshot.devices.length, changed: false };
     }

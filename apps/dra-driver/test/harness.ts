@@ -52,7 +52,7 @@ export async function setup(topology: FakeTopology, opts: { watchIntervalMs?: nu
   };
   writeFileSync(paths.kubeconfig, [
     "apiVersion: v1", "kind: Config", "current-context: stand-in",
-    "clusters:", `- name: stand-in`, `  cluster: { server: "${api.url}" }`,
+    "clusters:", `- name: stand-in`, `  cluster: { server: "${api.url}", insecure-skip-tls-verify: true }`,
     "users:", "- name: test", "  user: {}",
     "contexts:", "- name: stand-in", "  context: { cluster: stand-in, user: test }", "",
   ].join("\n"));

@@ -1,0 +1,72 @@
+// The plugin runs as its own process (`bun src/main.ts run`, what the DaemonSet runs), is
+// killed with SIGKILL between prepare and unprepare, and a new process unprepares the claim
+// from the checkpoint alone.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterEach, expect, it } from "vitest";
+import { cdiSpecPath } from "../src/cdi.ts";
+import { DRIVER, NODE, eventually, setup, type Env } from "./harness.ts";
+
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+let env: Env | undefined;
+const children: ChildProcess[] = [];
+
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  await env?.cleanup();
+  env = undefined;
+});
+
+function runPlugin(e: Env): { child: ChildProcess; output: () => string } {
+  const p = e.paths;
+  const child = spawn(process.execPath, [MAIN, "run", "--driver-name", DRIVER, "--node-name", NODE, "--kubeconfig", p.kubeconfig,
+    "--sysfs-root", p.sysfsRoot, "--registrar-dir", p.registrarDir, "--plugin-dir", p.pluginDir, "--cdi-dir", p.cdiDir,
+    "--checkpoint", p.checkpointPath], { stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  return { child, output: () => out };
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve())));
+}
+
+it("a restarted plugin unprepares what a killed one prepared", async () => {
+  env = await setup([{ totalVfs: 2, enabledVfs: 2 }]);
+  const uid = env.api.allocateClaim("default", "two-vfs", [
+    { request: "vfs", driver: DRIVER, pool: NODE, device: "mock0-vf0" },
+    { request: "vfs", driver: DRIVER, pool: NODE, device: "mock0-vf1" },
+  ]);
+  const claim = { namespace: "default", name: "two-vfs", uid };
+
+  const first = runPlugin(env);
+  await env.kubelet.register(DRIVER);
+  const prepared = await env.kubelet.prepare([claim]);
+  expect(prepared.claims[uid]!.error, first.output()).toBe("");
+  expect(await env.status("mock0_vf0")).toBe(1);
+  first.child.kill("SIGKILL");
+  await exited(first.child);
+  env.kubelet.close();
+
+  // The kubelet finds the new process's registration socket and talks to it.
+  const second = runPlugin(env);
+  // Its predecessor's socket is still there; the kubelet would wait for the new one's creation event.
+  await eventually("the new plugin to start", () => (second.output().includes("running as") ? true : undefined), 20_000);
+  await env.kubelet.register(DRIVER);
+  const res = await env.kubelet.unprepare([claim]);
+  expect(res.claims[uid]).toEqual({ error: "" });
+  expect(await env.status("mock0_vf0")).toBe(0);
+  expect(await env.status("mock0_vf1")).toBe(0);
+  expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid))).toBe(false);
+  expect(JSON.parse(readFileSync(env.paths.checkpointPath, "utf8")).claims).toEqual({});
+  expect(second.output()).toContain(`unprepared claim default/two-vfs (${uid})`);
+
+  // SIGTERM stops it cleanly and takes its sockets away.
+  second.child.kill("SIGTERM");
+  await exited(second.child);
+  expect(second.child.exitCode).toBe(0);
+  expect(existsSync(`${env.paths.registrarDir}/${DRIVER}-reg.sock`)).toBe(false);
+});
