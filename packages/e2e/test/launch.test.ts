@@ -9,7 +9,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { assertAvailable } from "@mock-accel/testkit";
 import { buildInitramfs, fetchDebianKernel, EXIT_MARKER } from "@mock-accel/vm-harness";
 import { findDebianKernelHeaders } from "@mock-accel/kernel-driver";
-import { guestBuild, proxyQemu, proxyQemuPath, vfioUserQemu, vfioUserQemuPath } from "../src/requirements.ts";
+import { guestBuild, libvfioUser, proxyQemu, proxyQemuPath, vfioUserQemu, vfioUserQemuPath } from "../src/requirements.ts";
 
 const REPO = join(import.meta.dirname, "..", "..", "..");
 const ONE_DEVICE = join(REPO, "examples", "one-device.yaml");
@@ -97,6 +97,27 @@ describe("mock-accel launch", () => {
     const r = launch([ONE_DEVICE, "--transport", "vfio-user", "--external", "--run-dir", mkdtempSync(join(tmpdir(), "launch-"))], 30_000);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no device served at .*vm0-n0-pf0\.sock: start `mock-accel up .*one-device\.yaml --transport vfio-user` first/);
+  });
+
+  test.skipIf(guestBuild.skip || vfioUserQemu.skip || libvfioUser.skip)("boots the vfio-user QEMU with a vfio-user-pci device the guest sees", async () => {
+    for (const r of [guestBuild, vfioUserQemu, libvfioUser]) assertAvailable(r);
+    const { kernel, initramfs } = await guest();
+    const runDir = mkdtempSync(join(tmpdir(), "launch-"));
+    cleanup.push(runDir);
+    const r = launch(
+      [ONE_DEVICE, "--transport", "vfio-user", "--qemu", vfioUserQemuPath!, "--kernel", kernel, "--initrd", initramfs, "--append", APPEND, "--run-dir", runDir, "--", "-no-reboot"],
+      150_000,
+    );
+    expect(r.stdout, r.stderr).toContain(`${EXIT_MARKER} 0`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(mockDevices(r.stdout)).toEqual([["0x1de5", "0x0001", "0x120000", "0"]]);
+  }, 200_000);
+
+  test.skipIf(proxyQemu.skip)("refuses vfio-user on a QEMU without vfio-user-pci and names the install script", () => {
+    assertAvailable(proxyQemu);
+    const r = launch([ONE_DEVICE, "--transport", "vfio-user", "--qemu", proxyQemuPath!, "--run-dir", mkdtempSync(join(tmpdir(), "launch-"))], 60_000);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/has no vfio-user-pci \(QEMU >= 10\.1\): run scripts\/install-qemu-vfio-user\.sh/);
   });
 
   test.skipIf(vfioUserQemu.skip)("refuses the proxy on a QEMU where it crashes (10.0 and later) and names vfio-user", () => {

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { checkProxyQemu, closeFd, connectUnixSocket } from "@mock-accel/server";
+import { findVfioUserQemu, hasVfioUserPci } from "@mock-accel/vm-harness";
 import { EXIT_USAGE, type CommandModule } from "../command.ts";
 import { bringUp, type Running, type ServedDevice } from "../topology/bring-up.ts";
 import { allDevices, findVm, loadTopologyFile, TopologyError, type Topology, type TopologyVm } from "../topology/load-topology.ts";
@@ -56,6 +57,10 @@ export async function prepareLaunch(vm: TopologyVm, topologyFile: string, opts: 
   if (opts.transport === "proxy") {
     const check = checkProxyQemu(opts.qemu);
     if (check.problem !== null) throw new UnsupportedQemuError(check.problem);
+  } else if (!(await hasVfioUserPci(opts.qemu))) {
+    throw new UnsupportedQemuError(
+      `${opts.qemu} has no vfio-user-pci (QEMU >= 10.1): run scripts/install-qemu-vfio-user.sh and pass the path it prints as --qemu, or use --transport proxy on QEMU 6.0..9.x`,
+    );
   }
   const serve = opts.serve ?? true;
   let running: Running | null = null;
@@ -131,8 +136,8 @@ its VFs at functions 0..N of one slot. Stops the devices when QEMU exits.
 Options:
   --vm NAME          VM of the topology (needed when it has several)
   --transport T      vfio-user (QEMU >= 10.1, default) or proxy (x-pci-proxy-dev, QEMU 6.0..9.x)
-  --qemu PATH        QEMU binary (default: qemu-system-x86_64; for vfio-user use the path
-                     scripts/install-qemu-vfio-user.sh prints)
+  --qemu PATH        QEMU binary (default: for proxy qemu-system-x86_64; for vfio-user the
+                     QEMU scripts/install-qemu-vfio-user.sh installed, else qemu-system-x86_64)
   --kernel FILE      guest kernel (-kernel)
   --initrd FILE      initramfs (-initrd)
   --append TEXT      kernel command line (default "console=ttyS0")
@@ -158,7 +163,7 @@ export const command: CommandModule = {
         options: {
           vm: { type: "string" },
           transport: { type: "string", default: "vfio-user" },
-          qemu: { type: "string", default: "qemu-system-x86_64" },
+          qemu: { type: "string" },
           kernel: { type: "string" },
           initrd: { type: "string" },
           append: { type: "string", default: "console=ttyS0" },
@@ -206,6 +211,7 @@ export const command: CommandModule = {
       return 1;
     }
     const runDir = values["run-dir"] ?? defaultRunDir();
+    const qemu = values.qemu ?? (transport === "vfio-user" ? ((await findVfioUserQemu({ install: false })) ?? "qemu-system-x86_64") : "qemu-system-x86_64");
     if (transport === "proxy" && values.accel !== "tcg" && vmCpus(vm) > 1) {
       console.error(
         `mock-accel launch: warning: with --accel ${values.accel} and ${vmCpus(vm)} CPUs, QEMU's x-pci-proxy-dev refuses concurrent accesses to one device ("Blocked re-entrant IO"); use tcg or vfio-user`,
@@ -219,25 +225,25 @@ export const command: CommandModule = {
     ];
     if (values["dry-run"]) {
       const args = oneSocketPerCpu(qemuArgs(vm, { transport, runDir, fdFor: (_d, i) => 3 + i }));
-      console.log([values.qemu, ...base, ...boot, ...args, ...extra].join(" "));
+      console.log([qemu, ...base, ...boot, ...args, ...extra].join(" "));
       return 0;
     }
     let prepared: PreparedLaunch;
     try {
-      prepared = await prepareLaunch(vm, file, { transport, qemu: values.qemu, runDir, serve: !values.external, verbose: values.verbose });
+      prepared = await prepareLaunch(vm, file, { transport, qemu, runDir, serve: !values.external, verbose: values.verbose });
     } catch (err) {
       console.error(`mock-accel launch: ${(err as Error).message}`);
       return 1;
     }
     if (prepared.running) console.error(describeServed(prepared.running.devices, transport));
-    const child = spawn(values.qemu, [...base, ...boot, ...prepared.qemuArgs, ...extra], {
+    const child = spawn(qemu, [...base, ...boot, ...prepared.qemuArgs, ...extra], {
       stdio: ["inherit", "inherit", "inherit", ...prepared.inheritFds],
     });
     // QEMU has its own copies now; ours would keep the connections open after it exits.
     prepared.releaseFds();
     const code = await new Promise<number>((resolve) => {
       child.on("error", (err) => {
-        console.error(`mock-accel launch: cannot start ${values.qemu}: ${err.message}`);
+        console.error(`mock-accel launch: cannot start ${qemu}: ${err.message}`);
         resolve(1);
       });
       child.on("exit", (status, signal) => resolve(status ?? (signal ? 128 + 15 : 1)));
