@@ -17,6 +17,11 @@ export interface BootOptions {
    * (e.g. a NUMA layout) to replace them entirely.
    */
   machine?: string[];
+  /**
+   * CPU model; default "max" (every feature TCG emulates: AVX2 and friends, which a
+   * `bun build --compile` executable needs; the default qemu64 model gets SIGILL).
+   */
+  cpu?: string;
   /** Each becomes `-device <value>` (JSON or key=value form), in order, after `extraArgs`. */
   devices?: string[];
   /** Any other QEMU arguments (expanders, root ports, memory backends), before `devices`. */
@@ -60,6 +65,7 @@ export function qemuArgs(opts: BootOptions): string[] {
     "-nodefaults", "-display", "none", "-serial", "stdio", "-monitor", "none",
     "-no-reboot",
     ...(opts.machine ?? DEFAULT_MACHINE),
+    "-cpu", opts.cpu ?? "max",
     "-kernel", opts.kernel,
     "-initrd", opts.initramfs,
     "-append", append,

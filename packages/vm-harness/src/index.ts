@@ -13,3 +13,4 @@ export { buildInitramfs, DEFAULT_BUSYBOX, EXIT_MARKER, SCRIPT_START_MARKER, type
 export { bootGuest, qemuArgs, DEFAULT_MACHINE, type BootOptions, type BootResult } from "./boot.ts";
 export { findSystemQemu, findVfioUserQemu, hasVfioUserPci, INSTALL_QEMU_SCRIPT } from "./qemu.ts";
 export { guestKernelLogProblems } from "./kernel-log.ts";
+export { hostExecutableFiles } from "./host-binary.ts";

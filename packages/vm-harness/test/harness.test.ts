@@ -14,6 +14,7 @@ import {
   findVfioUserQemu,
   guestKernelLogProblems,
   hasVfioUserPci,
+  hostExecutableFiles,
   installedHeaderVersions,
   qemuArgs,
 } from "../src/index.ts";
@@ -114,6 +115,41 @@ describe.skipIf(bootTools.skip || packTools.skip)("bootGuest with Debian's kerne
     } finally {
       closeSync(fd);
       rmSync(dirname(initramfs), { recursive: true, force: true });
+    }
+  });
+
+  it("runs a dynamically linked host program packed with its libraries", async () => {
+    assertAvailable(bootTools);
+    const qemu = (await findSystemQemu())!;
+    const kernel = await fetchDebianKernel();
+    const files = await hostExecutableFiles("/usr/bin/stat", "/opt/stat");
+    expect(Object.keys(files).some((p) => p.includes("libc.so"))).toBe(true);
+    const initramfs = await buildInitramfs({ files, init: "/opt/stat --version | head -1\n" });
+    try {
+      const r = await bootGuest({ qemu, kernel: kernel.image, initramfs, timeoutMs: 180_000 });
+      expect(r.exitCode, r.serial).toBe(0);
+      expect(r.scriptOutput).toMatch(/^stat \(GNU coreutils\)/m);
+    } finally {
+      rmSync(dirname(initramfs), { recursive: true, force: true });
+    }
+  });
+
+  it("runs a `bun build --compile` executable (needs -cpu max under TCG)", async () => {
+    assertAvailable(bootTools);
+    const qemu = (await findSystemQemu())!;
+    const kernel = await fetchDebianKernel();
+    const dir = mkdtempSync(join(tmpdir(), "harness-bun-"));
+    writeFileSync(join(dir, "hello.ts"), 'console.log(`bun ${process.versions.bun} in ${require("node:os").release()}`);\n');
+    const built = spawnSync("bun", ["build", "--compile", join(dir, "hello.ts"), "--outfile", join(dir, "hello")], { encoding: "utf8" });
+    expect(built.status, built.stderr).toBe(0);
+    const initramfs = await buildInitramfs({ files: await hostExecutableFiles(join(dir, "hello"), "/bin/hello"), init: "/bin/hello\n" });
+    try {
+      const r = await bootGuest({ qemu, kernel: kernel.image, initramfs, timeoutMs: 180_000 });
+      expect(r.exitCode, r.serial).toBe(0);
+      expect(r.scriptOutput).toContain(`bun ${Bun.version} in ${kernel.version}`);
+    } finally {
+      rmSync(dirname(initramfs), { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
