@@ -18,6 +18,11 @@ export interface BootOptions {
    */
   machine?: string[];
   /**
+   * The -accel value; default "tcg". Only TCG variants are accepted (e.g. "tcg,thread=single",
+   * which the proxy transport needs): /dev/kvm hangs on these machines.
+   */
+  accel?: string;
+  /**
    * CPU model; default "max" (every feature TCG emulates: AVX2 and friends, which a
    * `bun build --compile` executable needs; the default qemu64 model gets SIGILL).
    */
@@ -61,7 +66,7 @@ export const DEFAULT_MACHINE = ["-machine", "q35", "-m", "512M", "-smp", "1"];
 export function qemuArgs(opts: BootOptions): string[] {
   const append = ["console=ttyS0", "rdinit=/init", "panic=-1", "quiet", opts.append ?? ""].join(" ").trim();
   return [
-    "-accel", "tcg",
+    "-accel", opts.accel ?? "tcg",
     "-nodefaults", "-display", "none", "-serial", "stdio", "-monitor", "none",
     "-no-reboot",
     ...(opts.machine ?? DEFAULT_MACHINE),
@@ -76,6 +81,9 @@ export function qemuArgs(opts: BootOptions): string[] {
 
 /** Boot and wait for the guest to power off (or the timeout). Never throws for guest failures. */
 export function bootGuest(opts: BootOptions): Promise<BootResult> {
+  if (opts.accel !== undefined && !/^tcg(,|$)/.test(opts.accel)) {
+    return Promise.reject(new Error(`bootGuest: accel "${opts.accel}" is not TCG (KVM hangs on these machines; use "tcg" or "tcg,<options>")`));
+  }
   const argv = qemuArgs(opts);
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const started = performance.now();

@@ -60,6 +60,11 @@ describe("qemuArgs", () => {
     expect(args).toContain("-nodefaults");
     expect(args.join(" ")).not.toMatch(/kvm/);
     expect(args.slice(-2)).toEqual(["-device", "pci-testdev"]);
+    expect(qemuArgs({ qemu: "q", kernel: "k", initramfs: "i", accel: "tcg,thread=single" }).slice(0, 2)).toEqual(["-accel", "tcg,thread=single"]);
+  });
+
+  it("refuses a non-TCG accelerator", async () => {
+    await expect(bootGuest({ qemu: "q", kernel: "k", initramfs: "i", accel: "kvm" })).rejects.toThrow('accel "kvm" is not TCG');
   });
 });
 
