@@ -1,0 +1,197 @@
+// Everything a cluster needs to run the driver, as Kubernetes objects: namespace, RBAC (only
+// what the node agent calls: get claims; manage ResourceSlices, and an admission policy
+// confining each node's agent to its own node's slices), the DaemonSet, the two DeviceClasses,
+// a KMM Module that builds mock_accel.ko from the sources shipped in the driver image, and
+// example claims. The CEL in them is evaluated in test/manifests.test.ts.
+import { DEFAULT_DRIVER_NAME } from "./driver.ts";
+
+export interface ManifestOptions {
+  driverName?: string;
+  namespace?: string;
+  image?: string;
+  /** Where KMM pushes the kernel-module images it builds (one tag per kernel). */
+  kmodImage?: string;
+}
+
+export const DEFAULT_NAMESPACE = "mock-accel-dra";
+export const DEFAULT_IMAGE = "ghcr.io/mock-accel/dra-driver:latest";
+/** Where the driver image keeps the committed kernel-module sources (Containerfile). */
+export const KMOD_SOURCE_DIR = "/opt/mock-accel/kernel-driver";
+
+// Kubernetes objects are plain data here; their shapes are checked by the test with kubernetes-models.
+export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: unknown };
+
+export interface ExampleClaim {
+  object: K8sObject;
+  /** What the claim asks for, in words (also its `description` annotation). */
+  description: string;
+}
+
+const APP = "mock-accel-dra-driver";
+
+/** The selector expressions, shared by the DeviceClasses and the documentation. */
+export function classSelector(driverName: string, kind: "pf" | "vf"): string {
+  return `device.driver == "${driverName}" && device.attributes["${driverName}"].deviceType == "${kind}"`;
+}
+
+export function deviceClasses(driverName: string): K8sObject[] {
+  return (["pf", "vf"] as const).map((kind) => ({
+    apiVersion: "resource.k8s.io/v1",
+    kind: "DeviceClass",
+    metadata: { name: `mock-accel-${kind}`, annotations: { description: kind === "pf" ? "mock-accel physical functions" : "mock-accel SR-IOV virtual functions" } },
+    spec: { selectors: [{ cel: { expression: classSelector(driverName, kind) } }] },
+  }));
+}
+
+export function exampleClaims(driverName: string, namespace: string): ExampleClaim[] {
+  const claim = (name: string, description: string, devices: Record<string, unknown>): ExampleClaim => ({
+    description,
+    object: { apiVersion: "resource.k8s.io/v1", kind: "ResourceClaim", metadata: { name, namespace, annotations: { description } }, spec: { devices } },
+  });
+  return [
+    claim("one-pf", "one physical function", {
+      requests: [{ name: "accel", exactly: { deviceClassName: "mock-accel-pf", allocationMode: "ExactCount", count: 1 } }],
+    }),
+    claim("two-on-one-numa-node", "two physical functions on the same NUMA node", {
+      requests: [{ name: "accels", exactly: { deviceClassName: "mock-accel-pf", allocationMode: "ExactCount", count: 2 } }],
+      constraints: [{ requests: ["accels"], matchAttribute: `${driverName}/numaNode` }],
+    }),
+    claim("two-vfs-of-one-pf", "two virtual functions of the same physical function", {
+      requests: [{ name: "vfs", exactly: { deviceClassName: "mock-accel-vf", allocationMode: "ExactCount", count: 2 } }],
+      constraints: [{ requests: ["vfs"], matchAttribute: `${driverName}/physFn` }],
+    }),
+    claim("pf-with-8gi", "one physical function with at least 8Gi of memory", {
+      requests: [{
+        name: "big",
+        exactly: {
+          deviceClassName: "mock-accel-pf", allocationMode: "ExactCount", count: 1,
+          selectors: [{ cel: { expression: `device.capacity["${driverName}"].memory.compareTo(quantity("8Gi")) >= 0` } }],
+        },
+      }],
+    }),
+  ];
+}
+
+/** The Dockerfile KMM builds per kernel: sources from the driver image, headers from Debian. */
+export function kmodDockerfile(image: string): string {
+  return `# Built by KMM once per kernel (KERNEL_FULL_VERSION is set by KMM).
+ARG KERNEL_FULL_VERSION
+FROM ${image} AS source
+
+FROM debian:bookworm AS build
+ARG KERNEL_FULL_VERSION
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential kmod linux-headers-\${KERNEL_FULL_VERSION} && rm -rf /var/lib/apt/lists/*
+COPY --from=source ${KMOD_SOURCE_DIR} /src
+RUN make -C /lib/modules/\${KERNEL_FULL_VERSION}/build M=/src modules
+
+FROM debian:bookworm-slim
+ARG KERNEL_FULL_VERSION
+RUN apt-get update && apt-get install -y --no-install-recommends kmod && rm -rf /var/lib/apt/lists/*
+COPY --from=build /src/mock_accel.ko /opt/lib/modules/\${KERNEL_FULL_VERSION}/extra/mock_accel.ko
+COPY --from=source ${KMOD_SOURCE_DIR}/firmware/mock-accel-wordlist.txt /firmware/mock-accel-wordlist.txt
+RUN depmod -b /opt \${KERNEL_FULL_VERSION}
+`;
+}
+
+export function renderObjects(options: ManifestOptions = {}): K8sObject[] {
+  const driverName = options.driverName ?? DEFAULT_DRIVER_NAME;
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+  const image = options.image ?? DEFAULT_IMAGE;
+  const kmodImage = options.kmodImage ?? `${image.replace(/:[^:/]*$/, "")}-kmod`;
+  const sa = "mock-accel-dra-kubelet-plugin";
+  const labels = { "app.kubernetes.io/name": APP };
+  const pluginDir = `/var/lib/kubelet/plugins/${driverName}`;
+  const hostDirs: [string, string, string][] = [
+    ["sysfs", "/sys", "Directory"],
+    ["dev", "/dev", "Directory"],
+    ["plugins-registry", "/var/lib/kubelet/plugins_registry", "Directory"],
+    ["plugin-dir", pluginDir, "DirectoryOrCreate"],
+    ["cdi", "/var/run/cdi", "DirectoryOrCreate"],
+  ];
+  return [
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: sa, namespace } },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: sa },
+      rules: [
+        // Prepare reads the claim the kubelet names; nothing else about claims.
+        { apiGroups: ["resource.k8s.io"], resources: ["resourceclaims"], verbs: ["get"] },
+        // Publishing: list this node's slices (field selector), create, replace, delete stale ones.
+        { apiGroups: ["resource.k8s.io"], resources: ["resourceslices"], verbs: ["get", "list", "create", "update", "delete"] },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: sa },
+      subjects: [{ kind: "ServiceAccount", name: sa, namespace }],
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: sa },
+    },
+    {
+      // RBAC cannot say "only your own node's slices"; this policy can, from the node name the
+      // API server binds into the pod's service-account token.
+      apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", metadata: { name: `${sa}-own-node` },
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: { resourceRules: [{ apiGroups: ["resource.k8s.io"], apiVersions: ["*"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["resourceslices"] }] },
+        matchConditions: [{ name: "isDriverServiceAccount", expression: `request.userInfo.username == "system:serviceaccount:${namespace}:${sa}"` }],
+        variables: [
+          { name: "userNodeName", expression: `request.userInfo.extra[?'authentication.kubernetes.io/node-name'][0].orValue('')` },
+          { name: "objectNodeName", expression: `(request.operation == "DELETE" ? oldObject : object).spec.?nodeName.orValue("")` },
+        ],
+        validations: [
+          { expression: `variables.userNodeName != ""`, message: "no node name in the service-account token: the driver must run in a pod bound to a node" },
+          { expression: `variables.userNodeName == variables.objectNodeName`, messageExpression: `"the driver on node " + variables.userNodeName + " may only change ResourceSlices of its own node"` },
+        ],
+      },
+    },
+    {
+      apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name: `${sa}-own-node` },
+      spec: { policyName: `${sa}-own-node`, validationActions: ["Deny"] },
+    },
+    {
+      apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: APP, namespace, labels },
+      spec: {
+        selector: { matchLabels: labels },
+        updateStrategy: { type: "RollingUpdate" },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: sa,
+            containers: [{
+              name: "plugin",
+              image,
+              args: ["run", "--driver-name", driverName],
+              env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+              // Writes STATUS through sysfs and hands /dev/mockN to containers.
+              securityContext: { privileged: true },
+              resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+              volumeMounts: hostDirs.map(([name, path]) => ({ name, mountPath: path })),
+            }],
+            volumes: hostDirs.map(([name, path, type]) => ({ name, hostPath: { path, type } })),
+          },
+        },
+      },
+    },
+    ...deviceClasses(driverName),
+    {
+      apiVersion: "v1", kind: "ConfigMap", metadata: { name: "mock-accel-kmod-build", namespace },
+      data: { dockerfile: kmodDockerfile(image) },
+    },
+    {
+      apiVersion: "kmm.sigs.x-k8s.io/v1beta1", kind: "Module", metadata: { name: "mock-accel", namespace },
+      spec: {
+        moduleLoader: {
+          container: {
+            modprobe: { moduleName: "mock_accel", firmwarePath: "/firmware" },
+            kernelMappings: [{
+              regexp: "^.+$",
+              containerImage: `${kmodImage}:\${KERNEL_FULL_VERSION}`,
+              build: { dockerfileConfigMap: { name: "mock-accel-kmod-build" } },
+            }],
+          },
+        },
+        selector: { "kubernetes.io/os": "linux" },
+      },
+    },
+    ...exampleClaims(driverName, namespace).map((c) => c.object),
+  ];
+}
