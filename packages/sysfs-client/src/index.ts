@@ -34,7 +34,6 @@ export {
   type DraDeviceAttributes,
 } from "./dra-attributes.ts";
 export { bytesToQuantity } from "./quantity.ts";
-export { describeLayout, LAYOUT_SCRIPT, LAYOUT_PCI_FILES } from "./layout.ts";
 export {
   ATTRIBUTES,
   ATTRIBUTE_NAMES,
