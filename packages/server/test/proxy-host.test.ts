@@ -2,7 +2,7 @@
 // x-pci-proxy-dev speaks (realize sequence, BAR programming, BAR accesses, reset, fds with
 // SET_IRQFD / SYNC_SYSMEM) to devices served by ProxyHost. Hostile input closes only the
 // connection it came on.
-import { mkdtempSync, readdirSync, readSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -10,7 +10,7 @@ import { MemoryLogger } from "../src/device/logger.ts";
 import { buildDeviceConfig } from "../src/device/device-config.ts";
 import { ProxyClient } from "../src/transports/proxy/proxy-client.ts";
 import { ProxyHost, type ProxyHostedDevice as ProxyDevice } from "../src/transports/proxy/proxy-host.ts";
-import { closeFd, connectUnixSocket, recvNow, sendWithFds } from "../src/transports/proxy/unix-socket.ts";
+import { closeFd, connectUnixSocket, recvNow, sendWithFds, unixSocketPair } from "../src/transports/proxy/unix-socket.ts";
 import { decodeReply, encodeMessage, HEADER_BYTES, REPLY_BYTES } from "../src/transports/proxy/wire.ts";
 import { dlopen, FFIType, ptr } from "bun:ffi";
 
@@ -148,6 +148,36 @@ describe("proxy host: what QEMU and the guest see", () => {
   });
 });
 
+describe("proxy host: a device on an already connected socket", () => {
+  test("one end of a socketpair is served; the other end speaks to the device", async () => {
+    const [mine, qemuEnd] = unixSocketPair();
+    const dev = await host.addDevice({ fd: mine, kind: "vf", config: buildDeviceConfig({ kind: "vf", uuid: "proxy-fd-vf", vfIndex: 3 }) });
+    expect(dev.socketPath).toBe(`fd:${mine}`);
+    const ask = async (bytes: Uint8Array) => {
+      sendWithFds(qemuEnd, bytes);
+      for (let i = 0; i < 2000; i++) {
+        const got = recvNow(qemuEnd, REPLY_BYTES);
+        if (got === null) throw new Error("device closed the connection");
+        if (got.length === REPLY_BYTES) return decodeReply(got);
+        await Bun.sleep(1);
+      }
+      throw new Error("no reply");
+    };
+    expect(await ask(encodeMessage({ cmd: "PCI_CFGREAD", addr: 2, len: 2 }))).toBe(0x0002n);
+    await ask(encodeMessage({ cmd: "PCI_CFGWRITE", addr: 0x10, len: 4, val: Number(BASE) }));
+    expect(await ask(encodeMessage({ cmd: "BAR_READ", addr: BASE + 0x3cn, size: 4, memory: true }))).toBe(3n);
+    expect(dev.connected).toBe(true);
+    closeFd(qemuEnd);
+    for (let i = 0; i < 200 && dev.connected; i++) await Bun.sleep(5);
+    expect(dev.connected).toBe(false);
+    await dev.close();
+  });
+
+  test("socketPath and fd together are refused", async () => {
+    await expect(host.addDevice({ fd: 0, socketPath: join(dir, "x.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "x" }) })).rejects.toThrow(/either socketPath or fd/);
+  });
+});
+
 describe("proxy host: file descriptors QEMU sends", () => {
   const O_NONBLOCK = 0o4000;
   const O_CLOEXEC = 0o2000000;
@@ -165,13 +195,22 @@ describe("proxy host: file descriptors QEMU sends", () => {
     return decodeReply(got);
   }
 
-  const openFds = () => readdirSync("/proc/self/fd").length;
+  /** This process's fds that refer to the same open file as `fd` (itself included). */
+  const sameFile = (fd: number) => {
+    const target = readlinkSync(`/proc/self/fd/${fd}`);
+    return readdirSync("/proc/self/fd").filter((f) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${f}`) === target;
+      } catch {
+        return false; // the directory's own fd, gone by now
+      }
+    });
+  };
 
   test("fds attached to SET_IRQFD and SYNC_SYSMEM are released: the pipe's last writer is gone", async () => {
     const fds = new Int32Array(2);
     expect(libc.pipe2(ptr(fds), O_NONBLOCK | O_CLOEXEC)).toBe(0);
     const [readEnd, writeEnd] = [fds[0]!, fds[1]!];
-    const before = openFds();
     await idle(vf);
     const sock = connectUnixSocket(vf.socketPath);
     sendWithFds(sock, encodeMessage({ cmd: "SET_IRQFD" }), [writeEnd, writeEnd]);
@@ -181,8 +220,8 @@ describe("proxy host: file descriptors QEMU sends", () => {
     expect(await request(sock, encodeMessage({ cmd: "PCI_CFGREAD", addr: 0, len: 2 }))).toBe(0x1de5n);
     // EOF (0) and not EAGAIN: no copy of the write end survives anywhere.
     expect(readSync(readEnd, Buffer.alloc(1))).toBe(0);
-    // Our write end is closed and our socket is open: nothing else was added.
-    expect(openFds()).toBe(before);
+    // The server shares this process: none of its fds is a received copy of the pipe.
+    expect(sameFile(readEnd)).toEqual([String(readEnd)]);
     closeFd(sock);
     closeFd(readEnd);
   });

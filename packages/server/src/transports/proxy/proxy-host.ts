@@ -15,7 +15,7 @@
 // fd table. test/proxy-host.test.ts checks it with a pipe whose other end must see EOF.
 import { chmodSync, unlinkSync } from "node:fs";
 import { EventEmitter } from "node:events";
-import type { Socket, UnixSocketListener } from "bun";
+import type { FdSocketOptions, Socket, UnixSocketListener, UnixSocketOptions } from "bun";
 import { BAR0_SIZE_BYTES, type DeviceConfig, type RegisterName } from "../../generated/registers.ts";
 import type { DeviceKind } from "../../device/device-config.ts";
 import { silentLogger, type Logger } from "../../device/logger.ts";
@@ -30,7 +30,14 @@ export interface ProxyHostOptions {
 }
 
 export interface ProxyAddDeviceOptions {
-  socketPath: string;
+  /** Listen here; QEMU's side connects (`connectUnixSocket`) and inherits the fd. */
+  socketPath?: string;
+  /**
+   * Or serve an already connected socket, e.g. one end of `unixSocketPair()` whose other end
+   * QEMU inherits. The host owns it from now on; the device has this one peer only, and its
+   * events carry the socketPath `fd:<n>`.
+   */
+  fd?: number;
   kind: DeviceKind;
   config: DeviceConfig;
   /** File mode of the socket; default 0o600 (only the owner, e.g. the user running QEMU). */
@@ -144,10 +151,12 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     return [...this.entries.values()];
   }
 
-  /** Serve one device on a new socket. Resolves once the socket is listening. */
+  /** Serve one device on a new socket (or a connected fd). Resolves once it is served. */
   async addDevice(options: ProxyAddDeviceOptions): Promise<ProxyHostedDevice> {
     if (this.closed) throw new Error("ProxyHost is closed");
-    const socketPath = await prepareSocketPath(options.socketPath);
+    if ((options.socketPath === undefined) === (options.fd === undefined)) throw new Error("ProxyHost.addDevice: give either socketPath or fd");
+    if (options.fd !== undefined) return this.addConnectedDevice(options, options.fd);
+    const socketPath = await prepareSocketPath(options.socketPath!);
     if (this.entries.has(socketPath)) throw new Error(`${socketPath}: already served by this process`);
     const mode = options.socketMode ?? DEFAULT_SOCKET_MODE;
     if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new Error(`${socketPath}: socket mode ${String(mode)} is not 0..0o777`);
@@ -178,6 +187,46 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
       })());
     this.entries.set(socketPath, entry);
     log.info(`${options.kind} listening on ${socketPath} (x-pci-proxy-dev)`);
+    return entry;
+  }
+
+  private async addConnectedDevice(options: ProxyAddDeviceOptions, fd: number): Promise<ProxyHostedDevice> {
+    if (!Number.isInteger(fd) || fd < 0) throw new Error(`ProxyHost.addDevice: fd ${fd} is not a file descriptor`);
+    const socketPath = `fd:${fd}`;
+    if (this.entries.has(socketPath)) throw new Error(`${socketPath}: already served by this process`);
+    const name = options.name ?? socketPath;
+    const log = prefixed(this.log, name);
+    const device = new MockDevice({ kind: options.kind, config: options.config, log, multifunction: options.multifunction ?? false });
+    const entry = new DeviceEntry(name, socketPath, options.kind, device, log);
+    device.on("register-write", (e) =>
+      this.emit("register-write", { socketPath, kind: options.kind, name: e.name, value: e.value, previous: e.previous }),
+    );
+    this.entries.set(socketPath, entry);
+    const adopt: FdSocketOptions<SocketData> = {
+      fd,
+      socket: {
+        open: (socket) => this.onOpen(entry, socket),
+        data: (socket, chunk) => this.onData(socket, chunk),
+        drain: (socket) => socket.data?.connection?.drain(),
+        close: (socket) => this.onClose(socket),
+        error: (_socket, err) => log.error(`socket error: ${err.message}`),
+      },
+    };
+    try {
+      // bun-types declares FdSocketOptions but no Bun.connect overload taking it; Bun itself
+      // accepts it (test/proxy-host.test.ts serves a socketpair end this way).
+      await Bun.connect(adopt as unknown as UnixSocketOptions<SocketData>);
+    } catch (err) {
+      this.entries.delete(socketPath);
+      throw new Error(`${socketPath}: cannot serve it: ${(err as Error).message}`);
+    }
+    let closing: Promise<void> | undefined;
+    entry.close = () =>
+      (closing ??= (async () => {
+        entry.stop();
+        this.entries.delete(socketPath);
+      })());
+    log.info(`${options.kind} serving connected socket ${socketPath} (x-pci-proxy-dev)`);
     return entry;
   }
 
