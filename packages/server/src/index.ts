@@ -44,5 +44,5 @@ export {
 } from "./transports/proxy/proxy-host.ts";
 export { ProxyClient } from "./transports/proxy/proxy-client.ts";
 export { parseMessages as parseProxyMessages, type ProtocolError as ProxyProtocolError } from "./transports/proxy/parser.ts";
-export { connectUnixSocket, closeFd } from "./transports/proxy/unix-socket.ts";
+export { connectUnixSocket, closeFd, unixSocketPair } from "./transports/proxy/unix-socket.ts";
 export { checkProxyQemu, parseQemuVersion, proxyUnsupportedReason, type ProxyQemuCheck, type QemuVersion } from "./transports/proxy/qemu-support.ts";
