@@ -1,7 +1,7 @@
 // The README's example is real: run it on this runtime and compare with the README's output
 // ("…" stands for the parts that differ per run: temporary paths, UUIDs).
 import { spawnSync } from "node:child_process";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 
@@ -35,5 +35,6 @@ test("the README example runs and prints what the README says", async () => {
     });
   } finally {
     await rm(file, { force: true });
+    await rmdir(dir).catch(() => undefined); // another run's example may still be there
   }
 });
