@@ -30,6 +30,8 @@ export interface DriverOptions {
   checkpointPath?: string;
   /** Default 500 ms. */
   watchIntervalMs?: number;
+  /** Default 60 s. */
+  resyncIntervalMs?: number;
   log?: Logger;
 }
 
@@ -79,7 +81,7 @@ export async function startDriver(options: DriverOptions): Promise<RunningDriver
     driverName: paths.driverName, nodeName: options.nodeName, cdiDir: paths.cdiDir,
     checkpoint, inventory, claims: new ApiClaimSource(api), log,
   });
-  const publisher = new SlicePublisher({ api, inventory, sysfs, driverName: paths.driverName, nodeName: options.nodeName, log, watchIntervalMs: options.watchIntervalMs ?? 500 });
+  const publisher = new SlicePublisher({ api, inventory, sysfs, driverName: paths.driverName, nodeName: options.nodeName, log, watchIntervalMs: options.watchIntervalMs ?? 500, resyncIntervalMs: options.resyncIntervalMs ?? 60_000 });
   publisher.start();
   let plugin: KubeletPlugin;
   try {

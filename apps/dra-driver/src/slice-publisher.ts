@@ -20,6 +20,8 @@ export interface SlicePublisherOptions {
   /** First retry delay after an API error; doubles up to maxBackoffMs. Default 250 ms. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Republish this often even without device events, repairing slices someone else changed or deleted. Default 60 s. */
+  resyncIntervalMs?: number;
 }
 
 export interface PublishResult {
@@ -55,7 +57,7 @@ export class SlicePublisher {
   private published: { result: PublishResult; waiters: ((r: PublishResult) => void)[] } = { result: { generation: 0, slices: 0, devices: 0, changed: false }, waiters: [] };
 
   constructor(options: SlicePublisherOptions) {
-    this.o = { watchIntervalMs: 500, initialBackoffMs: 250, maxBackoffMs: 10_000, ...options };
+    this.o = { watchIntervalMs: 500, initialBackoffMs: 250, maxBackoffMs: 10_000, resyncIntervalMs: 60_000, ...options };
   }
 
   /** One reconcile pass: throws on an API error (the loop retries). */
@@ -99,6 +101,8 @@ export class SlicePublisher {
     if (this.loop) return;
     this.loop = this.run();
     this.watcher = this.watch();
+    const resync = setInterval(() => this.requestPublish(), this.o.resyncIntervalMs);
+    this.stopping.signal.addEventListener("abort", () => clearInterval(resync), { once: true });
   }
 
   /** Ask for a republish (e.g. after an external change the watch cannot see). */

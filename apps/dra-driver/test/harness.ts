@@ -38,7 +38,7 @@ export function kubeConfigFor(url: string): KubeConfig {
   return kc;
 }
 
-export async function setup(topology: FakeTopology, opts: { watchIntervalMs?: number } = {}): Promise<Env> {
+export async function setup(topology: FakeTopology, opts: { watchIntervalMs?: number; resyncIntervalMs?: number } = {}): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), "dra-driver-"));
   const fake = await createFakeSysfs(join(dir, "sys"), topology);
   const api = new ApiServerStandIn().start();
@@ -62,7 +62,7 @@ export async function setup(topology: FakeTopology, opts: { watchIntervalMs?: nu
   const env: Env = {
     dir, fake, api, kubelet, log, paths, driver: undefined,
     async start() {
-      env.driver = await startDriver({ driverName: DRIVER, nodeName: NODE, kubeConfig: kubeConfigFor(api.url), log, watchIntervalMs: opts.watchIntervalMs ?? 100, ...paths });
+      env.driver = await startDriver({ driverName: DRIVER, nodeName: NODE, kubeConfig: kubeConfigFor(api.url), log, watchIntervalMs: opts.watchIntervalMs ?? 100, resyncIntervalMs: opts.resyncIntervalMs, ...paths });
       return env.driver;
     },
     async status(kernelName) {

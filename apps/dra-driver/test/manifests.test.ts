@@ -4,7 +4,7 @@
 import { createFakeSysfs, MockAccelSysfs, type FakeSysfs } from "@mock-accel/sysfs-client";
 import type { V1Device } from "@kubernetes/client-node";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeviceInventory } from "../src/inventory.ts";
 import { silentLogger } from "../src/logger.ts";
 import { renderManifests } from "../src/manifests-command.ts";
-import { exampleClaims, renderObjects, type K8sObject } from "../src/manifests.ts";
+import { KMOD_SOURCE_DIR, exampleClaims, renderObjects, type K8sObject } from "../src/manifests.ts";
 import { celDevice, selects } from "./dra-cel.ts";
 
 const DRIVER = "accel.example.org";
@@ -174,5 +174,18 @@ describe("mock-accel dra manifests", () => {
     const r = spawnSync(process.execPath, [main, "manifests", "--driver-name", "Not_A_Name"], { encoding: "utf8" });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--driver-name "Not_A_Name": must be a DNS subdomain/);
+  });
+});
+
+describe("Containerfile", () => {
+  const root = fileURLToPath(new URL("../../../", import.meta.url));
+  const text = readFileSync(fileURLToPath(new URL("../Containerfile", import.meta.url)), "utf8");
+  it("copies only paths that exist in the checkout, kernel sources where the KMM build expects them", () => {
+    const sources = [...text.matchAll(/^COPY --from=deps (.+) \S+$/gm)].flatMap((m) => m[1]!.split(" ")).map((p) => p.replace(/^\/app\/?/, ""));
+    const missing = sources.filter((p) => p !== "node_modules" && !existsSync(join(root, p)));
+    expect(missing).toEqual([]);
+    expect(text).toContain(`${KMOD_SOURCE_DIR}/src`);
+    expect(existsSync(join(root, "packages/kernel-driver/firmware/mock-accel-wordlist.txt"))).toBe(true);
+    expect(text).toMatch(/ENTRYPOINT \["bun", "\/app\/apps\/dra-driver\/src\/main.ts"\]/);
   });
 });

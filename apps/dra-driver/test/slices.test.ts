@@ -100,6 +100,16 @@ describe("ResourceSlices", () => {
     expect(env.api.slices.has("node-b-x")).toBe(true);
   });
 
+  it("puts back a slice someone else deleted", async () => {
+    env = await setup([{}], { resyncIntervalMs: 200 });
+    await env.start();
+    const first = await eventually("a published slice", () => published(env!)[0]);
+    env.api.slices.delete(first.metadata!.name!);
+    const again = await eventually("the slice back", () => published(env!)[0]);
+    expect(deviceNames([again])).toEqual(["mock0"]);
+    expect(generation([again])).toBe(2);
+  });
+
   it("backs off and retries when the API server fails", async () => {
     env = await setup([{}]);
     env.api.failNext(3, 503);
