@@ -75,7 +75,7 @@ describe("qemu-args", () => {
       ["rp-n0-0", 0x10],
       ["rp-n1-0", 0x20],
     ]);
-    expect(all.filter((d) => d.qdev_id.startsWith("pxb-")).map((d) => d.qdev_id)).toEqual(["pxb-n0", "pxb-n1"]);
+    expect(all.filter((d) => d.qdev_id.startsWith("pxb-")).map((d) => d.qdev_id).sort()).toEqual(["pxb-n0", "pxb-n1"]);
     // Each expander carries its NUMA node: that is what the guest's numa_node comes from.
     expect(qtree).toMatch(/dev: pxb-pcie, id "pxb-n1"\n(\s+\S.*\n)*?\s+numa_node = 1/);
   });

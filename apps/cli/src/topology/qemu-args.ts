@@ -71,7 +71,9 @@ function wire(vm: TopologyVm, opts: QemuWiringOptions): Wiring {
     cpu += node.cpus;
     w.memory.push("-object", backend, "-numa", `node,nodeid=${node.node},cpus=${cpus},memdev=${memId}`);
     const pxb = `pxb-n${node.node}`;
-    w.expanders.push("-device", `pxb-pcie,id=${pxb},bus_nr=${expanderBusNumber(node.node)},numa_node=${node.node},bus=pcie.0`);
+    // Linux probes the expander listed last first; listing them in reverse makes the PF on the
+    // lowest NUMA node `mock0`, which is what people expect (checked in a guest).
+    w.expanders.unshift("-device", `pxb-pcie,id=${pxb},bus_nr=${expanderBusNumber(node.node)},numa_node=${node.node},bus=pcie.0`);
     node.pfs.forEach((p, pi) => {
       const rp = `rp-n${node.node}-${pi}`;
       w.rootPorts.push("-device", `pcie-root-port,id=${rp},bus=${pxb},chassis=${chassis++},slot=0`);
