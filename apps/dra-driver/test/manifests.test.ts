@@ -170,6 +170,12 @@ describe("mock-accel dra manifests", () => {
     const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as K8sObject);
     expect(docs).toEqual(objects());
   });
+  it("is what `mock-accel dra manifests` prints", () => {
+    const cli = fileURLToPath(new URL("../../cli/src/main.ts", import.meta.url));
+    const r = spawnSync(process.execPath, [cli, "dra", "manifests", "--namespace", NS], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(renderManifests({ namespace: NS }));
+  });
   it("refuses a driver name that is not a DNS subdomain", () => {
     const r = spawnSync(process.execPath, [main, "manifests", "--driver-name", "Not_A_Name"], { encoding: "utf8" });
     expect(r.status).toBe(2);
