@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, UAPI_HEADER } from "@mock-accel/kernel-driver";
-import { buildInitramfs, cacheDir, DEFAULT_BUSYBOX, fetchDebianKernel, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
+import { buildInitramfs, cacheDir, DEFAULT_BUSYBOX, fetchDebianKernel, hostExecutableFiles, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
 
 export const E2E_DIR = join(import.meta.dirname, "..");
 const REPO_ROOT = join(E2E_DIR, "..", "..");
@@ -35,8 +35,6 @@ export interface GuestArtifacts {
   modulePath: string;
   discoverPath: string;
   helperPath: string;
-  /** Guest path -> host path of each shared library the discovery program loads. */
-  libraries: Record<string, string>;
 }
 
 function hashFiles(paths: readonly string[], extra: readonly string[] = []): string {
@@ -112,20 +110,6 @@ async function helperProgram(): Promise<string> {
   });
 }
 
-/** The shared libraries `program` loads, from ldd, keyed by the path the loader looks for. */
-export function sharedLibraries(program: string): Record<string, string> {
-  const r = spawnSync("ldd", [program], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`ldd ${program} failed: ${r.stderr}`);
-  const libs: Record<string, string> = {};
-  for (const line of r.stdout.split("\n")) {
-    const arrow = /^\s*(\S+) => (\/\S+)/.exec(line);
-    const direct = /^\s*(\/\S+) \(/.exec(line);
-    if (arrow) libs[arrow[2]!] = arrow[2]!;
-    else if (direct) libs[direct[1]!] = direct[1]!;
-  }
-  return libs;
-}
-
 /**
  * Kernel, module, programs: fetched or built once, then taken from the cache. `modulePath`
  * uses a module built elsewhere (e.g. by DKMS) instead of building this tree's.
@@ -139,7 +123,7 @@ export async function guestArtifacts(opts: { modulePath?: string } = {}): Promis
     discoverProgram(),
     helperProgram(),
   ]);
-  return { kernel, modulePath, discoverPath, helperPath, libraries: sharedLibraries(discoverPath) };
+  return { kernel, modulePath, discoverPath, helperPath };
 }
 
 /** An initramfs with every artifact and `script` as the guest's job; cached by content. */
@@ -147,10 +131,10 @@ export async function guestInitramfs(a: GuestArtifacts, script: string): Promise
   const files: Record<string, GuestFile> = {
     [GUEST.module]: a.modulePath,
     [`/lib/firmware/${FIRMWARE_NAME}`]: FIRMWARE_PATH,
-    [GUEST.discover]: a.discoverPath,
+    // The glibc binary with the libraries ldd names, at their host paths.
+    ...(await hostExecutableFiles(a.discoverPath, GUEST.discover)),
     [GUEST.helper]: a.helperPath,
     [GUEST.dump]: DUMP_SCRIPT,
-    ...Object.fromEntries(Object.entries(a.libraries)),
   };
   const sources = [...Object.values(files).filter((f): f is string => typeof f === "string"), DEFAULT_BUSYBOX];
   const key = hashFiles(sources, [script, ...Object.keys(files)]);

@@ -1,11 +1,10 @@
 // One end-to-end boot: serve examples/demo.yaml's VM over a transport (the same code path as
 // `mock-accel launch`), boot the Debian guest with the module, run the guest script, and hand
 // back what the guest printed and what the server saw meanwhile.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createHash } from "node:crypto";
-import { bootGuest, cacheDir, type BootResult } from "@mock-accel/vm-harness";
+import { bootGuest, type BootResult } from "@mock-accel/vm-harness";
 import { accelArg, prepareLaunch } from "../../../apps/cli/src/commands/launch.ts";
 import { findVm, loadTopologyFile, type TopologyVm } from "../../../apps/cli/src/topology/load-topology.ts";
 import type { ServedDevice } from "../../../apps/cli/src/topology/bring-up.ts";
@@ -70,11 +69,13 @@ export async function runGuest(opts: RunGuestOptions): Promise<GuestRunResult> {
     const readyMarker = `${SECTION_MARKER} ready`;
     const bootStarted = performance.now();
     const boot = await bootGuest({
-      qemu: withAccel(opts.qemu, accelArg("tcg", opts.transport)),
+      qemu: opts.qemu,
+      // The proxy needs single-threaded TCG (see accelArg in apps/cli/src/commands/launch.ts).
+      accel: accelArg("tcg", opts.transport),
       kernel: artifacts.kernel.image,
       initramfs,
-      // The discovery program is a Bun binary: give the TCG CPU the instructions it expects.
-      machine: [...prepared.qemuArgs, "-cpu", "max"],
+      // vm-harness adds -cpu max: the discovery program is a Bun binary and wants SSE4.2.
+      machine: prepared.qemuArgs,
       inheritFds: prepared.inheritFds,
       timeoutMs: opts.timeoutMs ?? 150_000,
       onOutput: (chunk) => {
@@ -113,23 +114,3 @@ export async function runGuest(opts: RunGuestOptions): Promise<GuestRunResult> {
   }
 }
 
-/**
- * vm-harness always passes `-accel tcg`; the proxy needs `tcg,thread=single` (see accelArg in
- * apps/cli/src/commands/launch.ts). Until BootOptions takes an accelerator, a one-line wrapper
- * (cached) swaps the argument. Returns `qemu` itself when nothing needs swapping.
- */
-function withAccel(qemu: string, accel: string): string {
-  if (accel === "tcg") return qemu;
-  const quoted = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const script = `#!/bin/sh\n# @mock-accel/e2e: run ${qemu} with -accel ${accel} in place of -accel tcg\nfor a; do shift; [ "$a" = tcg ] && a=${quoted(accel)}; set -- "$@" "$a"; done\nexec ${quoted(qemu)} "$@"\n`;
-  const dir = join(cacheDir(), "e2e");
-  const path = join(dir, `qemu-${createHash("sha256").update(script).digest("hex").slice(0, 12)}.sh`);
-  if (!existsSync(path)) {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${path}.${process.pid}`;
-    writeFileSync(tmp, script);
-    chmodSync(tmp, 0o755);
-    renameSync(tmp, path);
-  }
-  return path;
-}
