@@ -14,6 +14,8 @@ export interface CheckpointDevice {
   poolName: string;
   requestNames: string[];
   cdiDeviceIds: string[];
+  /** Prepared for admin access only: its STATUS bit is not this claim's to set or clear. */
+  adminAccess?: boolean;
 }
 
 export interface CheckpointClaim {
@@ -87,10 +89,10 @@ export class Checkpoint {
     return this.data.claims[uid];
   }
 
-  /** The claim UID holding `deviceName`, if any. */
+  /** The claim UID holding `deviceName` for use (admin access holds nothing), if any. */
   holder(deviceName: string): string | undefined {
     for (const [uid, claim] of Object.entries(this.data.claims)) {
-      if (claim.devices.some((d) => d.deviceName === deviceName)) return uid;
+      if (claim.devices.some((d) => d.deviceName === deviceName && !d.adminAccess)) return uid;
     }
     return undefined;
   }

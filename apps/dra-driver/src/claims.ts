@@ -6,6 +6,8 @@ export interface AllocatedResult {
   request: string;
   pool: string;
   device: string;
+  /** Admin access (monitoring a device other claims may hold): never marks or frees it. */
+  adminAccess: boolean;
 }
 
 export interface ClaimSource {
@@ -35,6 +37,6 @@ export class ApiClaimSource implements ClaimSource {
     if (claim.metadata?.uid !== ref.uid) throw new Error(`${what} has UID ${claim.metadata?.uid ?? "(none)"}, the kubelet asked for ${ref.uid}`);
     const results = claim.status?.allocation?.devices?.results;
     if (!results) throw new Error(`${what} is not allocated (status.allocation.devices.results is empty)`);
-    return results.filter((r) => r.driver === driverName).map((r) => ({ request: r.request, pool: r.pool, device: r.device }));
+    return results.filter((r) => r.driver === driverName).map((r) => ({ request: r.request, pool: r.pool, device: r.device, adminAccess: r.adminAccess === true }));
   }
 }

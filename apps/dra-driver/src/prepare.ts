@@ -86,8 +86,11 @@ export class ClaimPreparer implements DraHandler {
     const byDevice = new Map<string, CheckpointDevice>();
     for (const r of results) {
       if (r.pool !== nodeName) throw new Error(`allocated device ${r.pool}/${r.device} is in pool ${r.pool}, this node's pool is ${nodeName}`);
-      const d = byDevice.get(r.device) ?? { deviceName: r.device, poolName: r.pool, requestNames: [], cdiDeviceIds: [cdiDeviceId(driverName, claim.uid, r.device)] };
+      const d: CheckpointDevice = byDevice.get(r.device) ?? { deviceName: r.device, poolName: r.pool, requestNames: [], cdiDeviceIds: [cdiDeviceId(driverName, claim.uid, r.device)], adminAccess: true };
       d.requestNames.push(r.request);
+      // One request using the device for real makes the whole claim a user of it.
+      d.adminAccess = d.adminAccess === true && r.adminAccess;
+      if (!d.adminAccess) delete d.adminAccess;
       byDevice.set(r.device, d);
     }
     const devices = [...byDevice.values()];
@@ -95,6 +98,8 @@ export class ClaimPreparer implements DraHandler {
     for (const d of devices) {
       const device = await this.o.inventory.find(d.deviceName);
       if (!device) throw new Error(`device ${d.deviceName} is not present on node ${nodeName}`);
+      found.push(device);
+      if (d.adminAccess) continue;
       const holder = checkpoint.holder(d.deviceName);
       if (holder !== undefined && holder !== claim.uid) {
         const other = checkpoint.get(holder)!;
@@ -104,7 +109,6 @@ export class ClaimPreparer implements DraHandler {
       if (holder === undefined && ((await device.read("status")) & STATUS_ALLOCATED) !== 0) {
         throw new Error(`device ${d.deviceName} (${device.name}) reads STATUS allocated but no claim prepared by this plugin holds it`);
       }
-      found.push(device);
     }
 
     // Recorded before any device is touched: a plugin killed from here on still knows what to undo.
@@ -112,8 +116,10 @@ export class ClaimPreparer implements DraHandler {
     try {
       const cdi: CdiDeviceInfo[] = [];
       for (const [i, device] of found.entries()) {
-        const status = await device.read("status");
-        if ((status & STATUS_ALLOCATED) === 0) await device.write("status", (status | STATUS_ALLOCATED) >>> 0);
+        if (!devices[i]!.adminAccess) {
+          const status = await device.read("status");
+          if ((status & STATUS_ALLOCATED) === 0) await device.write("status", (status | STATUS_ALLOCATED) >>> 0);
+        }
         cdi.push({ deviceName: devices[i]!.deviceName, kernelName: device.name, devNode: `/dev/${device.name}`, uuid: await device.read("uuid"), pciAddress: device.pciAddress, classDir: device.path });
       }
       writeCdiSpec(specPath, buildCdiSpec(driverName, claim.uid, cdi));
@@ -133,6 +139,7 @@ export class ClaimPreparer implements DraHandler {
     // Unknown claims succeed: the kubelet may repeat an unprepare that already completed.
     if (known) {
       for (const d of known.devices) {
+        if (d.adminAccess) continue;
         const device = await this.o.inventory.find(d.deviceName);
         if (!device) {
           log.warn(`${describe(known, uid)}: device ${d.deviceName} is gone; nothing to clear`);

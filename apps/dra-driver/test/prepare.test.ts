@@ -113,6 +113,19 @@ describe("prepare", () => {
     expect(await env.status("mock1")).toBe(1);
   });
 
+  it("lets an admin-access claim use a held device without taking or freeing it", async () => {
+    const user = env.api.allocateClaim("default", "user", [pf("mock0")]);
+    await env.kubelet.prepare([{ namespace: "default", name: "user", uid: user }]);
+    const admin = env.api.allocateClaim("default", "monitor", [{ ...pf("mock0"), adminAccess: true }]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "monitor", uid: admin }]);
+    expect(res.claims[admin]!.error).toBe("");
+    expect(spec(admin).devices[0]!.containerEdits.deviceNodes).toEqual([{ path: "/dev/mock0", permissions: "rw" }]);
+    await env.kubelet.unprepare([{ namespace: "default", name: "monitor", uid: admin }]);
+    expect(await env.status("mock0")).toBe(1);
+    await env.kubelet.unprepare([{ namespace: "default", name: "user", uid: user }]);
+    expect(await env.status("mock0")).toBe(0);
+  });
+
   it("refuses a claim whose UID is not the one the kubelet names", async () => {
     env.api.allocateClaim("default", "c", [pf("mock0")], "11111111-1111-1111-1111-111111111111");
     const uid = "22222222-2222-2222-2222-222222222222";

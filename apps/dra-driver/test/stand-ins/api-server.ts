@@ -13,7 +13,7 @@ const GROUP = "/apis/resource.k8s.io/v1";
 interface Meta { name?: string; namespace?: string; uid?: string; resourceVersion?: string; generation?: number; generateName?: string; creationTimestamp?: string; labels?: Record<string, string> }
 type Stored = { metadata: Meta; [k: string]: unknown };
 
-export interface AllocatedDevice { request: string; driver: string; pool: string; device: string }
+export interface AllocatedDevice { request: string; driver: string; pool: string; device: string; adminAccess?: boolean }
 
 export interface RecordedRequest { method: string; path: string; status: number }
 
