@@ -3,6 +3,7 @@
 // of reading `status` through sysfs, timed inside the guest over 1,000 reads: raw pread() of
 // the attribute file (the transport's round trip dominates) and the typed sysfs client's
 // read("status") (what a DRA driver pays).
+import { statSync } from "node:fs";
 import type { BenchRow } from "../../../bench/run.ts";
 import { guestArtifacts, runGuest, type Transport } from "../src/index.ts";
 import { proxyQemuPath, vfioUserQemuPath, libvfioUser } from "../src/requirements.ts";
@@ -24,8 +25,10 @@ export default async function bench(): Promise<BenchRow[]> {
     const client = /"usPerRead":([\d.]+)/.exec(r.sections["bench-client-read"] ?? "");
     if (!raw || !client || r.devicesReadyMs === null) throw new Error(`e2e bench over ${transport}: the guest printed no timings\n${r.boot.scriptOutput.slice(-2000)}`);
     const suite = `e2e ${transport}`;
+    const cpus = r.vm.numaNodes.reduce((n, node) => n + node.cpus, 0);
+    const setup = `TCG, ${cpus} vCPUs, ${Math.round(statSync(r.initramfs).size / 2 ** 20)} MB initramfs`;
     rows.push(
-      { suite, metric: "guest boot to devices ready (QEMU start to class devices listed after insmod)", value: r.devicesReadyMs / 1000, unit: "s", note: "TCG, 2 vCPUs, 57 MB initramfs" },
+      { suite, metric: "guest boot to devices ready (QEMU start to class devices listed after insmod)", value: r.devicesReadyMs / 1000, unit: "s", note: setup },
       { suite, metric: `status read through sysfs, pread() (${READS} reads, timed in the guest)`, value: Number(raw[1]) / 1000, unit: "µs/read" },
       { suite, metric: `status read through the typed sysfs client (${READS} reads, timed in the guest)`, value: Number(client[1]), unit: "µs/read" },
     );

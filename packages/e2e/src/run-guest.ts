@@ -31,6 +31,8 @@ export interface GuestRunResult {
   /** What each device was served with (id, config, canonical UUID, socket). */
   served: ServedDevice[];
   boot: BootResult;
+  /** The initramfs the guest booted (cached). */
+  initramfs: string;
   sections: Record<string, string>;
   /** Notify-register writes the server saw, in order. */
   writes: ServerWrite[];
@@ -103,6 +105,7 @@ export async function runGuest(opts: RunGuestOptions): Promise<GuestRunResult> {
       vm,
       served: running.devices,
       boot,
+      initramfs,
       sections: parseSections(boot.scriptOutput),
       writes,
       registersAfter,
