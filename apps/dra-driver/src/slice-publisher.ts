@@ -127,8 +127,9 @@ export class SlicePublisher {
 
   private async watch(): Promise<void> {
     try {
-      for await (const event of this.o.sysfs.watch({ intervalMs: this.o.watchIntervalMs, signal: this.stopping.signal, emitExisting: false })) {
-        this.o.log.info(`device ${event.device.name} ${event.type}`);
+      // Existing devices are reported too: the republish they cause is a no-op when nothing
+      // changed, and it closes the gap between the first publish and the watch's first look.
+      for await (const event of this.o.sysfs.watch({ intervalMs: this.o.watchIntervalMs, signal: this.stopping.signal })) {
         this.requestPublish();
       }
     } catch (err) {
