@@ -8,6 +8,7 @@ import { encodeReply, REPLY_BYTES, wantsReply } from "./wire.ts";
 
 /** Replies left unread by a peer before it is judged hostile and dropped. */
 const MAX_PENDING_OUTPUT_BYTES = 64 * 1024;
+const EMPTY = new Uint8Array(0);
 
 export interface ConnectionSink {
   /** Writes what it can; returns the number of bytes taken (Bun's socket.write). */
@@ -49,7 +50,7 @@ export class ProxyConnection {
       }
     }
     // Copy: `buffer` may be Bun's chunk, which is reused after this callback returns.
-    this.pending = buffer.slice(consumed);
+    this.pending = consumed === buffer.length ? EMPTY : buffer.slice(consumed);
     if (replyBytes > 0) this.send(replies.subarray(0, replyBytes));
     if (error !== null) {
       this.close();
