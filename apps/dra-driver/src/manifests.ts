@@ -28,6 +28,8 @@ export interface ExampleClaim {
 }
 
 const APP = "mock-accel-dra-driver";
+/** The node a pod's service-account token is bound to (ServiceAccountTokenPodNodeInfo, on since 1.30). */
+const NODE_NAME_EXTRA = "authentication.kubernetes.io/node-name";
 
 /** The selector expressions, shared by the DeviceClasses and the documentation. */
 export function classSelector(driverName: string, kind: "pf" | "vf"): string {
@@ -134,8 +136,8 @@ export function renderObjects(options: ManifestOptions = {}): K8sObject[] {
         matchConstraints: { resourceRules: [{ apiGroups: ["resource.k8s.io"], apiVersions: ["*"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["resourceslices"] }] },
         matchConditions: [{ name: "isDriverServiceAccount", expression: `request.userInfo.username == "system:serviceaccount:${namespace}:${sa}"` }],
         variables: [
-          { name: "userNodeName", expression: `request.userInfo.extra[?'authentication.kubernetes.io/node-name'][0].orValue('')` },
-          { name: "objectNodeName", expression: `(request.operation == "DELETE" ? oldObject : object).spec.?nodeName.orValue("")` },
+          { name: "userNodeName", expression: `has(request.userInfo.extra) && "${NODE_NAME_EXTRA}" in request.userInfo.extra ? request.userInfo.extra["${NODE_NAME_EXTRA}"][0] : ""` },
+          { name: "objectNodeName", expression: `request.operation == "DELETE" ? (has(oldObject.spec.nodeName) ? oldObject.spec.nodeName : "") : (has(object.spec.nodeName) ? object.spec.nodeName : "")` },
         ],
         validations: [
           { expression: `variables.userNodeName != ""`, message: "no node name in the service-account token: the driver must run in a pod bound to a node" },

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isCelError, run } from "@bufbuild/cel";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeviceInventory } from "../src/inventory.ts";
@@ -158,6 +159,42 @@ describe("objects", () => {
     const cm = find("ConfigMap", c.kernelMappings[0]!.build.dockerfileConfigMap.name) as unknown as { data: { dockerfile: string } };
     expect(cm.data.dockerfile).toContain("FROM registry.example.org/accel/driver:1.0 AS source");
     expect(cm.data.dockerfile).toContain("M=/src modules");
+  });
+});
+
+describe("the own-node admission policy", () => {
+  type Policy = { spec: { matchConditions: { expression: string }[]; variables: { name: string; expression: string }[]; validations: { expression: string }[] } };
+  const SA = `system:serviceaccount:${NS}:mock-accel-dra-kubelet-plugin`;
+  /** Whether the API server would admit the request, evaluating the policy's CEL as it does. */
+  function admitted(operation: string, username: string, tokenNode: string | undefined, sliceNode: string): boolean {
+    const policy = objects().find((o) => o.kind === "ValidatingAdmissionPolicy") as unknown as Policy;
+    const extra = new Map<string, string[]>(tokenNode === undefined ? [] : [["authentication.kubernetes.io/node-name", [tokenNode]]]);
+    const slice = new Map([["spec", new Map([["nodeName", sliceNode]])]]);
+    const bindings: Record<string, unknown> = {
+      request: new Map<string, unknown>([["operation", operation], ["userInfo", new Map<string, unknown>([["username", username], ["extra", extra]])]]),
+      object: operation === "DELETE" ? null : slice,
+      oldObject: operation === "CREATE" ? null : slice,
+    };
+    const evaluate = (expression: string) => {
+      const r = run(expression, bindings as never);
+      if (isCelError(r)) throw new Error(`${expression}: ${r.message}`);
+      return r;
+    };
+    if (!policy.spec.matchConditions.every((c) => evaluate(c.expression) === true)) return true;
+    const variables = new Map<string, unknown>();
+    bindings.variables = variables;
+    for (const v of policy.spec.variables) variables.set(v.name, evaluate(v.expression));
+    return policy.spec.validations.every((v) => evaluate(v.expression) === true);
+  }
+  it("lets the driver change its own node's slices", () => {
+    for (const op of ["CREATE", "UPDATE", "DELETE"]) expect(admitted(op, SA, "node-a", "node-a"), op).toBe(true);
+  });
+  it("refuses another node's slices, and a token bound to no node", () => {
+    for (const op of ["CREATE", "UPDATE", "DELETE"]) expect(admitted(op, SA, "node-a", "node-b"), op).toBe(false);
+    expect(admitted("CREATE", SA, undefined, "node-a")).toBe(false);
+  });
+  it("leaves other users to RBAC", () => {
+    expect(admitted("CREATE", "system:serviceaccount:other:sa", undefined, "node-b")).toBe(true);
   });
 });
 
