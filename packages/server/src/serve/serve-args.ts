@@ -1,13 +1,19 @@
 // The flags of `mock-accel serve` and of the compiled `mock-accel-server`, compatible with the
 // old C server: [-v] [-u UUID] [-m SIZE] [--vf] [--total-vfs N] <socket-path>, plus
-// --vf-index N and --socket-mode MODE. Every mistake is one line naming the flag.
+// --vf-index N, --socket-mode MODE and --transport vfio-user|proxy. Every mistake is one line
+// naming the flag.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEVICE_CONFIG, PCI, type DeviceConfig } from "../generated/registers.ts";
 import { buildDeviceConfig, uuidFromLabelOrCanonical, type DeviceKind, type DeviceUuid } from "../device/device-config.ts";
 
+/** How QEMU reaches the device: `vfio-user-pci` (libvfio-user) or `x-pci-proxy-dev` (multi-process). */
+export type ServeTransport = "vfio-user" | "proxy";
+export const SERVE_TRANSPORTS: readonly ServeTransport[] = ["vfio-user", "proxy"];
+
 export interface ServeOptions {
   socketPath: string;
+  transport: ServeTransport;
   kind: DeviceKind;
   config: DeviceConfig;
   uuid: DeviceUuid;
@@ -38,8 +44,9 @@ function specDefault(name: string, kind: DeviceKind): string {
 export function serveUsage(program: string): string {
   return `Usage: ${program} [options] <socket-path>
 
-Serve one mock-accel device over vfio-user on a UNIX socket until SIGINT/SIGTERM, which
-remove the socket. A client that disconnects (guest reboot, QEMU restart) can reconnect:
+Serve one mock-accel device on a UNIX socket until SIGINT/SIGTERM, which remove the
+socket: over vfio-user (QEMU's vfio-user-pci) or, with --transport proxy, over QEMU's
+multi-process protocol (x-pci-proxy-dev). A client that disconnects (guest reboot, QEMU restart) can reconnect:
 the device listens again and keeps its registers (only a device reset resets them).
 
 Options:
@@ -50,6 +57,7 @@ Options:
       --total-vfs N      PF only: VFs it carries, 0..${PCI.sriov.maxTotalVfs} (SR-IOV TotalVFs, SRIOV_TOTAL_VFS; default ${specDefault("total_vfs", "pf")})
       --vf-index N       VF only: its index 0..${PCI.sriov.maxTotalVfs - 1} (VF_INDEX; default 0)
       --socket-mode MODE octal permissions of the socket (default 0600)
+      --transport T      vfio-user (default; QEMU's vfio-user-pci) or proxy (QEMU's x-pci-proxy-dev)
   -v, --verbose          log every access and libvfio-user's own messages
   -h, --help             show this help`;
 }
@@ -59,6 +67,12 @@ function parseInteger(flag: string, text: string, min: number, max: number): num
   const n = Number(text);
   if (n < min || n > max) throw new ServeUsageError(`${flag}: ${n} is outside ${min}..${max}`);
   return n;
+}
+
+function parseTransport(text: string): ServeTransport {
+  const found = SERVE_TRANSPORTS.find((t) => t === text);
+  if (found === undefined) throw new ServeUsageError(`--transport: expected ${SERVE_TRANSPORTS.join(" or ")}, not '${text}'`);
+  return found;
 }
 
 function parseMode(text: string): number {
@@ -82,6 +96,7 @@ export function parseServeArgs(argv: string[]): ParsedServeArgs {
         "total-vfs": { type: "string" },
         "vf-index": { type: "string" },
         "socket-mode": { type: "string" },
+        transport: { type: "string" },
         verbose: { type: "boolean", short: "v" },
         help: { type: "boolean", short: "h" },
       },
@@ -102,6 +117,7 @@ export function parseServeArgs(argv: string[]): ParsedServeArgs {
   const totalVfs = values["total-vfs"] === undefined ? undefined : parseInteger("--total-vfs", values["total-vfs"], 0, PCI.sriov.maxTotalVfs);
   const vfIndex = values["vf-index"] === undefined ? undefined : parseInteger("--vf-index", values["vf-index"], 0, PCI.sriov.maxTotalVfs - 1);
   const socketMode = values["socket-mode"] === undefined ? 0o600 : parseMode(values["socket-mode"]);
+  const transport = values.transport === undefined ? "vfio-user" : parseTransport(values.transport);
 
   const uuidLabel = values.uuid ?? null;
   let uuid: DeviceUuid;
@@ -123,5 +139,5 @@ export function parseServeArgs(argv: string[]): ParsedServeArgs {
     const message = err instanceof Error ? err.message : String(err);
     throw new ServeUsageError(values.memory !== undefined && /size/.test(message) ? `-m: ${message}` : message);
   }
-  return { help: false, socketPath, kind, config, uuid, uuidLabel, socketMode, verbose: values.verbose ?? false };
+  return { help: false, socketPath, transport, kind, config, uuid, uuidLabel, socketMode, verbose: values.verbose ?? false };
 }
