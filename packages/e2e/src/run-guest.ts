@@ -5,9 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootGuest, type BootResult } from "@mock-accel/vm-harness";
-import { accelArg, prepareLaunch } from "../../../apps/cli/src/commands/launch.ts";
-import { findVm, loadTopologyFile, type TopologyVm } from "../../../apps/cli/src/topology/load-topology.ts";
-import type { ServedDevice } from "../../../apps/cli/src/topology/bring-up.ts";
+import { accelArg, findVm, loadTopologyFile, prepareLaunch, type ServedDevice, type TopologyVm } from "@mock-accel/topology";
 import { guestArtifacts, guestInitramfs, type GuestArtifacts } from "./artifacts.ts";
 import { guestScript, parseSections, SECTION_MARKER, type GuestScriptOptions } from "./guest-script.ts";
 
@@ -72,7 +70,7 @@ export async function runGuest(opts: RunGuestOptions): Promise<GuestRunResult> {
     const bootStarted = performance.now();
     const boot = await bootGuest({
       qemu: opts.qemu,
-      // The proxy needs single-threaded TCG (see accelArg in apps/cli/src/commands/launch.ts).
+      // The proxy needs single-threaded TCG (see accelArg in @mock-accel/topology).
       accel: accelArg("tcg", opts.transport),
       kernel: artifacts.kernel.image,
       initramfs,

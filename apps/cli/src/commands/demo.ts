@@ -11,9 +11,7 @@ import { probeDevice } from "@mock-accel/server";
 import { bootGuest, findVfioUserQemu } from "@mock-accel/vm-harness";
 import { guestArtifacts, guestInitramfs, parseSections, GUEST } from "@mock-accel/e2e";
 import { EXIT_USAGE, type CommandModule } from "../command.ts";
-import { findVm, loadTopologyFile } from "../topology/load-topology.ts";
-import { bringUp, type Running } from "../topology/bring-up.ts";
-import { formatArgs, qemuArgs } from "../topology/qemu-args.ts";
+import { bringUp, findVm, formatArgs, loadTopologyFile, qemuArgs, type Running } from "@mock-accel/topology";
 import { devicesTable } from "./up.ts";
 import { repoRoot } from "../doctor/checks.ts";
 

@@ -1,9 +1,7 @@
 // `mock-accel qemu-args <topology> [--vm NAME] [--transport vfio-user|proxy] [--format args|libvirt] [--run-dir DIR]`
 import { parseArgs } from "node:util";
 import { EXIT_USAGE, type CommandModule } from "../command.ts";
-import { findVm, loadTopologyFile, TopologyError } from "../topology/load-topology.ts";
-import { formatArgs, libvirtXml, qemuArgs, type Transport } from "../topology/qemu-args.ts";
-import { defaultRunDir } from "../topology/run-dir.ts";
+import { defaultRunDir, findVm, formatArgs, libvirtXml, loadTopologyFile, qemuArgs, TopologyError, type Transport } from "@mock-accel/topology";
 
 const HELP = `Usage: mock-accel qemu-args <topology.yaml> [options]
 

@@ -1,10 +1,7 @@
 // `mock-accel up <topology> [--transport vfio-user|proxy] [--run-dir DIR] [--vm NAME]...`
 import { parseArgs } from "node:util";
 import { EXIT_USAGE, type CommandModule } from "../command.ts";
-import { loadTopologyFile, TopologyError } from "../topology/load-topology.ts";
-import { bringUp, type ServedDevice } from "../topology/bring-up.ts";
-import { defaultRunDir } from "../topology/run-dir.ts";
-import type { Transport } from "../topology/qemu-args.ts";
+import { bringUp, defaultRunDir, loadTopologyFile, TopologyError, type ServedDevice, type Transport } from "@mock-accel/topology";
 
 const HELP = `Usage: mock-accel up <topology.yaml> [options]
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { allDevices, loadTopologyFile, parseTopology, TopologyError } from "../src/topology/load-topology.ts";
+import { allDevices, loadTopologyFile, parseTopology, TopologyError } from "../src/load-topology.ts";
 
 const examples = join(import.meta.dirname, "../../../examples");
 

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { requirement, assertAvailable } from "@mock-accel/testkit";
-import { loadTopologyFile, findVm } from "../src/topology/load-topology.ts";
-import { libvirtXml, qemuArgs } from "../src/topology/qemu-args.ts";
+import { loadTopologyFile, findVm } from "../src/load-topology.ts";
+import { libvirtXml, qemuArgs } from "../src/qemu-args.ts";
 
 const examples = join(import.meta.dirname, "../../../examples");
 const systemQemu = "/usr/bin/qemu-system-x86_64";

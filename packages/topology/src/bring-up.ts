@@ -2,9 +2,7 @@
 // sockets under <runDir>/<vm>/<device-id>.sock. Used by `up`, `demo` and the benchmarks.
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { buildDeviceConfig, createConsoleLogger, VfioUserHost, type DeviceConfig } from "@mock-accel/server";
-// TODO: export ProxyHost from @mock-accel/server
-import { ProxyHost } from "../../../../packages/server/src/transports/proxy/proxy-host.ts";
+import { buildDeviceConfig, createConsoleLogger, ProxyHost, VfioUserHost, type DeviceConfig } from "@mock-accel/server";
 import { allDevices, type Topology, type TopologyDevice } from "./load-topology.ts";
 import { socketPath, type Transport } from "./qemu-args.ts";
 

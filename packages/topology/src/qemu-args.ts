@@ -4,7 +4,6 @@
 // socket; proxy devices sit behind a pcie-pci-bridge (x-pci-proxy-dev is conventional PCI) and
 // take an inherited fd that the launcher supplies.
 import type { TopologyDevice, TopologyVm } from "./load-topology.ts";
-import { allDevices } from "./load-topology.ts";
 import { join } from "node:path";
 
 export type Transport = "vfio-user" | "proxy";
@@ -48,7 +47,10 @@ function wire(vm: TopologyVm, opts: QemuWiringOptions): Wiring {
   const totalCpus = vm.numaNodes.reduce((s, n) => s + n.cpus, 0);
   const totalMem = vm.numaNodes.reduce((s, n) => s + n.memoryBytes, 0n);
   const w: Wiring = {
-    machine: ["-machine", "q35", "-m", sizeArg(totalMem), "-smp", String(totalCpus)],
+    // One socket per CPU: with `-smp N` alone the CPUs of different NUMA nodes share a package
+    // and the guest kernel warns at boot (smpboot.c topology_sane, "llc-sibling ... not on the
+    // same node"). One socket per CPU fits any split of CPUs between nodes.
+    machine: ["-machine", "q35", "-m", sizeArg(totalMem), "-smp", `${totalCpus},sockets=${totalCpus},cores=1,threads=1`],
     memory: [],
     expanders: [],
     rootPorts: [],
@@ -196,4 +198,3 @@ export function libvirtXml(vm: TopologyVm, opts: QemuWiringOptions): string {
   return `${out.join("\n")}\n`;
 }
 
-export { allDevices };
