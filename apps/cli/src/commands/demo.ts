@@ -180,13 +180,14 @@ export const command: CommandModule = {
         }
       }
 
-      console.log("\nAttach these devices to your own VM with:");
+      console.log(`\nAttach these devices to your own VM with${values.keep ? "" : " (run the demo with --keep to leave them up)"}:`);
       console.log(`qemu-system-x86_64 \\\n${formatArgs(qemuArgs(vm, { transport: "vfio-user", runDir }))}`);
       if (values.keep) {
         console.log(`\nDevices stay up (--keep); sockets in ${runDir}. Ctrl-C stops them.`);
         await new Promise<void>((resolve) => {
-          process.once("SIGINT", resolve);
-          process.once("SIGTERM", resolve);
+          // Stay installed until the sockets are gone (a second Ctrl-C must not cut cleanup short).
+          process.on("SIGINT", resolve);
+          process.on("SIGTERM", resolve);
         });
       }
       return 0;
