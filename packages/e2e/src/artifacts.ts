@@ -89,16 +89,35 @@ function pruneOlder(root: string, name: string, keep: number): void {
   for (const old of builds.slice(keep)) rmSync(old.path, { recursive: true, force: true });
 }
 
-async function discoverProgram(): Promise<string> {
-  const inputs = [join(GUEST_DIR, "discover.ts"), ...filesUnder(join(SYSFS_CLIENT_DIR, "src"), (p) => p.endsWith(".ts"))];
-  return cached("discover", hashFiles(inputs, [Bun.version]), "mock-accel-discover", async (out) => {
-    // Baseline: the guest's TCG CPU need not have AVX2. Bun fetches this runtime from npm
-    // the first time and caches it.
-    const r = spawnSync("bun", ["build", "--compile", "--target=bun-linux-x64-baseline", join(GUEST_DIR, "discover.ts"), "--outfile", out], {
-      cwd: E2E_DIR,
+/**
+ * A TypeScript program compiled with `bun build --compile` for the guest, cached under
+ * `<cache>/e2e/<name>-<key>/<name>` where the key hashes `inputs` (the entry point and every
+ * source it bundles that may change) and the Bun version. Baseline: the guest's TCG CPU need
+ * not have AVX2. Bun fetches that runtime from npm the first time and caches it. The result is
+ * a glibc binary: put it in an initramfs with `hostExecutableFiles`.
+ */
+export async function compileGuestProgram(opts: { name: string; entry: string; inputs: readonly string[]; cwd?: string }): Promise<string> {
+  const inputs = [opts.entry, ...opts.inputs.filter((p) => p !== opts.entry)];
+  return cached(opts.name, hashFiles(inputs, [Bun.version]), opts.name, async (out) => {
+    const r = spawnSync("bun", ["build", "--compile", "--target=bun-linux-x64-baseline", opts.entry, "--outfile", out], {
+      cwd: opts.cwd ?? dirname(opts.entry),
       encoding: "utf8",
     });
-    if (r.status !== 0) throw new Error(`bun build --compile guest/discover.ts failed:\n${r.stderr || r.stdout}`);
+    if (r.status !== 0) throw new Error(`bun build --compile ${opts.entry} failed:\n${r.stderr || r.stdout}`);
+  });
+}
+
+/** Every `.ts` file under `dir` (node_modules and dist left out): inputs for `compileGuestProgram`. */
+export function typescriptSourcesUnder(dir: string): string[] {
+  return filesUnder(dir, (p) => p.endsWith(".ts"));
+}
+
+async function discoverProgram(): Promise<string> {
+  return compileGuestProgram({
+    name: "discover",
+    entry: join(GUEST_DIR, "discover.ts"),
+    inputs: typescriptSourcesUnder(join(SYSFS_CLIENT_DIR, "src")),
+    cwd: E2E_DIR,
   });
 }
 
@@ -126,16 +145,22 @@ export async function guestArtifacts(opts: { modulePath?: string } = {}): Promis
   return { kernel, modulePath, discoverPath, helperPath };
 }
 
-/** An initramfs with every artifact and `script` as the guest's job; cached by content. */
-export async function guestInitramfs(a: GuestArtifacts, script: string): Promise<string> {
-  const files: Record<string, GuestFile> = {
+/**
+ * An initramfs with every artifact and `script` as the guest's job; cached by content. `extra`
+ * adds files at guest paths (e.g. another compiled program, from `hostExecutableFiles`) or, with
+ * `null`, leaves one of ours out (another package's guest need not carry our 100 MB program).
+ */
+export async function guestInitramfs(a: GuestArtifacts, script: string, extra: Record<string, GuestFile | null> = {}): Promise<string> {
+  const merged: Record<string, GuestFile | null> = {
     [GUEST.module]: a.modulePath,
     [`/lib/firmware/${FIRMWARE_NAME}`]: FIRMWARE_PATH,
     // The glibc binary with the libraries ldd names, at their host paths.
     ...(await hostExecutableFiles(a.discoverPath, GUEST.discover)),
     [GUEST.helper]: a.helperPath,
     [GUEST.dump]: DUMP_SCRIPT,
+    ...extra,
   };
+  const files = Object.fromEntries(Object.entries(merged).filter((e): e is [string, GuestFile] => e[1] !== null));
   const sources = [...Object.values(files).filter((f): f is string => typeof f === "string"), DEFAULT_BUSYBOX];
   const key = hashFiles(sources, [script, ...Object.keys(files)]);
   return cached("initramfs", key, "initramfs.cpio.gz", async (out) => {

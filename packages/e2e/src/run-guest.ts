@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bootGuest, type BootResult } from "@mock-accel/vm-harness";
+import { bootGuest, type BootResult, type GuestFile } from "@mock-accel/vm-harness";
 import { accelArg, findVm, loadTopologyFile, prepareLaunch, type ServedDevice, type TopologyVm } from "@mock-accel/topology";
 import { guestArtifacts, guestInitramfs, type GuestArtifacts } from "./artifacts.ts";
 import { guestScript, parseSections, SECTION_MARKER, type GuestScriptOptions } from "./guest-script.ts";
@@ -47,11 +47,18 @@ export interface RunGuestOptions extends GuestScriptOptions {
   timeoutMs?: number;
   /** Serial output as it arrives (debugging). */
   onOutput?: (chunk: string) => void;
+  /**
+   * The guest's job instead of this suite's `guestScript` (another package's in-guest checks).
+   * Print `@@section NAME` lines to get `sections`; `devicesReadyMs` needs a `ready` section.
+   */
+  script?: string;
+  /** More files for the initramfs by guest path, or `null` to leave one of ours out (see `guestInitramfs`). */
+  extraFiles?: Record<string, GuestFile | null>;
 }
 
 export async function runGuest(opts: RunGuestOptions): Promise<GuestRunResult> {
   const artifacts = opts.artifacts ?? (await guestArtifacts());
-  const initramfs = await guestInitramfs(artifacts, guestScript(opts));
+  const initramfs = await guestInitramfs(artifacts, opts.script ?? guestScript(opts), opts.extraFiles);
   const topology = loadTopologyFile(TOPOLOGY_FILE);
   const vm = findVm(topology, undefined);
   // Short: socket paths must fit sun_path.
