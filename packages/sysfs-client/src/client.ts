@@ -6,13 +6,23 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { PCI_IDS, SYSFS_CLASS } from "./generated/attributes.ts";
 import { readAttribute } from "./attribute-io.ts";
 import { MockAccelDevice, type DeviceKind } from "./device.ts";
-import { DeviceNotFoundError, DriverNotLoadedError, SysfsLayoutError, errnoCode } from "./errors.ts";
+import { DeviceNotFoundError, DriverNotLoadedError, MockAccelSysfsError, SysfsLayoutError, errnoCode } from "./errors.ts";
 import { functionZero, parsePciAddress } from "./pci-address.ts";
 import { watchDevices, type DeviceEvent, type WatchOptions } from "./watch.ts";
 
 export interface MockAccelSysfsOptions {
   /** Where sysfs is mounted; a fake tree's directory in tests. Default "/sys". */
   root?: string;
+}
+
+export interface DiscoverOptions {
+  /**
+   * Report and skip: a device whose layout is broken or unreadable (no `device` link, foreign
+   * IDs, EACCES on its PCI files) is passed here with its class entry name and left out, and
+   * discovery goes on with the others. Without it, the first such device throws (as before).
+   * Errors about the whole tree (DriverNotLoadedError, an unlistable class directory) always throw.
+   */
+  onError?: (err: MockAccelSysfsError, deviceName: string) => void;
 }
 
 /** Resolved before the PF of each VF is known. */
@@ -33,10 +43,23 @@ export class MockAccelSysfs {
   }
 
   /** Every mock-accel function the driver shows, PFs and enabled VFs, sorted by name (mock2 before mock10). */
-  async discover(): Promise<MockAccelDevice[]> {
+  async discover(options: DiscoverOptions = {}): Promise<MockAccelDevice[]> {
+    const { onError } = options;
     const names = await this.classEntries();
     const realRoot = await this.realRoot();
-    const resolved = await Promise.all(names.map((n) => this.resolve(n, realRoot)));
+    const resolveOne = onError === undefined
+      ? (n: string) => this.resolve(n, realRoot)
+      : async (n: string) => {
+          try {
+            return await this.resolve(n, realRoot);
+          } catch (err) {
+            // Only what this package diagnoses is a device's fault; anything else is a bug here.
+            if (!(err instanceof MockAccelSysfsError)) throw err;
+            onError(err, n);
+            return null;
+          }
+        };
+    const resolved = await Promise.all(names.map(resolveOne));
     const present = resolved.filter((r): r is Resolved => r !== null);
     const nameByAddress = new Map(present.map((r) => [r.pciAddress, r.name]));
     return present
@@ -73,15 +96,17 @@ export class MockAccelSysfs {
    * Devices appearing and disappearing, by polling `discover()` every `intervalMs` (sysfs sends
    * no inotify events). Devices present at the start come first as "added", unless the caller
    * passes them as `since`.
-   * Ends when `signal` aborts. An unloaded module reads as every device removed.
+   * Ends when `signal` aborts. An unloaded module reads as every device removed. With
+   * `onError`, a broken device is reported on every poll and reads as absent.
    */
   watch(options: WatchOptions = {}): AsyncGenerator<DeviceEvent, void, undefined> {
-    return watchDevices(() => this.discoverOrNone(), options);
+    const { onError } = options;
+    return watchDevices(() => this.discoverOrNone(onError === undefined ? {} : { onError }), options);
   }
 
-  private async discoverOrNone(): Promise<MockAccelDevice[]> {
+  private async discoverOrNone(options: DiscoverOptions): Promise<MockAccelDevice[]> {
     try {
-      return await this.discover();
+      return await this.discover(options);
     } catch (err) {
       if (err instanceof DriverNotLoadedError) return [];
       throw err;

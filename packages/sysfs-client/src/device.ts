@@ -11,6 +11,9 @@ import { type DeviceKind, isVisibleOn, readAttribute, writeAttribute } from "./a
 
 export type { DeviceKind };
 
+/** Where the kernel driver's character devices appear. */
+export const DEV_DIR = "/dev";
+
 /** Every readable attribute the driver shows on this function, typed. PF-only ones are absent on a VF. */
 export type DeviceAttributeValues = { [N in ReadableAttributeName]?: AttributeTypes[N] };
 
@@ -65,6 +68,16 @@ export class MockAccelDevice implements MockAccelDeviceInfo {
     this.pf = info.pf;
     this.path = info.path;
     this.pciPath = info.pciPath;
+  }
+
+  /**
+   * The kernel driver's character device for this function, `/dev/<name>` (`/dev/mock0`,
+   * `/dev/mock0_vf1`): the driver creates it with the class device's name (DEVNAME in the class
+   * device's `uevent`). Always under `/dev`, whatever sysfs root the client was given, since it
+   * is the path a container runtime must be handed.
+   */
+  get devicePath(): string {
+    return `${DEV_DIR}/${this.name}`;
   }
 
   /** Whether the driver shows `name` on this function (PF-only attributes are absent on a VF). */

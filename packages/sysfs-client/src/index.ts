@@ -1,7 +1,8 @@
 // @mock-accel/sysfs-client: find mock-accel devices in sysfs, read and write their attributes
 // with types from spec/registers.yaml, watch them come and go, and fake the tree in tests.
-export { MockAccelSysfs, type MockAccelSysfsOptions } from "./client.ts";
-export { MockAccelDevice, type MockAccelDeviceInfo, type DeviceKind, type DeviceAttributeValues } from "./device.ts";
+export { MockAccelSysfs, type MockAccelSysfsOptions, type DiscoverOptions } from "./client.ts";
+export { STATUS_ALLOCATED } from "./register-bits.ts";
+export { MockAccelDevice, DEV_DIR, type MockAccelDeviceInfo, type DeviceKind, type DeviceAttributeValues } from "./device.ts";
 export type { DeviceEvent, WatchOptions } from "./watch.ts";
 export {
   MockAccelSysfsError,

@@ -1,6 +1,7 @@
 // Polling watch: sysfs attributes and class directories deliver no inotify events, so the only
 // honest way to notice VFs being enabled or a module being loaded is to look again.
 import type { MockAccelDevice } from "./device.ts";
+import type { MockAccelSysfsError } from "./errors.ts";
 
 export interface DeviceEvent {
   type: "added" | "removed";
@@ -24,6 +25,12 @@ export interface WatchOptions {
    * Default true. Ignored when `since` is given.
    */
   emitExisting?: boolean;
+  /**
+   * As `discover({ onError })`: a broken device is reported (on every poll while it stays
+   * broken) and treated as absent, so it reads as "removed" when it breaks and "added" when it
+   * is repaired. Without it, a broken device ends the watch with its error.
+   */
+  onError?: (err: MockAccelSysfsError, deviceName: string) => void;
 }
 
 /** A device that kept its name but moved to another PCI function counts as removed and added. */
