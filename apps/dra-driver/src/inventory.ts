@@ -1,7 +1,10 @@
 // This node's devices as the DRA driver sees them, all through @mock-accel/sysfs-client:
 // discovery, DNS-label device names, ResourceSlice attributes and capacity.
 import type { V1Device, V1DeviceAttribute } from "@kubernetes/client-node";
-import { DriverNotLoadedError, dnsLabelName, toDeviceAttributes, type DeviceAttribute, type MockAccelDevice, type MockAccelSysfs } from "@mock-accel/sysfs-client";
+import {
+  DriverNotLoadedError, dnsLabelName, toDeviceAttributes,
+  type DeviceAttribute, type MockAccelDevice, type MockAccelSysfs, type MockAccelSysfsError,
+} from "@mock-accel/sysfs-client";
 import type { Logger } from "./logger.ts";
 
 export interface InventorySnapshot {
@@ -26,9 +29,13 @@ export class DeviceInventory {
 
   /** Every device the driver shows; one that cannot be read is reported and skipped, never fatal. */
   async snapshot(): Promise<InventorySnapshot> {
-    const found = await this.discover();
+    const { found, broken } = await this.discover();
     const devices: V1Device[] = [];
     const skipped: string[] = [];
+    for (const [name, err] of broken) {
+      this.log.error(`skipping device ${name}: ${err.message}`);
+      skipped.push(name);
+    }
     const names = new Map<string, string>();
     for (const device of found) {
       const name = dnsLabelName(device);
@@ -54,18 +61,40 @@ export class DeviceInventory {
     return { devices, skipped };
   }
 
-  /** The device published as `draName`, or undefined when the driver does not show it now. */
+  /**
+   * The device published as `draName`, or undefined when the driver does not show it now.
+   * Throws the client's error when that device is there but broken; other broken devices do
+   * not matter here.
+   */
   async find(draName: string): Promise<MockAccelDevice | undefined> {
-    return (await this.discover()).find((d) => dnsLabelName(d) === draName);
+    const { found, broken } = await this.discover();
+    const device = found.find((d) => dnsLabelName(d) === draName);
+    if (device) return device;
+    for (const [name, err] of broken) {
+      if (labelOf(name) === draName) throw new Error(`device ${draName} (${name}) cannot be used: ${err.message}`, { cause: err });
+    }
+    return undefined;
   }
 
-  private async discover(): Promise<MockAccelDevice[]> {
+  /** One broken or unreadable device is reported and skipped by the client, never fatal (issue 9). */
+  private async discover(): Promise<{ found: MockAccelDevice[]; broken: Map<string, MockAccelSysfsError> }> {
+    const broken = new Map<string, MockAccelSysfsError>();
     try {
-      return await this.sysfs.discover();
+      const found = await this.sysfs.discover({ onError: (err, name) => broken.set(name, err) });
+      return { found, broken };
     } catch (err) {
       // No module loaded means no devices (the pool is published empty), not a crash loop.
-      if (err instanceof DriverNotLoadedError) return [];
+      if (err instanceof DriverNotLoadedError) return { found: [], broken: new Map() };
       throw err;
     }
+  }
+}
+
+/** A class entry name as a DRA device name; null for one no DNS label can carry. */
+function labelOf(name: string): string | null {
+  try {
+    return dnsLabelName(name);
+  } catch {
+    return null;
   }
 }

@@ -2,7 +2,7 @@
 // STATUS register (through the sysfs client), write the claim's CDI spec and record the claim
 // in the checkpoint. One claim failing never fails another; every operation is serialized, so
 // two claims racing for one device cannot both win.
-import type { MockAccelDevice } from "@mock-accel/sysfs-client";
+import { STATUS_ALLOCATED, type MockAccelDevice } from "@mock-accel/sysfs-client";
 import { existsSync } from "node:fs";
 import { buildCdiSpec, cdiDeviceId, cdiSpecPath, removeCdiSpec, writeCdiSpec, type CdiDeviceInfo } from "./cdi.ts";
 import type { Checkpoint, CheckpointDevice } from "./checkpoint.ts";
@@ -15,8 +15,9 @@ import type {
   NodeUnprepareResourcesRequest, NodeUnprepareResourcesResponse, PreparedDevice,
 } from "./proto.ts";
 
-/** STATUS.ALLOCATED (spec/registers.yaml): set while a DRA claim holds the device. */
-export const STATUS_ALLOCATED = 0x1;
+// STATUS.ALLOCATED comes from the client (checked there against spec/registers.yaml); still
+// exported from here for callers that took it from this package.
+export { STATUS_ALLOCATED };
 
 export interface ClaimPreparerOptions {
   driverName: string;
@@ -120,7 +121,7 @@ export class ClaimPreparer implements DraHandler {
           const status = await device.read("status");
           if ((status & STATUS_ALLOCATED) === 0) await device.write("status", (status | STATUS_ALLOCATED) >>> 0);
         }
-        cdi.push({ deviceName: devices[i]!.deviceName, kernelName: device.name, devNode: `/dev/${device.name}`, uuid: await device.read("uuid"), pciAddress: device.pciAddress, classDir: device.path });
+        cdi.push({ deviceName: devices[i]!.deviceName, kernelName: device.name, devNode: device.devicePath, uuid: await device.read("uuid"), pciAddress: device.pciAddress, classDir: device.path });
       }
       writeCdiSpec(specPath, buildCdiSpec(driverName, claim.uid, cdi));
       checkpoint.set(claim.uid, { namespace: claim.namespace, name: claim.name, state: "prepared", devices });

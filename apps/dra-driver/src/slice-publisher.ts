@@ -129,7 +129,10 @@ export class SlicePublisher {
     try {
       // Existing devices are reported too: the republish they cause is a no-op when nothing
       // changed, and it closes the gap between the first publish and the watch's first look.
-      for await (const event of this.o.sysfs.watch({ intervalMs: this.o.watchIntervalMs, signal: this.stopping.signal })) {
+      // A broken device reads as absent (its breaking and its repair both republish); the
+      // publish reports it, so the watch need not log it again on every poll.
+      const onError = () => {};
+      for await (const event of this.o.sysfs.watch({ intervalMs: this.o.watchIntervalMs, signal: this.stopping.signal, onError })) {
         this.requestPublish();
       }
     } catch (err) {

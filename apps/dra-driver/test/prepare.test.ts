@@ -1,7 +1,7 @@
 // The kubelet's view: register through the registration socket, prepare and unprepare claims
 // over real gRPC; then look at what a container runtime and the device would see (CDI spec
 // files, STATUS through the sysfs client, the checkpoint).
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cdiSpecPath, type CdiSpec } from "../src/cdi.ts";
 import { DRIVER, NODE, setup, type Env } from "./harness.ts";
@@ -153,6 +153,18 @@ describe("prepare", () => {
     expect(res.claims[uid]!.error).toMatch(/device mock7 is not present on node node-a/);
     expect(await env.status("mock0")).toBe(0);
     expect(checkpointClaims()).toEqual({});
+  });
+
+  it("prepares a healthy device while another is broken, and names the broken one when it is claimed", async () => {
+    // mock1 loses its PCI link: discovery reports and skips it instead of failing every claim.
+    rmSync(`${env.fake.fn("mock1").classPath}/device`);
+    const good = env.api.allocateClaim("default", "good", [pf("mock0")]);
+    const bad = env.api.allocateClaim("default", "bad", [pf("mock1")]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "good", uid: good }, { namespace: "default", name: "bad", uid: bad }]);
+    expect(res.claims[good]!.error).toBe("");
+    expect(await env.status("mock0")).toBe(1);
+    expect(res.claims[bad]!.error).toMatch(/device mock1 \(mock1\) cannot be used: .*mock1\/device: class device has no PCI function link/);
+    expect(Object.keys(checkpointClaims())).toEqual([good]);
   });
 
   it("rolls back when a device refuses the STATUS write", async () => {

@@ -1,5 +1,7 @@
 // What the API server ends up holding for this node: one pool named after the node, devices
 // with DNS-label names and the client's attributes, republished when devices come and go.
+import { readlink, rm, symlink } from "node:fs/promises";
+import { join } from "node:path";
 import type { IResourceSlice } from "kubernetes-models/resource.k8s.io/v1/ResourceSlice";
 import { afterEach, describe, expect, it } from "vitest";
 import { DRIVER, NODE, eventually, setup, type Env } from "./harness.ts";
@@ -126,6 +128,29 @@ describe("ResourceSlices", () => {
     await eventually("a published slice", () => (published(env!).length === 1 ? true : undefined));
     expect(deviceNames(published(env))).toEqual(["mock0", "mock2"]);
     expect(env.log.lines.some((l) => l.startsWith("error: skipping device mock1:") && l.includes("uuid"))).toBe(true);
+  });
+
+  it("reports and skips a device whose PCI layout is broken, publishing the others", async () => {
+    env = await setup([{ totalVfs: 1, enabledVfs: 1 }, {}, {}]);
+    await rm(join(env.fake.fn("mock1").classPath, "device"));
+    await env.start();
+    await eventually("a published slice", () => (published(env!).length === 1 ? true : undefined));
+    expect(deviceNames(published(env))).toEqual(["mock0", "mock0-vf0", "mock2"]);
+    expect(env.log.lines.some((l) => l.startsWith("error: skipping device mock1:") && l.includes("no PCI function link"))).toBe(true);
+    expect(env.log.lines.some((l) => l.includes("skipped mock1"))).toBe(true);
+  });
+
+  it("keeps watching when a device breaks: it is unpublished, and published again once repaired", async () => {
+    env = await setup([{}, {}]);
+    await env.start();
+    await eventually("both published", () => (deviceNames(published(env!)).length === 2 ? true : undefined));
+    const link = join(env.fake.fn("mock1").classPath, "device");
+    const target = await readlink(link);
+    await rm(link);
+    await eventually("mock1 unpublished", () => (deviceNames(published(env!)).join() === "mock0" ? true : undefined));
+    await symlink(target, link);
+    await eventually("mock1 back", () => (deviceNames(published(env!)).join() === "mock0,mock1" ? true : undefined));
+    expect(env.log.lines.some((l) => l.includes("watching devices failed"))).toBe(false);
   });
 
   it("splits 256 devices over slices of at most 128, all in one pool generation", async () => {
