@@ -6,11 +6,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { probeDevice } from "@mock-accel/server";
 import { bootGuest, findVfioUserQemu } from "@mock-accel/vm-harness";
 import { guestArtifacts, guestInitramfs, parseSections, GUEST } from "@mock-accel/e2e";
-import { EXIT_USAGE, type CommandModule } from "../command.ts";
+import type { CommandModule } from "../command.ts";
+import { formatTable, parseCommand } from "../args.ts";
 import { bringUp, findVm, formatArgs, loadTopologyFile, qemuArgs, type Running } from "@mock-accel/topology";
 import { devicesTable } from "./up.ts";
 import { repoRoot } from "../doctor/checks.ts";
@@ -83,9 +83,7 @@ function guestTable(devices: GuestDevice[]): string {
     String(d.attributes.uuid ?? ""),
     d.pf?.name ?? "",
   ]);
-  const header = ["NAME", "KIND", "PCI", "ID", "NUMA", "MEMORY", "UUID", "PF"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => `      ${r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()}`).join("\n");
+  return formatTable(["NAME", "KIND", "PCI", "ID", "NUMA", "MEMORY", "UUID", "PF"], rows, "      ");
 }
 
 function draValue(v: Record<string, unknown>): string {
@@ -93,28 +91,19 @@ function draValue(v: Record<string, unknown>): string {
   return `${String(x)} (${k})`;
 }
 
+const OPTIONS = {
+  keep: { type: "boolean", default: false },
+  "no-setup": { type: "boolean", default: false },
+  "no-guest": { type: "boolean", default: false },
+  "run-dir": { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
 export const command: CommandModule = {
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          keep: { type: "boolean", default: false },
-          "no-setup": { type: "boolean", default: false },
-          "no-guest": { type: "boolean", default: false },
-          "run-dir": { type: "string" },
-          help: { type: "boolean", short: "h", default: false },
-        },
-      }));
-    } catch (err) {
-      console.error(`mock-accel demo: ${(err as Error).message}`);
-      return EXIT_USAGE;
-    }
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const parsed = parseCommand({ name: "demo", options: OPTIONS, help: HELP }, argv);
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     const ownRunDir = values["run-dir"] === undefined;
     const runDir = values["run-dir"] ?? mkdtempSync(join(tmpdir(), "mock-accel-demo-"));
     let running: Running | null = null;
@@ -135,7 +124,7 @@ export const command: CommandModule = {
         runDir,
         onProgress: (done, total) => process.stdout.write(`\r      starting devices: ${done}/${total}${done === total ? "\n" : ""}`),
       });
-      console.log(devicesTable(running.devices).replace(/^/gm, "      "));
+      console.log(devicesTable(running.devices, "      "));
 
       step(4, "Probe every device over its socket (vfio-user, no VM)");
       for (const s of running.devices) {

@@ -1,6 +1,6 @@
 // `mock-accel doctor [--json]`: what this machine has for mock-accel, and how to fix the rest.
-import { parseArgs } from "node:util";
-import { EXIT_USAGE, type CommandModule } from "../command.ts";
+import type { CommandModule } from "../command.ts";
+import { parseCommand } from "../args.ts";
 import { runAllChecks } from "../doctor/checks.ts";
 
 const HELP = `Usage: mock-accel doctor [--json]
@@ -11,17 +11,9 @@ Exit status 1 when something required is missing.`;
 
 export const command: CommandModule = {
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({ args: argv, options: { json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } } }));
-    } catch (err) {
-      console.error(`mock-accel doctor: ${(err as Error).message}`);
-      return EXIT_USAGE;
-    }
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const parsed = parseCommand({ name: "doctor", options: { json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } }, help: HELP }, argv);
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     const results = runAllChecks();
     if (values.json) console.log(JSON.stringify(results, null, 2));
     else {

@@ -2,9 +2,9 @@
 // QEMU with them wired. The library half, `prepareLaunch`, lives in @mock-accel/topology.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { findVfioUserQemu } from "@mock-accel/vm-harness";
 import { EXIT_USAGE, type CommandModule } from "../command.ts";
+import { parseCommand, parseTransport } from "../args.ts";
 import { accelArg, defaultRunDir, findVm, loadTopologyFile, prepareLaunch, qemuArgs, TopologyError, UnsupportedQemuError, type PreparedLaunch, type ServedDevice, type TopologyVm, type Transport } from "@mock-accel/topology";
 
 const HELP = `Usage: mock-accel launch <topology.yaml> [options] [-- QEMU ARGS...]
@@ -31,47 +31,34 @@ Options:
 Anything after \`--\` goes to QEMU as is (disks, networking, -m overrides, ...). The serial
 console is on this terminal (Ctrl-A X quits QEMU).`;
 
+const OPTIONS = {
+  vm: { type: "string" },
+  transport: { type: "string", default: "vfio-user" },
+  qemu: { type: "string" },
+  kernel: { type: "string" },
+  initrd: { type: "string" },
+  append: { type: "string", default: "console=ttyS0" },
+  accel: { type: "string", default: "tcg" },
+  external: { type: "boolean", default: false },
+  "run-dir": { type: "string" },
+  "dry-run": { type: "boolean", default: false },
+  verbose: { type: "boolean", short: "v", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
 export const command: CommandModule = {
   async run(argv) {
     const dashdash = argv.indexOf("--");
     const own = dashdash < 0 ? argv : argv.slice(0, dashdash);
     const extra = dashdash < 0 ? [] : argv.slice(dashdash + 1);
-    let parsed;
+    const parsed = parseCommand({ name: "launch", options: OPTIONS, help: HELP, positionals: { count: 1, what: "one topology file" } }, own);
+    if (typeof parsed === "number") return parsed;
+    const { values, positionals } = parsed;
+    let transport: Transport;
     try {
-      parsed = parseArgs({
-        args: own,
-        options: {
-          vm: { type: "string" },
-          transport: { type: "string", default: "vfio-user" },
-          qemu: { type: "string" },
-          kernel: { type: "string" },
-          initrd: { type: "string" },
-          append: { type: "string", default: "console=ttyS0" },
-          accel: { type: "string", default: "tcg" },
-          external: { type: "boolean", default: false },
-          "run-dir": { type: "string" },
-          "dry-run": { type: "boolean", default: false },
-          verbose: { type: "boolean", short: "v", default: false },
-          help: { type: "boolean", short: "h", default: false },
-        },
-        allowPositionals: true,
-      });
+      transport = parseTransport(values.transport);
     } catch (err) {
       console.error(`mock-accel launch: ${(err as Error).message}`);
-      return EXIT_USAGE;
-    }
-    const { values, positionals } = parsed;
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
-    if (positionals.length !== 1) {
-      console.error("mock-accel launch: expected one topology file (see --help)");
-      return EXIT_USAGE;
-    }
-    const transport = values.transport as Transport;
-    if (transport !== "vfio-user" && transport !== "proxy") {
-      console.error(`mock-accel launch: --transport must be vfio-user or proxy, not '${values.transport}'`);
       return EXIT_USAGE;
     }
     for (const [flag, file] of [["--kernel", values.kernel], ["--initrd", values.initrd]] as const) {

@@ -1,5 +1,4 @@
 // `mock-accel ls [--root DIR] [--json | --dra [--domain D]]`: what the sysfs client sees.
-import { parseArgs } from "node:util";
 import {
   ATTRIBUTE_NAMES,
   ATTRIBUTES,
@@ -12,6 +11,7 @@ import {
   type MockAccelDevice,
 } from "@mock-accel/sysfs-client";
 import { EXIT_USAGE, type CommandModule } from "../command.ts";
+import { parseCommand } from "../args.ts";
 
 const HELP = `Usage: mock-accel ls [options]
 
@@ -88,30 +88,19 @@ const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (type
 
 const errorJson = (e: MockAccelSysfsError) => ({ name: e.name, message: e.message, path: e.path });
 
+const OPTIONS = {
+  root: { type: "string", default: "/sys" },
+  json: { type: "boolean", default: false },
+  dra: { type: "boolean", default: false },
+  domain: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
 export const command: CommandModule = {
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          root: { type: "string", default: "/sys" },
-          json: { type: "boolean", default: false },
-          dra: { type: "boolean", default: false },
-          domain: { type: "string" },
-          help: { type: "boolean", short: "h", default: false },
-        },
-        allowPositionals: false,
-      });
-    } catch (err) {
-      console.error(`mock-accel ls: ${(err as Error).message}`);
-      return EXIT_USAGE;
-    }
+    const parsed = parseCommand({ name: "ls", options: OPTIONS, help: HELP }, argv);
+    if (typeof parsed === "number") return parsed;
     const { values } = parsed;
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
     if (values.json && values.dra) {
       console.error("mock-accel ls: --json and --dra are two different outputs; pick one");
       return EXIT_USAGE;

@@ -1,6 +1,6 @@
 // `mock-accel qemu-args <topology> [--vm NAME] [--transport vfio-user|proxy] [--format args|libvirt] [--run-dir DIR]`
-import { parseArgs } from "node:util";
-import { EXIT_USAGE, type CommandModule } from "../command.ts";
+import type { CommandModule } from "../command.ts";
+import { parseCommand, parseTransport, runUsage, UsageError } from "../args.ts";
 import { defaultRunDir, findVm, formatArgs, libvirtXml, loadTopologyFile, qemuArgs, TopologyError, type Transport } from "@mock-accel/topology";
 
 const HELP = `Usage: mock-accel qemu-args <topology.yaml> [options]
@@ -18,53 +18,32 @@ Options:
 With --transport proxy each device takes an inherited fd (fd=3, 4, ...): use
 \`mock-accel launch\`, which connects the sockets and starts QEMU with them.`;
 
+const OPTIONS = {
+  vm: { type: "string" },
+  transport: { type: "string", default: "vfio-user" },
+  format: { type: "string", default: "args" },
+  "run-dir": { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
 export const command: CommandModule = {
-  async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          vm: { type: "string" },
-          transport: { type: "string", default: "vfio-user" },
-          format: { type: "string", default: "args" },
-          "run-dir": { type: "string" },
-          help: { type: "boolean", short: "h", default: false },
-        },
-        allowPositionals: true,
-      });
-    } catch (err) {
-      console.error(`mock-accel qemu-args: ${(err as Error).message}`);
-      return EXIT_USAGE;
-    }
-    const { values, positionals } = parsed;
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
-    if (positionals.length !== 1) {
-      console.error("mock-accel qemu-args: expected one topology file (see --help)");
-      return EXIT_USAGE;
-    }
-    const transport = values.transport as Transport;
-    if (transport !== "vfio-user" && transport !== "proxy") {
-      console.error(`mock-accel qemu-args: --transport must be vfio-user or proxy, not '${values.transport}'`);
-      return EXIT_USAGE;
-    }
-    if (values.format !== "args" && values.format !== "libvirt") {
-      console.error(`mock-accel qemu-args: --format must be args or libvirt, not '${values.format}'`);
-      return EXIT_USAGE;
-    }
-    try {
-      const topology = loadTopologyFile(positionals[0]!);
-      const vm = findVm(topology, values.vm);
-      const opts = { transport, runDir: values["run-dir"] ?? defaultRunDir() };
-      if (values.format === "libvirt") process.stdout.write(libvirtXml(vm, opts));
-      else console.log(`qemu-system-x86_64 \\\n${formatArgs(qemuArgs(vm, opts))}`);
-      return 0;
-    } catch (err) {
-      console.error(err instanceof TopologyError ? err.message : `mock-accel qemu-args: ${(err as Error).message}`);
-      return 1;
-    }
-  },
+  run: (argv) =>
+    runUsage("qemu-args", async () => {
+      const parsed = parseCommand({ name: "qemu-args", options: OPTIONS, help: HELP, positionals: { count: 1, what: "one topology file" } }, argv);
+      if (typeof parsed === "number") return parsed;
+      const { values, positionals } = parsed;
+      const transport: Transport = parseTransport(values.transport);
+      if (values.format !== "args" && values.format !== "libvirt") throw new UsageError(`--format must be args or libvirt, not '${values.format}'`);
+      try {
+        const topology = loadTopologyFile(positionals[0]!);
+        const vm = findVm(topology, values.vm);
+        const opts = { transport, runDir: values["run-dir"] ?? defaultRunDir() };
+        if (values.format === "libvirt") process.stdout.write(libvirtXml(vm, opts));
+        else console.log(`qemu-system-x86_64 \\\n${formatArgs(qemuArgs(vm, opts))}`);
+        return 0;
+      } catch (err) {
+        console.error(err instanceof TopologyError ? err.message : `mock-accel qemu-args: ${(err as Error).message}`);
+        return 1;
+      }
+    }),
 };
