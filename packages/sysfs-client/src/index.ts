@@ -38,6 +38,9 @@ export { bytesToQuantity } from "./quantity.ts";
 export {
   ATTRIBUTES,
   ATTRIBUTE_NAMES,
+  CAPABILITIES_FIELDS,
+  FW_VERSION_FIELDS,
+  STATUS_FIELDS,
   PCI_IDS,
   SYSFS_CLASS,
   type AttributeName,

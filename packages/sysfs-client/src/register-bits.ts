@@ -1,7 +1,6 @@
 // Register field masks a DRA driver needs, for attributes that show a register (status is
-// STATUS in hex32). Hand-written because the generated attributes.ts carries no field masks
-// yet; test/register-bits.test.ts checks each one against the server's generated field table,
-// so a spec change that moves a bit fails there instead of silently here.
+// STATUS in hex32), taken from the generated field tables so they follow the spec.
+import { STATUS_FIELDS } from "./generated/attributes.ts";
 
 /** STATUS.ALLOCATED (bit 0 of `status`): set while a DRA claim holds the device. */
-export const STATUS_ALLOCATED = 0x1;
+export const STATUS_ALLOCATED: number = STATUS_FIELDS.ALLOCATED.mask;

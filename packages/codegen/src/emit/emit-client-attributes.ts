@@ -16,6 +16,7 @@ import {
   exportUnion,
   hexNum,
   nul,
+  num,
   obj,
   printStatements,
   raw,
@@ -260,6 +261,19 @@ export function clientAttributesNodes(model: DeviceModel): (string | StatementSt
     ),
   );
   out.push(exportConst("ATTRIBUTE_NAMES", arr(attrs.map((a) => str(a.name))), { type: "readonly AttributeName[]", doc: "Spec order." }));
+  // Bit fields of the registers attributes show (32-bit values, so plain numbers): a driver
+  // tests `status & STATUS_FIELDS.ALLOCATED.mask` instead of hard-coding the bit.
+  const shown = new Set(attrs.flatMap((a) => (a.source.kind === "register" ? [a.source.register] : [])));
+  for (const r of model.bars.flatMap((b) => b.registers)) {
+    if (!shown.has(r.name) || r.fields.length === 0 || r.sizeBytes > 4) continue;
+    out.push(
+      exportConst(
+        `${r.name}_FIELDS`,
+        obj(r.fields.map((f) => ({ key: f.name, value: obj({ lsb: num(f.lsb), widthBits: num(f.widthBits), mask: hexNum(Number(f.mask)) }, true) }))),
+        { asConst: true, doc: `Fields of the ${r.name} register behind the \`${attrs.find((a) => a.source.kind === "register" && a.source.register === r.name)!.name}\` attribute.` },
+      ),
+    );
+  }
   return out;
 }
 

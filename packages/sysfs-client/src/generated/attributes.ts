@@ -424,3 +424,20 @@ export const ATTRIBUTE_NAMES: readonly AttributeName[] = [
   "wordlist_size",
   "load_wordlist",
 ];
+/** Fields of the CAPABILITIES register behind the `capabilities` attribute. */
+export const CAPABILITIES_FIELDS = {
+  COMPUTE: { lsb: 0, widthBits: 1, mask: 0x1 },
+  ENCRYPTION: { lsb: 1, widthBits: 1, mask: 0x2 },
+  COMPRESSION: { lsb: 2, widthBits: 1, mask: 0x4 },
+  P2P_DMA: { lsb: 3, widthBits: 1, mask: 0x8 },
+} as const;
+/** Fields of the STATUS register behind the `status` attribute. */
+export const STATUS_FIELDS = {
+  ALLOCATED: { lsb: 0, widthBits: 1, mask: 0x1 },
+} as const;
+/** Fields of the FW_VERSION register behind the `fw_version` attribute. */
+export const FW_VERSION_FIELDS = {
+  MAJOR: { lsb: 16, widthBits: 8, mask: 0xff0000 },
+  MINOR: { lsb: 8, widthBits: 8, mask: 0xff00 },
+  PATCH: { lsb: 0, widthBits: 8, mask: 0xff },
+} as const;
