@@ -1,5 +1,5 @@
-// `mock-accel serve [-v] [-u UUID] [-m SIZE] [--vf] [--total-vfs N] <socket-path>`: one device
-// over vfio-user, the old C server's flags. The runner is shared with the compiled
+// `mock-accel serve [--transport vfio-user|proxy] [-v] [-u UUID] [-m SIZE] [--vf] [--total-vfs N]
+// <socket-path>`: one device with the old C server's flags. The runner is shared with the compiled
 // `mock-accel-server` (packages/server/src/serve).
 import { runServe } from "@mock-accel/server";
 import type { CommandModule } from "../command.ts";
