@@ -1,22 +1,29 @@
-// Runs inside the guest, compiled with `bun build --compile` (apps/dra-driver/test/in-guest.test.ts
-// builds it): the DRA driver's own code against the real kernel sysfs, no API server. Modes,
-// each printing one JSON line the host parses:
+// Runs inside the guest: Bun runs it from the checkout shared over 9p (see script.ts and
+// test/in-guest.test.ts), so it is the driver's own sources against the real kernel sysfs, with
+// no API server. Modes, each printing one JSON line the host parses:
 //   slices NODE                 inventory + buildSlices: the ResourceSlices this node would publish
 //   prepare NODE UID DEVICE...  ClaimPreparer.prepare of claim UID for DEVICEs (DRA names), with
 //                               the claim served from memory; prints the response and the CDI spec
 //   unprepare NODE UID          ClaimPreparer.unprepare, in a fresh process: the claim is known
 //                               only through the checkpoint the prepare wrote (a plugin restart)
 // CDI specs go to $DRA_GUEST_DIR/cdi and the checkpoint to $DRA_GUEST_DIR/checkpoint.json
-// (default /tmp/dra).
+// (default /tmp/dra). On a host, DRA_GUEST_SYSFS points it at a fake tree.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MockAccelSysfs } from "@mock-accel/sysfs-client";
-import {
-  buildSlices, cdiSpecPath, Checkpoint, ClaimPreparer, consoleLogger, DEFAULT_DRIVER_NAME, DeviceInventory,
-  type AllocatedResult, type ClaimSource,
-} from "@mock-accel/dra-driver";
+// The modules behind the package's index, not the index itself: it also loads the API-server
+// client and gRPC, which Bun takes a minute to load from source under TCG, and this program
+// talks to neither. Same code the index exports.
+import { cdiSpecPath } from "../src/cdi.ts";
+import { Checkpoint } from "../src/checkpoint.ts";
+import type { AllocatedResult, ClaimSource } from "../src/claims.ts";
+import { DeviceInventory } from "../src/inventory.ts";
+import { consoleLogger } from "../src/logger.ts";
+import { ClaimPreparer } from "../src/prepare.ts";
+import { buildSlices } from "../src/slices.ts";
 
-const DRIVER = DEFAULT_DRIVER_NAME;
+/** The driver name (the test passes the package's DEFAULT_DRIVER_NAME). */
+const DRIVER = process.env.DRA_DRIVER_NAME ?? "mock-accel.example.com";
 // The real tree in the guest; a fake one (createFakeSysfs) when tried on a host.
 const sysfsRoot = process.env.DRA_GUEST_SYSFS ?? "/sys";
 const dir = process.env.DRA_GUEST_DIR ?? "/tmp/dra";

@@ -1,23 +1,27 @@
 // The driver's own code inside a real guest against the real kernel sysfs: the Bun server serves
-// examples/demo.yaml's VM over vfio-user (as `mock-accel launch` does), the guest loads the
-// module built from this tree, enables the VFs, and runs guest/dra-guest.ts (the driver's
-// inventory, buildSlices, ClaimPreparer, Checkpoint and CDI code, compiled with `bun build
-// --compile`): slices, prepare of a claim, unprepare in a fresh process. One boot; every test
-// reads what it printed and what the host's device server saw meanwhile.
+// examples/demo.yaml's VM over vfio-user (as `mock-accel launch` does), this checkout is shared
+// into the guest over 9p, the guest loads the module built from this tree, enables the VFs,
+// and Bun (this Bun's executable, in the initramfs) runs guest/dra-guest.ts from the share: the
+// driver's inventory, buildSlices, ClaimPreparer, Checkpoint and CDI code print the node's
+// ResourceSlices, prepare a claim, and unprepare it in a fresh process. One boot; every test
+// reads what the guest printed and what the host's device server saw meanwhile.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { assertAvailable } from "@mock-accel/testkit";
+import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { bytesToQuantity } from "@mock-accel/sysfs-client";
 // Relative: the e2e suite and vm-harness are test-only tools here, not dependencies of the driver.
-import { compileGuestProgram, GUEST, guestArtifacts, runGuest, typescriptSourcesUnder, type GuestRunResult } from "../../../packages/e2e/src/index.ts";
+import { GUEST, guestArtifacts, runGuest, type GuestRunResult } from "../../../packages/e2e/src/index.ts";
 import { guestBuild, libvfioUser, vfioUserQemu, vfioUserQemuPath } from "../../../packages/e2e/src/requirements.ts";
-import { guestKernelLogProblems, hostExecutableFiles } from "../../../packages/vm-harness/src/index.ts";
+import { guestKernelLogProblems, hostExecutableFiles, type GuestFile } from "../../../packages/vm-harness/src/index.ts";
 import { DEFAULT_DRIVER_NAME as DRIVER } from "../src/index.ts";
-import { DRA_GUEST_BIN, draGuestScript, GUEST_CLAIM_UID, GUEST_NODE } from "../guest/script.ts";
+import { draGuestScript, GUEST_BUN, GUEST_CLAIM_UID, GUEST_NODE, guestModulePath, NINEP_MODULES, shareArgs } from "../guest/script.ts";
 
-const DRA_DIR = join(import.meta.dirname, "..");
-const REPO = join(DRA_DIR, "..", "..");
-const needs = [guestBuild, vfioUserQemu, libvfioUser];
+/** The checkout, shared into the guest. */
+const REPO = join(import.meta.dirname, "..", "..", "..");
+// Bun runs in the guest from its own executable; a Bun that is not a file (bun.exe shims) cannot.
+const bun = requirement("Bun as an executable file (process.execPath)", existsSync(process.execPath), "curl -fsSL https://bun.sh/install | bash");
+const needs = [guestBuild, vfioUserQemu, libvfioUser, bun];
 const skip = needs.some((n) => n.skip);
 
 const lines = (text: string | undefined) => (text ?? "").split("\n").map((l) => l.trim()).filter((l) => l !== "");
@@ -59,29 +63,26 @@ describe("the DRA driver inside a guest, over vfio-user", () => {
     if (skip) return;
     for (const n of needs) assertAvailable(n);
     const artifacts = await guestArtifacts();
-    const program = await compileGuestProgram({
-      name: "dra-guest",
-      entry: join(DRA_DIR, "guest", "dra-guest.ts"),
-      // Everything it bundles that this tree can change; bun.lock stands for node_modules.
-      inputs: [
-        ...typescriptSourcesUnder(join(DRA_DIR, "src")),
-        ...typescriptSourcesUnder(join(REPO, "packages", "sysfs-client", "src")),
-        join(REPO, "bun.lock"),
-      ],
-      cwd: DRA_DIR,
-    });
+    const moduleDir = join(artifacts.kernel.root, "lib", "modules", artifacts.kernel.version, "kernel");
+    const files: Record<string, GuestFile | null> = {
+      ...(await hostExecutableFiles(process.execPath, GUEST_BUN)),
+      ...Object.fromEntries(NINEP_MODULES.map((m) => [guestModulePath(m), join(moduleDir, m)])),
+      // The e2e suite's compiled discovery program is not used here: leave its 100 MB out.
+      [GUEST.discover]: null,
+    };
     const started = performance.now();
     r = await runGuest({
       transport: "vfio-user",
       qemu: vfioUserQemuPath!,
       artifacts,
-      script: draGuestScript({ modulePath: GUEST.module }),
-      // The e2e suite's discovery program is not used here: leave its 100 MB out.
-      extraFiles: { ...(await hostExecutableFiles(program, DRA_GUEST_BIN)), [GUEST.discover]: null },
+      script: draGuestScript({ modulePath: GUEST.module, driverName: DRIVER }),
+      extraFiles: files,
+      qemuArgs: shareArgs(REPO),
     });
     if (r.boot.exitCode === null) {
       throw new Error(`guest never finished (timed out: ${r.boot.timedOut}); QEMU stderr:\n${r.boot.stderr}\nserial tail:\n${r.boot.serial.slice(-3000)}`);
     }
+    if (!lines(r.sections.share).includes("mounted")) throw new Error(`the 9p share did not mount:\n${r.sections.share}`);
     const m = /^P0=(\S+) P1=(\S+)/.exec(lines(r.sections.names).find((l) => l.startsWith("P0=")) ?? "");
     if (!m) throw new Error(`the guest found no PFs:\n${r.sections.names}\n${r.sections.insmod}`);
     names = { P0: m[1]!, P1: m[2]! };
@@ -104,6 +105,8 @@ describe("the DRA driver inside a guest, over vfio-user", () => {
   test.skipIf(skip)("the guest runs every step and powers off with status 0", () => {
     expect(r.boot.timedOut).toBe(false);
     expect(r.boot.exitCode).toBe(0);
+    expect(lines(r.sections.share)).toContain("mounted");
+    expect(lines(r.sections.share)).toContain(`bun ${Bun.version}`);
     expect(lines(r.sections.insmod)).toContain("insmod-ok");
     expect(lines(r.sections["numvfs-2"])).toContain("ok");
     expect(lines(r.sections.rmmod)).toContain("rmmod-ok");

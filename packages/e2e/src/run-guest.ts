@@ -54,6 +54,8 @@ export interface RunGuestOptions extends GuestScriptOptions {
   script?: string;
   /** More files for the initramfs by guest path, or `null` to leave one of ours out (see `guestInitramfs`). */
   extraFiles?: Record<string, GuestFile | null>;
+  /** More QEMU arguments after the machine `launch` builds (e.g. `-virtfs` to share a directory). */
+  qemuArgs?: string[];
 }
 
 export async function runGuest(opts: RunGuestOptions): Promise<GuestRunResult> {
@@ -82,7 +84,7 @@ export async function runGuest(opts: RunGuestOptions): Promise<GuestRunResult> {
       kernel: artifacts.kernel.image,
       initramfs,
       // vm-harness adds -cpu max: the discovery program is a Bun binary and wants SSE4.2.
-      machine: prepared.qemuArgs,
+      machine: [...prepared.qemuArgs, ...(opts.qemuArgs ?? [])],
       inheritFds: prepared.inheritFds,
       timeoutMs: opts.timeoutMs ?? 150_000,
       onOutput: (chunk) => {
