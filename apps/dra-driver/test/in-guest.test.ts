@@ -11,9 +11,9 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { bytesToQuantity } from "@mock-accel/sysfs-client";
 // Relative: the e2e suite and vm-harness are test-only tools here, not dependencies of the driver.
-import { GUEST, guestArtifacts, runGuest, type GuestRunResult } from "../../../packages/e2e/src/index.ts";
-import { guestBuild, libvfioUser, vfioUserQemu, vfioUserQemuPath } from "../../../packages/e2e/src/requirements.ts";
-import { guestKernelLogProblems, hostExecutableFiles, type GuestFile } from "../../../packages/vm-harness/src/index.ts";
+import { GUEST, guestArtifacts, runGuest, type GuestRunResult } from "@mock-accel/e2e";
+import { guestBuild, libvfioUser, vfioUserQemu, vfioUserQemuPath } from "@mock-accel/e2e/requirements";
+import { guestKernelLogProblems, hostExecutableFiles, type GuestFile } from "@mock-accel/vm-harness";
 import { DEFAULT_DRIVER_NAME as DRIVER } from "../src/index.ts";
 import { draGuestScript, GUEST_BUN, GUEST_CLAIM_UID, GUEST_NODE, guestModulePath, NINEP_MODULES, shareArgs } from "../guest/script.ts";
 
