@@ -38,7 +38,7 @@ describe("./mock-accel demo", () => {
     const sockets = [...out.matchAll(/"path":"([^"]+\.sock)"/g)].map((m) => m[1]!);
     expect(sockets).toHaveLength(4);
     expect(sockets.filter((s) => existsSync(s))).toEqual([]);
-  });
+  }, 600_000);
 
   it("--help is true to what the demo does", () => {
     const r = spawnSync("bun", ["apps/cli/src/main.ts", "demo", "--help"], { cwd: root, encoding: "utf8" });
