@@ -3,8 +3,9 @@
 //
 // Steps, each counted in the closing "N passed, N failed" line:
 //   1. `codegen --check`: generated files must match spec/registers.yaml (one check).
-//   2. vitest under Bun over every workspace (each test case counted).
-//   3. the sysfs client's tests again under Node (it must work on both runtimes).
+//   2. `turbo build` and `turbo typecheck` (one check each).
+//   3. vitest under Bun over every workspace (each test case counted).
+//   4. the sysfs client's tests again under Node (it must work on both runtimes).
 // Usage: bun scripts/run-tests.ts [--only PROJECT[,PROJECT]] [vitest filters...]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -92,6 +93,17 @@ if (b.status === 0) passed += 1;
 else {
   failed += 1;
   failures.push("turbo build failed");
+}
+
+if (only === undefined) {
+  // TypeScript strict in every package (turbo caches an unchanged package).
+  step("typecheck (tsc --noEmit, every package)");
+  const t = spawnSync("bun", ["run", "typecheck"], { cwd: root, stdio: "inherit" });
+  if (t.status === 0) passed += 1;
+  else {
+    failed += 1;
+    failures.push("typecheck failed");
+  }
 }
 
 step("vitest under Bun");
