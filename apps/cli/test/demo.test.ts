@@ -6,13 +6,13 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { findVfioUserQemu } from "@mock-accel/vm-harness";
-import { findLibvfioUserInstallation } from "@mock-accel/server";
+import { libvfioUserInstalled } from "@mock-accel/server";
 
 const root = join(import.meta.dirname, "../../..");
 const qemu = await findVfioUserQemu({ install: false });
 const ready = requirement(
   "QEMU with vfio-user-pci, libvfio-user and kernel headers",
-  qemu !== null && existsSync("/usr/src") && (() => { try { findLibvfioUserInstallation(); return true; } catch { return false; } })(),
+  qemu !== null && existsSync("/usr/src") && libvfioUserInstalled(),
   "bash scripts/setup-host.sh -v",
 );
 

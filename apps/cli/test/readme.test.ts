@@ -6,7 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { assertAvailable, requirement } from "@mock-accel/testkit";
-import { findLibvfioUserInstallation } from "@mock-accel/server";
+import { libvfioUserInstalled } from "@mock-accel/server";
 
 const root = join(import.meta.dirname, "../../..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
@@ -23,7 +23,7 @@ const EXERCISED_ELSEWHERE: Record<string, string> = {
   "./mock-accel test": ".ci/run",
 };
 
-const lib = requirement("libvfio-user", (() => { try { findLibvfioUserInstallation(); return true; } catch { return false; } })(), "bash scripts/install-libvfio-user.sh");
+const lib = requirement("libvfio-user", libvfioUserInstalled(), "bash scripts/install-libvfio-user.sh");
 
 function sh(line: string): { code: number | null; out: string } {
   const r = spawnSync("sh", ["-c", line], { cwd: root, encoding: "utf8", timeout: 60_000 });

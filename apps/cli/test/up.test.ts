@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requirement, assertAvailable } from "@mock-accel/testkit";
-import { findLibvfioUserInstallation, VfioUserClient } from "@mock-accel/server";
+import { VfioUserClient, libvfioUserInstalled } from "@mock-accel/server";
 
 const root = join(import.meta.dirname, "../../..");
-const lib = requirement("libvfio-user", (() => { try { return findLibvfioUserInstallation() !== null; } catch { return false; } })(), "bash scripts/install-libvfio-user.sh");
+const lib = requirement("libvfio-user", libvfioUserInstalled(), "bash scripts/install-libvfio-user.sh");
 
 describe("mock-accel up", () => {
   it.skipIf(lib.skip)("serves the 12-device cluster from one process and removes every socket on SIGTERM", async () => {

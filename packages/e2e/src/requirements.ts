@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { requirement, type Requirement } from "@mock-accel/testkit";
-import { findLibvfioUserInstallation, LIBVFIO_USER_INSTALL_COMMAND, checkProxyQemu } from "@mock-accel/server";
+import { LIBVFIO_USER_INSTALL_COMMAND, checkProxyQemu, libvfioUserInstalled } from "@mock-accel/server";
 import { findDebianKernelHeaders } from "@mock-accel/kernel-driver";
 import { findSystemQemu, findVfioUserQemu, INSTALL_QEMU_SCRIPT } from "@mock-accel/vm-harness";
 
@@ -32,13 +32,6 @@ export const vfioUserQemu: Requirement = requirement("a QEMU with vfio-user-pci 
 
 export const libvfioUser: Requirement = requirement(
   "libvfio-user",
-  (() => {
-    try {
-      findLibvfioUserInstallation();
-      return true;
-    } catch {
-      return false;
-    }
-  })(),
+  libvfioUserInstalled(),
   LIBVFIO_USER_INSTALL_COMMAND,
 );

@@ -10,26 +10,17 @@ import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { findVfioUserQemu, guestKernelLogProblems } from "@mock-accel/vm-harness";
 import {
   buildDeviceConfig,
-  findLibvfioUserInstallation,
   LIBVFIO_USER_INSTALL_COMMAND,
   uuidToCanonical,
   VfioUserHost,
-  type HostRegisterWriteEvent,
-} from "@mock-accel/server";
+  type HostRegisterWriteEvent, libvfioUserInstalled } from "@mock-accel/server";
 import { runModuleGuest, type GuestRun } from "./guest.ts";
 import { gcc, guestTools, kernelHeaders } from "./requirements.ts";
 import { buildIoctlClient, FIRMWARE_PATH } from "../src/index.ts";
 
 const libvfioUser = requirement(
   "libvfio-user",
-  (() => {
-    try {
-      findLibvfioUserInstallation();
-      return true;
-    } catch {
-      return false;
-    }
-  })(),
+  libvfioUserInstalled(),
   LIBVFIO_USER_INSTALL_COMMAND,
 );
 const qemuPath = await findVfioUserQemu({ install: false });

@@ -24,7 +24,7 @@ export {
   type HostClientEvent,
 } from "./transports/vfio-user/host.ts";
 export { LibraryNotFoundError, libvfioUserPrefix, INSTALL_COMMAND as LIBVFIO_USER_INSTALL_COMMAND } from "./transports/vfio-user/library-path.ts";
-export { findInstallation as findLibvfioUserInstallation } from "./transports/vfio-user/libvfio-user.ts";
+export { findInstallation as findLibvfioUserInstallation, libvfioUserInstalled } from "./transports/vfio-user/libvfio-user.ts";
 export { SocketPathError } from "./transports/vfio-user/socket-path.ts";
 export { runServe, parseServeArgs, SERVE_USAGE, type ServeOptions } from "./serve/serve.ts";
 export { VfioUserClient, VfioUserError, type ConnectOptions, type DeviceInfo, type RegionInfo, type VersionInfo } from "./client/vfio-user-client.ts";

@@ -12,16 +12,9 @@ import { uuidFromLabelOrCanonical, uuidToCanonical } from "../src/device/device-
 import { PCI, REG } from "../src/generated/registers.ts";
 import { runServe } from "../src/serve/serve.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
-import { findInstallation } from "../src/transports/vfio-user/libvfio-user.ts";
+import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
 
-const libraryPresent = (() => {
-  try {
-    findInstallation();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const libraryPresent = libvfioUserInstalled();
 const lib = requirement("libvfio-user", libraryPresent, INSTALL_COMMAND);
 const serverDir = join(import.meta.dirname, "..");
 const repoRoot = join(serverDir, "..", "..");

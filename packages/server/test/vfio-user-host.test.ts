@@ -14,16 +14,9 @@ import { MemoryLogger } from "../src/device/logger.ts";
 import { REG, REGISTERS, PCI } from "../src/generated/registers.ts";
 import { VfioUserHost, type HostRegisterWriteEvent } from "../src/transports/vfio-user/host.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
-import { findInstallation } from "../src/transports/vfio-user/libvfio-user.ts";
+import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
 
-const libraryPresent = (() => {
-  try {
-    findInstallation();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const libraryPresent = libvfioUserInstalled();
 const lib = requirement("libvfio-user", libraryPresent, INSTALL_COMMAND);
 const serverDir = join(import.meta.dirname, "..");
 

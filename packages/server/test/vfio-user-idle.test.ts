@@ -9,16 +9,9 @@ import { describe, expect, it } from "vitest";
 import { requirement } from "@mock-accel/testkit";
 import { VfioUserClient } from "../src/client/vfio-user-client.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
-import { findInstallation } from "../src/transports/vfio-user/libvfio-user.ts";
+import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
 
-const libraryPresent = (() => {
-  try {
-    findInstallation();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const libraryPresent = libvfioUserInstalled();
 const lib = requirement("libvfio-user", libraryPresent, INSTALL_COMMAND);
 const serverDir = join(import.meta.dirname, "..");
 

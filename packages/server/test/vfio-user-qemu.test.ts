@@ -12,7 +12,7 @@ import { buildDeviceConfig } from "../src/device/device-config.ts";
 import { REG } from "../src/generated/registers.ts";
 import { VfioUserHost } from "../src/transports/vfio-user/host.ts";
 import { mockAccelCacheDir } from "../src/transports/vfio-user/library-path.ts";
-import { findInstallation } from "../src/transports/vfio-user/libvfio-user.ts";
+import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
 
 /**
  * A QEMU with vfio-user-pci, looked for where scripts/install-qemu-vfio-user.sh leaves one:
@@ -30,14 +30,7 @@ function findQemu(): string | null {
 }
 const foundQemu = findQemu();
 const qemu = foundQemu ?? "qemu-system-x86_64";
-const libraryPresent = (() => {
-  try {
-    findInstallation();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const libraryPresent = libvfioUserInstalled();
 const haveQemu = requirement("QEMU with vfio-user-pci (>= 10.1)", foundQemu !== null, "scripts/install-qemu-vfio-user.sh (or set QEMU=)");
 const haveLib = requirement("libvfio-user", libraryPresent, "scripts/install-libvfio-user.sh");
 

@@ -72,3 +72,13 @@ export function resetCallback(fn: (ctx: Pointer, type: number) => number): JSCal
 export function findInstallation(env: NodeJS.ProcessEnv = process.env): LibvfioUserInstallation {
   return findLibvfioUserInstallation((p) => dlopen(p, symbols).close(), env);
 }
+
+/** True when libvfio-user can be loaded (what tests and `doctor` ask before using it). */
+export function libvfioUserInstalled(env: NodeJS.ProcessEnv = process.env): boolean {
+  try {
+    findInstallation(env);
+    return true;
+  } catch {
+    return false;
+  }
+}
