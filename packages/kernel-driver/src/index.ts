@@ -3,8 +3,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cacheDir } from "@mock-accel/vm-harness";
 
 /** packages/kernel-driver */
 export const DRIVER_DIR = join(import.meta.dirname, "..");
@@ -102,8 +103,7 @@ function buildInputFiles(): string[] {
 }
 
 function moduleCacheDir(): string {
-  const base = process.env.MOCK_ACCEL_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "mock-accel");
-  return join(base, "kbuild");
+  return join(cacheDir(), "kbuild");
 }
 
 /**

@@ -2,7 +2,8 @@
 // missing, the one command that fixes it. Checks only look; they never install.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { homedir } from "node:os";
+import { cacheDir } from "@mock-accel/vm-harness";
+import { findLibvfioUserInstallation, LibraryNotFoundError, LIBVFIO_USER_INSTALL_COMMAND } from "@mock-accel/server";
 import { join } from "node:path";
 
 export type CheckStatus = "ok" | "warn" | "missing";
@@ -17,9 +18,6 @@ export interface CheckResult {
 
 export const repoRoot = join(import.meta.dir, "../../../..");
 
-export function cacheDir(): string {
-  return process.env.MOCK_ACCEL_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mock-accel");
-}
 
 function run(cmd: string, args: string[], timeoutMs = 10_000): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
@@ -35,28 +33,16 @@ export function checkBun(): CheckResult {
   return { name: "bun", status: "ok", detail: `Bun ${Bun.version}` };
 }
 
-export function findLibvfioUser(): { path: string | null; tried: string[] } {
-  const tried: string[] = [];
-  const candidates = [
-    process.env.LIBVFIO_USER_PATH,
-    join(cacheDir(), "libvfio-user/lib/libvfio-user.so.0"),
-    join(cacheDir(), "libvfio-user/lib/x86_64-linux-gnu/libvfio-user.so.0"),
-  ].filter((p): p is string => p !== undefined && p !== "");
-  for (const c of candidates) {
-    tried.push(c);
-    if (existsSync(c)) return { path: c, tried };
-  }
-  const ld = run("ldconfig", ["-p"]);
-  tried.push("ldconfig -p");
-  const line = ld.out.split("\n").find((l) => l.includes("libvfio-user.so.0 "));
-  if (line) return { path: line.split("=>").pop()!.trim(), tried };
-  return { path: null, tried };
-}
-
 export function checkLibvfioUser(): CheckResult {
-  const { path, tried } = findLibvfioUser();
-  if (path) return { name: "libvfio-user", status: "ok", detail: path };
-  return { name: "libvfio-user", status: "missing", detail: `not found (tried ${tried.join(", ")})`, fix: "bash scripts/install-libvfio-user.sh" };
+  // The server's own search (LIBVFIO_USER_PATH, the install prefix, the system path), so doctor
+  // reports exactly what `serve` would find.
+  try {
+    return { name: "libvfio-user", status: "ok", detail: findLibvfioUserInstallation().libraryPath };
+  } catch (err) {
+    if (!(err instanceof LibraryNotFoundError)) throw err;
+    const tried = err.tried.map((t) => t.candidate.path).join(", ");
+    return { name: "libvfio-user", status: "missing", detail: `not found (tried ${tried})`, fix: LIBVFIO_USER_INSTALL_COMMAND };
+  }
 }
 
 export interface QemuInfo {
