@@ -20,3 +20,4 @@ export const guestTools = requirement(
   has("qemu-system-x86_64") && existsSync("/bin/busybox") && has("cpio") && has("apt-get") && has("dpkg-deb"),
   "apt-get install qemu-system-x86 busybox-static cpio",
 );
+export const dkms = requirement("dkms", has("dkms", ["--version"]), "apt-get install dkms");
