@@ -21,7 +21,7 @@ done
 # Build tools for libvfio-user and the kernel module; guest tools for the in-VM tests.
 PACKAGES=(ca-certificates xz-utils dpkg-dev gcc make libc6-dev pkg-config
   meson ninja-build libjson-c-dev libcmocka-dev
-  qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse dkms)
+  qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse dkms openssl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
