@@ -25,6 +25,7 @@ describe("scripts/install-qemu-vfio-user.sh", () => {
   });
 
   it.skipIf(qemu.skip)("says what it does with -v, on stderr", () => {
+    assertAvailable(qemu);
     const r = spawnSync("bash", [INSTALL_QEMU_SCRIPT, "-v"], { encoding: "utf8" });
     expect(r.status).toBe(0);
     expect(r.stderr).toContain("install-qemu-vfio-user: using ");
