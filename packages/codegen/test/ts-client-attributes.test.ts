@@ -134,6 +134,61 @@ describe("generated packages/sysfs-client/src/generated/attributes.ts", () => {
     expect(ok("uuid", "nope")).toBe(false);
   });
 
+  it("carries the spec's device name, PCI identity, SR-IOV layout and device_config defaults", () => {
+    expect(gen.DEVICE_NAME).toBe(model.name);
+    expect(gen.DEVICE_NAME).toBe("mock_accel");
+    expect(gen.PCI_IDS).toEqual({
+      vendorId: 0x1de5,
+      pfDeviceId: 0x0001,
+      vfDeviceId: 0x0002,
+      classCode: 0x120000,
+      revisionId: 0x01,
+      subsystemVendorId: 0x0000,
+      subsystemId: 0x0000,
+    });
+    expect(gen.SRIOV).toEqual({ maxTotalVfs: 7, firstVfOffset: 1, vfStride: 1 });
+    expect(Object.keys(gen.DEVICE_CONFIG_DEFAULTS)).toEqual(model.deviceConfig.map((c) => c.name));
+    expect(gen.DEVICE_CONFIG_DEFAULTS.memory_size).toEqual({ pf: 16n << 30n, vf: 2n << 30n });
+    expect(gen.DEVICE_CONFIG_DEFAULTS.fw_version).toEqual({ pf: 0x00010200n, vf: 0x00010200n });
+    expect(gen.DEVICE_CONFIG_DEFAULTS.uuid).toEqual({ pf: null, vf: null });
+    expect(gen.DEVICE_CONFIG_DEFAULTS.vf_index).toEqual({ pf: 0xffffffffn, vf: null });
+  });
+
+  it("reset: a constant register's reset as the attribute's value type; null for driver and sourced ones", () => {
+    const resets = Object.fromEntries(gen.ATTRIBUTE_NAMES.map((n) => [n, gen.ATTRIBUTES[n].reset]));
+    expect(resets).toEqual({
+      uuid: null,
+      memory_size: null,
+      capabilities: null,
+      status: 0,
+      numa_node: null,
+      fw_version: null,
+      sriov_totalvfs: null,
+      sriov_numvfs: null,
+      vf_index: null,
+      passphrase_length: 6,
+      passphrase_generate: null,
+      passphrase_status: "idle",
+      passphrase_count: 0,
+      passphrase: "",
+      wordlist_loaded: null,
+      wordlist_size: null,
+      load_wordlist: null,
+    });
+    // Every non-null reset is a value the attribute can show.
+    for (const n of gen.ATTRIBUTE_NAMES) {
+      const s = gen.ATTRIBUTES[n] as unknown as { reset: unknown; parse(t: string): unknown; format(v: unknown): string };
+      if (s.reset !== null) expect(s.parse(s.format(s.reset)), n).toEqual(s.reset);
+    }
+  });
+
+  it("writeMaxAttribute names the attribute showing the register a write max names", () => {
+    const bounded = gen.ATTRIBUTE_NAMES.filter((n) => gen.ATTRIBUTES[n].writeMaxAttribute !== null);
+    expect(bounded).toEqual(["sriov_numvfs"]);
+    // SRIOV_TOTAL_VFS has no register attribute; the driver's sriov_totalvfs matches by name.
+    expect(gen.ATTRIBUTES.sriov_numvfs.writeMaxAttribute).toBe("sriov_totalvfs");
+  });
+
   it("a field attribute parses only values its field can hold, and the client type-checks for other specs too", async () => {
     const loaded = loadSpecText(miniSpec(), "spec/mini.yaml");
     if (!loaded.ok) throw new Error("mini spec must load");
@@ -144,5 +199,10 @@ describe("generated packages/sysfs-client/src/generated/attributes.ts", () => {
     expect(file!.content).toContain("parse: (text) => parseU32(text, 3),");
     // count's write max names LIMIT, whose source `limit` has max 8.
     expect(file!.content).toContain("schema: Type.Integer({ minimum: 0, maximum: 8 }),");
+    // Field and semver resets are cut from the register's reset; LIMIT is shown by no attribute.
+    expect(file!.content).toContain("reset: { major: 1, minor: 2, patch: 3 },");
+    expect(file!.content).toContain("reset: \"idle\",");
+    expect(file!.content).not.toContain("writeMaxAttribute: \"");
+    expect(file!.content).toContain("serial: { pf: 1n, vf: 2n },");
   });
 });

@@ -9,6 +9,7 @@ import { helperNodes } from "./ts-client-runtime.ts";
 import {
   arr,
   banner,
+  big,
   bool,
   exportConst,
   exportInterface,
@@ -151,6 +152,62 @@ function writeSchema(model: DeviceModel, a: SysfsAttributeModel, c: AttributeCod
   return `Type.Integer({ minimum: ${w.min}, maximum: ${max} })`;
 }
 
+/**
+ * The attribute's value after a device reset: the register's constant `reset`, cut to the
+ * attribute's field and shown as its value type. null for driver attributes and for registers
+ * whose value comes from device_config (`source`) or that have no reset value.
+ */
+function resetLit(model: DeviceModel, a: SysfsAttributeModel): Lit {
+  const reg = sourceRegister(model, a);
+  if (a.source.kind !== "register" || !reg || reg.source !== null || reg.resetValue === null) return nul;
+  const fieldName = a.source.field;
+  const field = fieldName === null ? undefined : reg.fields.find((f) => f.name === fieldName);
+  const v = field ? (reg.resetValue & field.mask) >> BigInt(field.lsb) : reg.resetValue;
+  const part = (n: string) => {
+    const f = reg.fields.find((x) => x.name === n)!;
+    return num(Number((v & f.mask) >> BigInt(f.lsb)));
+  };
+  switch (a.valueType) {
+    case "u32":
+    case "s32":
+      return num(Number(v));
+    case "u64":
+      return big(v);
+    case "bool":
+      return bool(v !== 0n);
+    case "semver":
+      return obj({ major: part("MAJOR"), minor: part("MINOR"), patch: part("PATCH") }, true);
+    case "enum": {
+      const e = reg.enumValues.find((x) => x.value === v);
+      // A reset outside the enum shows as no name the parser accepts: say "no reset" instead.
+      return e ? str(e.name.toLowerCase()) : nul;
+    }
+    case "string":
+      // The driver shows a string register up to its first NUL, so an all-zero reset reads as "".
+      return v === 0n ? str("") : nul;
+    case "uuid":
+      return nul;
+  }
+}
+
+/**
+ * The attribute whose value is this attribute's write bound, when the spec's write `max` names
+ * a register. Rule: the attribute that sources that register directly; else the attribute whose
+ * name equals the register's name lower-cased with underscores dropped on both sides (the driver
+ * attribute `sriov_totalvfs` shows SRIOV_TOTAL_VFS under the kernel's own name); else null (no
+ * attribute shows the register, so a client cannot check the bound before writing).
+ */
+function writeMaxAttribute(model: DeviceModel, a: SysfsAttributeModel): string | null {
+  const w = a.write;
+  if (!a.writable || w === null || w.kind !== "range" || typeof w.max === "bigint") return null;
+  const register = w.max.register;
+  const direct = model.attributes.find((x) => x.source.kind === "register" && x.source.register === register && x.source.field === null);
+  if (direct) return direct.name;
+  const squash = (n: string) => n.toLowerCase().replaceAll("_", "");
+  const byName = model.attributes.find((x) => x.readable && squash(x.name) === squash(register));
+  return byName ? byName.name : null;
+}
+
 function attributeLit(model: DeviceModel, a: SysfsAttributeModel, c: AttributeCodec): Lit {
   return obj({
     name: str(a.name),
@@ -162,6 +219,8 @@ function attributeLit(model: DeviceModel, a: SysfsAttributeModel, c: AttributeCo
     schema: raw(writeSchema(model, a, c)),
     dra: a.dra === null ? nul : obj({ kind: str(a.dra.kind), name: str(a.dra.name) }, true),
     description: str(a.description),
+    reset: resetLit(model, a),
+    writeMaxAttribute: ((m) => (m === null ? nul : str(m)))(writeMaxAttribute(model, a)),
     parse: raw(c.parse),
     format: raw(c.format),
   });
@@ -176,6 +235,7 @@ export function clientAttributesNodes(model: DeviceModel): (string | StatementSt
     moduleSpecifier: "@sinclair/typebox",
     namedImports: ["Type", { name: "TSchema", isTypeOnly: true }],
   });
+  out.push(exportConst("DEVICE_NAME", str(model.name), { doc: "The spec's device.name: the kernel module's name and the C prefix." }));
   out.push(exportConst("SYSFS_CLASS", str(model.sysfsClass)));
   out.push(
     exportConst(
@@ -186,10 +246,29 @@ export function clientAttributesNodes(model: DeviceModel): (string | StatementSt
           pfDeviceId: hexNum(model.pci.pfDeviceId, 4),
           vfDeviceId: hexNum(model.pci.vfDeviceId, 4),
           classCode: hexNum(model.pci.classCode, 6),
+          revisionId: hexNum(model.pci.revisionId, 2),
+          subsystemVendorId: hexNum(model.pci.subsystemVendorId, 4),
+          subsystemId: hexNum(model.pci.subsystemId, 4),
         },
         true,
       ),
       { asConst: true },
+    ),
+  );
+  const sriov = model.pci.sriov;
+  out.push(
+    exportConst(
+      "SRIOV",
+      obj({ maxTotalVfs: num(sriov.maxTotalVfs), firstVfOffset: num(sriov.firstVfOffset), vfStride: num(sriov.vfStride) }, true),
+      { asConst: true, doc: "VF n of a PF is PCI function PF + firstVfOffset + n * vfStride." },
+    ),
+  );
+  const dflt = (v: bigint | null) => (v === null ? nul : big(v));
+  out.push(
+    exportConst(
+      "DEVICE_CONFIG_DEFAULTS",
+      obj(model.deviceConfig.map((c) => ({ key: c.name, value: obj({ pf: dflt(c.defaultPf), vf: dflt(c.defaultVf) }, true) }))),
+      { asConst: true, doc: "device_config defaults a device server starts a PF or VF with; null where the spec gives none." },
     ),
   );
   out.push(
@@ -236,6 +315,18 @@ export function clientAttributesNodes(model: DeviceModel): (string | StatementSt
       { name: "schema", type: "TSchema", isReadonly: true, docs: ["Validates a value before it is written."] },
       { name: "dra", type: '{ readonly kind: "attribute" | "capacity"; readonly name: string } | null', isReadonly: true },
       { name: "description", type: "string", isReadonly: true },
+      {
+        name: "reset",
+        type: "AttributeTypes[N] | null",
+        isReadonly: true,
+        docs: ["Value after a device reset (the register's constant reset); null for driver attributes and device_config-sourced registers."],
+      },
+      {
+        name: "writeMaxAttribute",
+        type: "ReadableAttributeName | null",
+        isReadonly: true,
+        docs: ["Attribute whose current value bounds writes (the spec's write max names its register); null when the bound is constant."],
+      },
     ],
     methods: [
       {

@@ -2,8 +2,21 @@
 // Do not edit: change the spec and run `bun run codegen`.
 
 import { Type, type TSchema } from "@sinclair/typebox";
+/** The spec's device.name: the kernel module's name and the C prefix. */
+export const DEVICE_NAME = "mock_accel";
 export const SYSFS_CLASS = "mock-accel";
-export const PCI_IDS = { vendorId: 0x1de5, pfDeviceId: 0x0001, vfDeviceId: 0x0002, classCode: 0x120000 } as const;
+export const PCI_IDS = { vendorId: 0x1de5, pfDeviceId: 0x0001, vfDeviceId: 0x0002, classCode: 0x120000, revisionId: 0x01, subsystemVendorId: 0x0000, subsystemId: 0x0000 } as const;
+/** VF n of a PF is PCI function PF + firstVfOffset + n * vfStride. */
+export const SRIOV = { maxTotalVfs: 7, firstVfOffset: 1, vfStride: 1 } as const;
+/** device_config defaults a device server starts a PF or VF with; null where the spec gives none. */
+export const DEVICE_CONFIG_DEFAULTS = {
+  uuid: { pf: null, vf: null },
+  memory_size: { pf: 17179869184n, vf: 2147483648n },
+  capabilities: { pf: 1n, vf: 1n },
+  fw_version: { pf: 66048n, vf: 66048n },
+  total_vfs: { pf: 0n, vf: 0n },
+  vf_index: { pf: 4294967295n, vf: null },
+} as const;
 
 export interface SemVer {
   major: number;
@@ -78,6 +91,10 @@ export interface AttributeSpec<N extends AttributeName> {
   readonly schema: TSchema;
   readonly dra: { readonly kind: "attribute" | "capacity"; readonly name: string } | null;
   readonly description: string;
+  /** Value after a device reset (the register's constant reset); null for driver attributes and device_config-sourced registers. */
+  readonly reset: AttributeTypes[N] | null;
+  /** Attribute whose current value bounds writes (the spec's write max names its register); null when the bound is constant. */
+  readonly writeMaxAttribute: ReadableAttributeName | null;
   /** Kernel text (trailing newline allowed) -> value; undefined when it does not parse. */
   parse(text: string): AttributeTypes[N] | undefined;
   /** Value -> exactly the text the kernel shows, newline included. */
@@ -192,6 +209,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.String({ pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" }),
     dra: { kind: "attribute", name: "uuid" },
     description: "Device UUID.",
+    reset: null,
+    writeMaxAttribute: null,
     parse: parseUuid,
     format: formatUuid,
   },
@@ -205,6 +224,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.BigInt({ minimum: 0n, maximum: 18446744073709551615n }),
     dra: { kind: "capacity", name: "memory" },
     description: "Device memory in bytes.",
+    reset: null,
+    writeMaxAttribute: null,
     parse: parseU64,
     format: formatDecimal,
   },
@@ -218,6 +239,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
     dra: { kind: "attribute", name: "capabilities" },
     description: "Capability bits.",
+    reset: null,
+    writeMaxAttribute: null,
     parse: parseHex32,
     format: formatHex32,
   },
@@ -231,6 +254,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
     dra: null,
     description: "Allocation state; bit 0 is the allocated flag. Accepts any base-0 u32.",
+    reset: 0,
+    writeMaxAttribute: null,
     parse: parseHex32,
     format: formatHex32,
   },
@@ -244,6 +269,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Integer({ minimum: -2147483648, maximum: 2147483647 }),
     dra: { kind: "attribute", name: "numaNode" },
     description: "NUMA node of the PCI device (-1 when unknown).",
+    reset: null,
+    writeMaxAttribute: null,
     parse: parseS32,
     format: formatDecimal,
   },
@@ -257,6 +284,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Object({ major: Type.Integer({ minimum: 0, maximum: 255 }), minor: Type.Integer({ minimum: 0, maximum: 255 }), patch: Type.Integer({ minimum: 0, maximum: 255 }) }),
     dra: { kind: "attribute", name: "firmwareVersion" },
     description: "Firmware version \"M.m.p\".",
+    reset: null,
+    writeMaxAttribute: null,
     parse: (text) => parseSemver(text, { major: 255, minor: 255, patch: 255 }),
     format: formatSemver,
   },
@@ -270,6 +299,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
     dra: null,
     description: "VFs this PF carries, from SRIOV_TOTAL_VFS.",
+    reset: null,
+    writeMaxAttribute: null,
     parse: parseU32,
     format: formatDecimal,
   },
@@ -283,6 +314,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Integer({ minimum: 0, maximum: 7 }),
     dra: null,
     description: "VFs enabled; writing N (0..sriov_totalvfs) shows mock<pf>_vf0..N-1.",
+    reset: null,
+    writeMaxAttribute: "sriov_totalvfs",
     parse: parseU32,
     format: formatDecimal,
   },
@@ -296,6 +329,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
     dra: null,
     description: "This VF's index under its PF.",
+    reset: null,
+    writeMaxAttribute: null,
     parse: parseU32,
     format: formatDecimal,
   },
@@ -309,6 +344,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Integer({ minimum: 4, maximum: 12 }),
     dra: null,
     description: "Words in the next generated passphrase (4..12).",
+    reset: 6,
+    writeMaxAttribute: null,
     parse: parseU32,
     format: formatDecimal,
   },
@@ -322,6 +359,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Literal(1),
     dra: null,
     description: "Write 1 to generate a passphrase.",
+    reset: null,
+    writeMaxAttribute: null,
     parse: parseU32,
     format: formatDecimal,
   },
@@ -335,6 +374,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Union([Type.Literal("idle"), Type.Literal("busy"), Type.Literal("ready"), Type.Literal("error")]),
     dra: null,
     description: "idle, busy, ready or error.",
+    reset: "idle",
+    writeMaxAttribute: null,
     parse: (text) => parseChoice(text, PASSPHRASE_STATUS_NAMES),
     format: formatChoice,
   },
@@ -348,6 +389,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
     dra: null,
     description: "Words in the last passphrase.",
+    reset: 0,
+    writeMaxAttribute: null,
     parse: parseU32,
     format: formatDecimal,
   },
@@ -361,6 +404,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.String({ maxLength: 256 }),
     dra: null,
     description: "The last passphrase, words separated by spaces.",
+    reset: "",
+    writeMaxAttribute: null,
     parse: (text) => parseLine(text, 256),
     format: formatLine,
   },
@@ -374,6 +419,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Boolean(),
     dra: null,
     description: "1 when the firmware wordlist is loaded.",
+    reset: null,
+    writeMaxAttribute: null,
     parse: parseBool,
     format: formatBool,
   },
@@ -387,6 +434,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
     dra: null,
     description: "Words in the loaded firmware wordlist.",
+    reset: null,
+    writeMaxAttribute: null,
     parse: parseU32,
     format: formatDecimal,
   },
@@ -400,6 +449,8 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     schema: Type.Literal(1),
     dra: null,
     description: "Write 1 to reload firmware mock-accel-wordlist.txt.",
+    reset: null,
+    writeMaxAttribute: null,
     parse: parseU32,
     format: formatDecimal,
   },
