@@ -27,7 +27,8 @@ export function parseCommand<O extends Options>(spec: CommandSpec<O>, argv: stri
   try {
     parsed = parseArgs({ args: argv, options: spec.options, allowPositionals: true });
   } catch (err) {
-    console.error(`mock-accel ${spec.name}: ${(err as Error).message}`);
+    // node's message goes on to advise `--` quoting; the first sentence names the problem.
+    console.error(`mock-accel ${spec.name}: ${(err as Error).message.split(". ")[0]} (see --help)`);
     return EXIT_USAGE;
   }
   if ((parsed.values as Record<string, unknown>).help === true) {

@@ -12,7 +12,8 @@ Options:
   --driver-name NAME   DRA driver name (default ${DEFAULT_DRIVER_NAME})
   --namespace NS       namespace of the driver and the examples (default ${DEFAULT_NAMESPACE})
   --image REF          driver image (default ${DEFAULT_IMAGE})
-  --kmod-image REF     where KMM pushes the module images it builds (default <image>-kmod)`;
+  --kmod-image REF     where KMM pushes the module images it builds (default <image>-kmod)
+  -h, --help          show this help`;
 
 export function renderManifests(options: ManifestOptions = {}): string {
   return renderObjects(options).map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
@@ -26,7 +27,7 @@ export async function manifestsCommand(argv: string[]): Promise<number> {
       options: { "driver-name": { type: "string" }, namespace: { type: "string" }, image: { type: "string" }, "kmod-image": { type: "string" }, help: { type: "boolean", short: "h" } },
     }));
   } catch (err) {
-    console.error(`mock-accel dra manifests: ${(err as Error).message}\n\n${MANIFESTS_USAGE}`);
+    console.error(`mock-accel dra manifests: ${(err as Error).message.split(". ")[0]} (see --help)`);
     return 2;
   }
   if (values.help) {

@@ -18,7 +18,8 @@ Options:
   --plugin-dir DIR       this plugin's socket directory (default /var/lib/kubelet/plugins/<driver>)
   --cdi-dir DIR          CDI spec directory (default /var/run/cdi)
   --checkpoint PATH      checkpoint file (default <plugin-dir>/checkpoint.json)
-  --watch-interval-ms N  how often sysfs is looked at for added/removed devices (default 500)`;
+  --watch-interval-ms N  how often sysfs is looked at for added/removed devices (default 500)
+  -h, --help             show this help`;
 
 export async function runCommand(argv: string[]): Promise<number> {
   let values;
@@ -32,7 +33,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       },
     }));
   } catch (err) {
-    console.error(`mock-accel dra run: ${(err as Error).message}\n\n${RUN_USAGE}`);
+    console.error(`mock-accel dra run: ${(err as Error).message.split(". ")[0]} (see --help)`);
     return 2;
   }
   if (values.help) {
@@ -50,9 +51,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const kubeConfig = new KubeConfig();
-  if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
-  else kubeConfig.loadFromDefault();
+  try {
+    if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
+    else if (process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
+    else kubeConfig.loadFromDefault();
+  } catch (err) {
+    console.error(`mock-accel dra run: ${values.kubeconfig ? `--kubeconfig ${values.kubeconfig}` : "kubeconfig"}: ${(err as Error).message.split("\n")[0]}`);
+    return 2;
+  }
 
   const driver = await startDriver({
     driverName: values["driver-name"], nodeName, kubeConfig, sysfsRoot: values["sysfs-root"],

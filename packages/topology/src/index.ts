@@ -1,6 +1,6 @@
 // @mock-accel/topology: topology files (VMs, NUMA nodes, PFs and VFs), the QEMU and libvirt
 // wiring for them, and serving every device of a topology from one process.
-export { loadTopologyFile, parseTopology, findVm, allDevices, TopologyError } from "./load-topology.ts";
+export { loadTopologyFile, parseTopology, findVm, allDevices, TopologyError, VmNotFoundError } from "./load-topology.ts";
 export type { Topology, TopologyVm, TopologyNumaNode, TopologyPf, TopologyDevice } from "./load-topology.ts";
 export { formatSourceError, type SourceError } from "./yaml-source.ts";
 export { qemuArgs, libvirtXml, formatArgs, shellQuote, socketPath, expanderBusNumber, type Transport, type QemuWiringOptions } from "./qemu-args.ts";

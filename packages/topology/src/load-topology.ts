@@ -47,7 +47,8 @@ export interface Topology {
 
 export class TopologyError extends Error {
   constructor(readonly errors: SourceError[]) {
-    super(`${errors.map(formatSourceError).join("\n")}\nInvalid topology: ${errors.length} error(s)`);
+    const lines = errors.map(formatSourceError);
+    super(errors.length === 1 ? lines[0]! : `${lines.join("\n")}\nInvalid topology: ${errors.length} error(s)`);
     this.name = "TopologyError";
   }
 }
@@ -172,13 +173,18 @@ function resolve(src: YamlSource, raw: RawTopology): Topology {
   return { file: src.file, vms };
 }
 
+/** `--vm` names no VM of the topology, or is needed and missing: a usage error, not a file error. */
+export class VmNotFoundError extends Error {
+  override name = "VmNotFoundError";
+}
+
 export function findVm(topology: Topology, name: string | undefined): TopologyVm {
   if (name === undefined) {
     if (topology.vms.length === 1) return topology.vms[0]!;
-    throw new Error(`${topology.file} has ${topology.vms.length} VMs (${topology.vms.map((v) => v.name).join(", ")}); choose one with --vm`);
+    throw new VmNotFoundError(`${topology.file} has ${topology.vms.length} VMs (${topology.vms.map((v) => v.name).join(", ")}); choose one with --vm`);
   }
   const vm = topology.vms.find((v) => v.name === name);
-  if (!vm) throw new Error(`${topology.file} has no VM named '${name}' (it has: ${topology.vms.map((v) => v.name).join(", ")})`);
+  if (!vm) throw new VmNotFoundError(`${topology.file} has no VM named '${name}' (it has: ${topology.vms.map((v) => v.name).join(", ")})`);
   return vm;
 }
 

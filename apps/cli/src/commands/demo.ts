@@ -25,7 +25,7 @@ mock-accel kernel driver against those devices, and print what a DRA driver sees
 Options:
   --keep          leave the devices up afterwards (Ctrl-C stops them)
   --no-setup      skip the set-up step (scripts/setup-host.sh)
-  --no-guest      stop after probing (no VM boot)
+  --no-guest      stop after probing (no VM boot; QEMU is not installed)
   --run-dir DIR   where the sockets go (default: a new temporary directory)
   -h, --help      show this help`;
 
@@ -136,7 +136,7 @@ export const command: CommandModule = {
         );
       }
 
-      step(5, "Boot a guest: Debian kernel, mock-accel.ko, the typed sysfs client inside");
+      step(5, "Boot a guest: Debian kernel, mock_accel.ko, the typed sysfs client inside");
       if (values["no-guest"]) console.log("      skipped (--no-guest)");
       else {
         const qemu = await findVfioUserQemu({ install: false });

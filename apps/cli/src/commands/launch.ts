@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { findVfioUserQemu } from "@mock-accel/vm-harness";
 import { EXIT_USAGE, type CommandModule } from "../command.ts";
 import { parseCommand, parseTransport } from "../args.ts";
-import { accelArg, defaultRunDir, findVm, loadTopologyFile, prepareLaunch, qemuArgs, TopologyError, UnsupportedQemuError, type PreparedLaunch, type ServedDevice, type TopologyVm, type Transport } from "@mock-accel/topology";
+import { accelArg, defaultRunDir, findVm, formatArgs, loadTopologyFile, prepareLaunch, qemuArgs, TopologyError, UnsupportedQemuError, VmNotFoundError, type PreparedLaunch, type ServedDevice, type TopologyVm, type Transport } from "@mock-accel/topology";
 
 const HELP = `Usage: mock-accel launch <topology.yaml> [options] [-- QEMU ARGS...]
 
@@ -75,7 +75,7 @@ export const command: CommandModule = {
       file = topology.file;
     } catch (err) {
       console.error(err instanceof TopologyError ? err.message : `mock-accel launch: ${(err as Error).message}`);
-      return 1;
+      return err instanceof VmNotFoundError ? EXIT_USAGE : 1;
     }
     const runDir = values["run-dir"] ?? defaultRunDir();
     const qemu = values.qemu ?? (transport === "vfio-user" ? ((await findVfioUserQemu({ install: false })) ?? "qemu-system-x86_64") : "qemu-system-x86_64");
@@ -92,7 +92,7 @@ export const command: CommandModule = {
     ];
     if (values["dry-run"]) {
       const args = qemuArgs(vm, { transport, runDir, fdFor: (_d, i) => 3 + i });
-      console.log([qemu, ...base, ...boot, ...args, ...extra].join(" "));
+      console.log(`${qemu} \\\n${formatArgs([...base, ...boot, ...args, ...extra])}`);
       return 0;
     }
     let prepared: PreparedLaunch;

@@ -1,7 +1,7 @@
 // `mock-accel qemu-args <topology> [--vm NAME] [--transport vfio-user|proxy] [--format args|libvirt] [--run-dir DIR]`
 import type { CommandModule } from "../command.ts";
 import { parseCommand, parseTransport, runUsage, UsageError } from "../args.ts";
-import { defaultRunDir, findVm, formatArgs, libvirtXml, loadTopologyFile, qemuArgs, TopologyError, type Transport } from "@mock-accel/topology";
+import { defaultRunDir, findVm, formatArgs, libvirtXml, loadTopologyFile, qemuArgs, TopologyError, VmNotFoundError, type Transport } from "@mock-accel/topology";
 
 const HELP = `Usage: mock-accel qemu-args <topology.yaml> [options]
 
@@ -34,6 +34,8 @@ export const command: CommandModule = {
       const { values, positionals } = parsed;
       const transport: Transport = parseTransport(values.transport);
       if (values.format !== "args" && values.format !== "libvirt") throw new UsageError(`--format must be args or libvirt, not '${values.format}'`);
+      if (values.format === "libvirt" && transport === "proxy")
+        throw new UsageError("--format libvirt needs --transport vfio-user (proxy devices take inherited fds libvirt cannot pass; use mock-accel launch)");
       try {
         const topology = loadTopologyFile(positionals[0]!);
         const vm = findVm(topology, values.vm);
@@ -42,6 +44,7 @@ export const command: CommandModule = {
         else console.log(`qemu-system-x86_64 \\\n${formatArgs(qemuArgs(vm, opts))}`);
         return 0;
       } catch (err) {
+        if (err instanceof VmNotFoundError) throw new UsageError(err.message);
         console.error(err instanceof TopologyError ? err.message : `mock-accel qemu-args: ${(err as Error).message}`);
         return 1;
       }

@@ -1,7 +1,7 @@
 // `mock-accel up <topology> [--transport vfio-user|proxy] [--run-dir DIR] [--vm NAME]...`
 import type { CommandModule } from "../command.ts";
 import { formatTable, parseCommand, parseTransport, runUsage, UsageError } from "../args.ts";
-import { bringUp, defaultRunDir, loadTopologyFile, TopologyError, type ServedDevice, type Transport } from "@mock-accel/topology";
+import { bringUp, defaultRunDir, findVm, loadTopologyFile, TopologyError, VmNotFoundError, type ServedDevice, type Transport } from "@mock-accel/topology";
 
 const HELP = `Usage: mock-accel up <topology.yaml> [options]
 
@@ -53,8 +53,9 @@ async function up(argv: string[]): Promise<number> {
   let topology;
   try {
     topology = loadTopologyFile(positionals[0]!);
-    for (const name of values.vm ?? []) if (!topology.vms.some((v) => v.name === name)) throw new Error(`${topology.file} has no VM named '${name}'`);
+    for (const name of values.vm ?? []) findVm(topology, name);
   } catch (err) {
+    if (err instanceof VmNotFoundError) throw new UsageError(err.message);
     console.error(err instanceof TopologyError ? err.message : `mock-accel up: ${(err as Error).message}`);
     return 1;
   }

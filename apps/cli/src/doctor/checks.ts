@@ -67,7 +67,7 @@ export function qemuCandidates(): string[] {
   return [...new Set(found.filter((p): p is string => typeof p === "string" && p !== "" && existsSync(p)))];
 }
 
-/** Known crash: x-pci-proxy-dev segfaults after SET_IRQFD on QEMU 10.0 and later (DESIGN.md). */
+/** Known crash: x-pci-proxy-dev segfaults after SET_IRQFD on QEMU 10.0 and later (docs/transports.md). */
 export function proxyWorks(version: string): boolean {
   const major = Number(version.split(".")[0]);
   return Number.isFinite(major) && major < 10;

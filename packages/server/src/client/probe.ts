@@ -102,8 +102,10 @@ export const PROBE_USAGE = `Usage: mock-accel probe [--json] [--timeout MS] <soc
 Connect to a mock-accel device socket as a vfio-user client and print its IDs, regions,
 capabilities, SR-IOV fields and every BAR0 register decoded.
 
+Options:
   --json          print the report as JSON
-  --timeout MS    give up on a silent server after MS milliseconds (default 5000)`;
+  --timeout MS    give up on a silent server after MS milliseconds (default 5000)
+  -h, --help      show this help`;
 
 export interface ProbeIo {
   stdout(text: string): void;

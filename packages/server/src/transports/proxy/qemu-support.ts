@@ -1,6 +1,6 @@
 // Which QEMU can run x-pci-proxy-dev. The device exists since QEMU 6.0 (built for KVM
 // targets); Debian's 10.0.13 and 11.1.3 builds crash with SIGSEGV right after SET_IRQFD,
-// before the first config read, on q35 and pc alike (checked here, see DESIGN.md), while 7.2
+// before the first config read, on q35 and pc alike (checked here, see docs/transports.md), while 7.2
 // runs it. Those QEMUs have vfio-user-pci (10.1+), which serves the same device.
 import { spawnSync } from "node:child_process";
 

@@ -5,7 +5,7 @@
 // the main thread's JS loop never waits on a device. Register accesses are answered here, in the
 // library's callback, with no hop to another thread.
 //
-// Disconnect handling (DESIGN.md "Transports"): vfu_run_ctx returns -1/ENOTCONN when the client
+// Disconnect handling (docs/transports.md): vfu_run_ctx returns -1/ENOTCONN when the client
 // leaves, but after a malformed message it may drop the client and return 0, so the poll fd is
 // compared after every call: back to the listening fd means the client is gone, the device
 // listens again and keeps its registers.
