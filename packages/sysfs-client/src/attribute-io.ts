@@ -62,14 +62,12 @@ export async function readAttribute<N extends ReadableAttributeName>(
 
 /**
  * Write bounds the schema cannot hold because they are another attribute's current value
- * (spec `write: { max: SRIOV_TOTAL_VFS }`). The kernel answers EINVAL; a fake tree cannot, so
- * the client checks first. Typed, so renaming either attribute in the spec breaks the build.
+ * (spec `write: { max: SRIOV_TOTAL_VFS }`, generated as `writeMaxAttribute`). The kernel
+ * answers EINVAL; a fake tree cannot, so the client checks first.
  */
-const DYNAMIC_MAX: { readonly [N in WritableAttributeName]?: ReadableAttributeName } = { sriov_numvfs: "sriov_totalvfs" };
-
 async function checkDynamicBound(dir: string, kind: DeviceKind, name: WritableAttributeName, path: string, value: unknown): Promise<void> {
-  const bound = DYNAMIC_MAX[name];
-  if (bound === undefined || (typeof value !== "number" && typeof value !== "bigint")) return;
+  const bound = ATTRIBUTES[name].writeMaxAttribute;
+  if (bound === null || (typeof value !== "number" && typeof value !== "bigint")) return;
   const max = await readAttribute(dir, kind, bound);
   if (typeof max === "number" || typeof max === "bigint") {
     if (BigInt(value) > BigInt(max)) throw new SchemaValidationError(name, path, value, [`/: Expected at most ${bound} (${max})`]);

@@ -16,7 +16,10 @@ import { Value } from "@sinclair/typebox/value";
 import {
   ATTRIBUTE_NAMES,
   ATTRIBUTES,
+  DEVICE_CONFIG_DEFAULTS,
+  FW_VERSION_FIELDS,
   PCI_IDS,
+  SRIOV,
   SYSFS_CLASS,
   type AttributeName,
   type AttributeSpec,
@@ -125,13 +128,31 @@ export interface FakeSysfs {
   cleanup(): Promise<void>;
 }
 
-// Defaults mirror device_config in spec/registers.yaml (the client's generated file does not
-// carry them).
-const PF_MEMORY_BYTES = 16n << 30n;
-const VF_MEMORY_BYTES = 2n << 30n;
-const DEFAULT_CAPABILITIES = 0x1;
-const DEFAULT_FW: SemVer = { major: 1, minor: 2, patch: 0 };
-const MAX_TOTAL_VFS = 7;
+/** A device_config default the spec must give (a fake device needs a value). */
+function configDefault(name: keyof typeof DEVICE_CONFIG_DEFAULTS, kind: DeviceKind): bigint {
+  const v = DEVICE_CONFIG_DEFAULTS[name][kind];
+  if (v === null) throw new Error(`spec/registers.yaml: device_config ${name} has no default_${kind}; the fake sysfs needs one`);
+  return v;
+}
+
+function semverOf(raw: bigint): SemVer {
+  const part = (f: { lsb: number; mask: number }) => (Number(raw) & f.mask) >>> f.lsb;
+  return { major: part(FW_VERSION_FIELDS.MAJOR), minor: part(FW_VERSION_FIELDS.MINOR), patch: part(FW_VERSION_FIELDS.PATCH) };
+}
+
+// Defaults are device_config's in spec/registers.yaml, through the generated client.
+const PF_MEMORY_BYTES = configDefault("memory_size", "pf");
+const VF_MEMORY_BYTES = configDefault("memory_size", "vf");
+const PF_CAPABILITIES = Number(configDefault("capabilities", "pf"));
+const VF_CAPABILITIES = Number(configDefault("capabilities", "vf"));
+const DEFAULT_FW: SemVer = semverOf(configDefault("fw_version", "pf"));
+const MAX_TOTAL_VFS = SRIOV.maxTotalVfs;
+/** PCI function of VF `i` when its PF is function 0 (the SR-IOV capability's offset and stride). */
+const vfFunction = (i: number) => SRIOV.firstVfOffset + i * SRIOV.vfStride;
+/** What a freshly reset device shows: every attribute whose register has a constant reset. */
+const RESET_VALUES: FakeAttributeValues = Object.fromEntries(
+  ATTRIBUTE_NAMES.flatMap((n) => (ATTRIBUTES[n].reset === null ? [] : [[n, ATTRIBUTES[n].reset]])),
+);
 /**
  * Words in the firmware the driver loads (packages/kernel-driver/firmware/mock-accel-wordlist.txt):
  * the EFF large list less its 4 hyphenated words, since '-' joins passphrase words. The in-guest
@@ -320,21 +341,17 @@ class FakeTree implements FakeSysfs {
       return { name: fnName, kind, pciAddress, pciPath, classPath: join(pciPath, SYSFS_CLASS, fnName), vfIndex, texts, minor: this.nextMinor++, numaNode, bound: true };
     };
     const common = (uuid: string, memory: bigint, caps: number, fwv: SemVer): FakeAttributeValues => ({
+      ...RESET_VALUES,
       uuid,
       memory_size: memory,
       capabilities: caps,
-      status: 0,
       numa_node: numaNode,
       fw_version: fwv,
-      passphrase_length: 6,
-      passphrase_status: "idle",
-      passphrase_count: 0,
-      passphrase: "",
       wordlist_loaded: true,
       wordlist_size: WORDLIST_SIZE,
     });
     const pfState = mk("pf", name, 0, null, {
-      ...common(pf.uuid ?? stableUuid(name), pf.memorySize ?? PF_MEMORY_BYTES, pf.capabilities ?? DEFAULT_CAPABILITIES, fw),
+      ...common(pf.uuid ?? stableUuid(name), pf.memorySize ?? PF_MEMORY_BYTES, pf.capabilities ?? PF_CAPABILITIES, fw),
       sriov_totalvfs: totalVfs,
       sriov_numvfs: enabled,
       ...pf.attributes,
@@ -344,8 +361,8 @@ class FakeTree implements FakeSysfs {
       const o = pf.vfs?.[i] ?? {};
       const vfName = `${name}_vf${i}`;
       const vfFw = toSemVer(o.fwVersion ?? fw, `${where}.vfs[${i}]`);
-      vfs.push(mk("vf", vfName, i + 1, i, {
-        ...common(o.uuid ?? stableUuid(vfName), o.memorySize ?? VF_MEMORY_BYTES, o.capabilities ?? DEFAULT_CAPABILITIES, vfFw),
+      vfs.push(mk("vf", vfName, vfFunction(i), i, {
+        ...common(o.uuid ?? stableUuid(vfName), o.memorySize ?? VF_MEMORY_BYTES, o.capabilities ?? VF_CAPABILITIES, vfFw),
         vf_index: i,
         ...o.attributes,
       }));
@@ -366,7 +383,7 @@ class FakeTree implements FakeSysfs {
     if (!/^pci[0-9a-f]{4}:[0-9a-f]{2}$/.test(segments[0] ?? "")) throw new Error(`${where}.pciPath: must start with the root complex, e.g. pci0000:10 (got ${JSON.stringify(pciPath)})`);
     const fns = segments.slice(1);
     if (fns.length === 0 || !fns.every((s) => parsePciAddress(s))) throw new Error(`${where}.pciPath: after the root complex every segment must be a PCI address like 0000:11:00.0 (got ${JSON.stringify(pciPath)})`);
-    if (parsePciAddress(fns.at(-1)!)!.fn !== 0) throw new Error(`${where}.pciPath: the PF must be function 0 (VFs take functions 1..7 of its slot)`);
+    if (parsePciAddress(fns.at(-1)!)!.fn !== 0) throw new Error(`${where}.pciPath: the PF must be function 0 (VFs take functions ${vfFunction(0)}..${vfFunction(MAX_TOTAL_VFS - 1)} of its slot)`);
     const taken = this.pfs.find((p) => !p.unplugged && relative(join(this.root, "devices"), p.pf.pciPath) === segments.join("/"));
     if (taken) throw new Error(`${where}.pciPath: ${pciPath} is already '${taken.pf.name}'`);
     return segments;
@@ -406,6 +423,8 @@ class FakeTree implements FakeSysfs {
         device: i === 1 ? ROOT_PORT_DEVICE : PCI_BRIDGE_DEVICE,
         classCode: BRIDGE_CLASS,
         revision: 0,
+        subsystemVendor: 0,
+        subsystemDevice: 0,
         numaNode,
       });
       await this.link(join(this.root, "bus", "pci", "devices", address), path);
@@ -418,8 +437,8 @@ class FakeTree implements FakeSysfs {
       ["vendor", hex(id.vendor, 4)],
       ["device", hex(id.device, 4)],
       ["class", hex(id.classCode, 6)],
-      ["subsystem_vendor", hex(0, 4)],
-      ["subsystem_device", hex(0, 4)],
+      ["subsystem_vendor", hex(id.subsystemVendor, 4)],
+      ["subsystem_device", hex(id.subsystemDevice, 4)],
       ["revision", hex(id.revision, 2)],
       ["numa_node", String(id.numaNode)],
     ];
@@ -599,6 +618,8 @@ interface PciIdentity {
   device: number;
   classCode: number;
   revision: number;
+  subsystemVendor: number;
+  subsystemDevice: number;
   numaNode: number;
 }
 
@@ -608,7 +629,9 @@ function mockIdentity(f: FunctionState, numaNode: number): PciIdentity {
     vendor: PCI_IDS.vendorId,
     device: f.kind === "pf" ? PCI_IDS.pfDeviceId : PCI_IDS.vfDeviceId,
     classCode: PCI_IDS.classCode,
-    revision: 0x01,
+    revision: PCI_IDS.revisionId,
+    subsystemVendor: PCI_IDS.subsystemVendorId,
+    subsystemDevice: PCI_IDS.subsystemId,
     numaNode,
   };
 }
@@ -620,9 +643,9 @@ function pciUevent(id: PciIdentity, driver: string | null): string {
     ...(driver ? [`DRIVER=${driver}`] : []),
     `PCI_CLASS=${X(id.classCode, 4)}`,
     `PCI_ID=${X(id.vendor, 4)}:${X(id.device, 4)}`,
-    `PCI_SUBSYS_ID=${X(0, 4)}:${X(0, 4)}`,
+    `PCI_SUBSYS_ID=${X(id.subsystemVendor, 4)}:${X(id.subsystemDevice, 4)}`,
     `PCI_SLOT_NAME=${id.address}`,
-    `MODALIAS=pci:v${X(id.vendor, 8)}d${X(id.device, 8)}sv${X(0, 8)}sd${X(0, 8)}bc${X(id.classCode >> 16, 2)}sc${X((id.classCode >> 8) & 0xff, 2)}i${X(id.classCode & 0xff, 2)}`,
+    `MODALIAS=pci:v${X(id.vendor, 8)}d${X(id.device, 8)}sv${X(id.subsystemVendor, 8)}sd${X(id.subsystemDevice, 8)}bc${X(id.classCode >> 16, 2)}sc${X((id.classCode >> 8) & 0xff, 2)}i${X(id.classCode & 0xff, 2)}`,
     "",
   ].join("\n");
 }

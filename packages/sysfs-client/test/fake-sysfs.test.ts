@@ -2,7 +2,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { ATTRIBUTE_NAMES, ATTRIBUTES, MockAccelSysfs, createFakeSysfs } from "@mock-accel/sysfs-client";
+import { ATTRIBUTE_NAMES, ATTRIBUTES, DEVICE_CONFIG_DEFAULTS, MockAccelSysfs, PCI_IDS, SRIOV, createFakeSysfs } from "@mock-accel/sysfs-client";
 import { fakeSysfs, tempDir } from "./fake-root.ts";
 
 const addresses = async (root: string) => (await new MockAccelSysfs({ root }).discover()).map((d) => `${d.name} ${d.pciAddress} ${d.pcieRoot}`);
@@ -55,6 +55,35 @@ describe("PCI placement", () => {
 });
 
 describe("attribute files", () => {
+  test("a device the topology says little about shows the spec's device_config defaults and reset values", async () => {
+    const fake = await fakeSysfs([{ totalVfs: 1, enabledVfs: 1 }]);
+    const client = new MockAccelSysfs({ root: fake.root });
+    const [pf, vf] = await client.discover();
+    expect(await pf!.read("memory_size")).toBe(DEVICE_CONFIG_DEFAULTS.memory_size.pf);
+    expect(await vf!.read("memory_size")).toBe(DEVICE_CONFIG_DEFAULTS.memory_size.vf);
+    expect(BigInt(await pf!.read("capabilities"))).toBe(DEVICE_CONFIG_DEFAULTS.capabilities.pf);
+    expect(await pf!.read("fw_version")).toEqual({ major: 1, minor: 2, patch: 0 });
+    expect(await pf!.read("sriov_totalvfs")).toBe(1);
+    for (const n of ["status", "passphrase_length", "passphrase_status", "passphrase_count", "passphrase"] as const) {
+      expect(await vf!.read(n), n).toEqual(ATTRIBUTES[n].reset);
+    }
+    expect(await pf!.read("passphrase_length")).toBe(6);
+    expect(await pf!.read("passphrase_status")).toBe("idle");
+  });
+
+  test("PCI identity files and VF functions follow the spec's pci section", async () => {
+    const fake = await fakeSysfs([{ totalVfs: 2, enabledVfs: 2 }]);
+    const pci = (fn: string, f: string) => readFile(join(fake.fn(fn).pciPath, f), "utf8");
+    const hex = (v: number, w: number) => `0x${v.toString(16).padStart(w, "0")}\n`;
+    expect(await pci("mock0", "revision")).toBe(hex(PCI_IDS.revisionId, 2));
+    expect(await pci("mock0_vf1", "subsystem_vendor")).toBe(hex(PCI_IDS.subsystemVendorId, 4));
+    expect(await pci("mock0_vf1", "subsystem_device")).toBe(hex(PCI_IDS.subsystemId, 4));
+    expect(await pci("mock0", "uevent")).toContain("PCI_SUBSYS_ID=0000:0000\n");
+    const fnOf = (name: string) => Number(fake.fn(name).pciAddress.split(".")[1]);
+    expect([fnOf("mock0"), fnOf("mock0_vf0"), fnOf("mock0_vf1")]).toEqual([0, SRIOV.firstVfOffset, SRIOV.firstVfOffset + SRIOV.vfStride]);
+    expect(fake.fn("mock0_vf1").pciAddress).toBe("0000:11:00.2");
+  });
+
   test("every attribute the spec shows on a function, with the spec's mode; PF-only ones only on PFs", async () => {
     const fake = await fakeSysfs([{ totalVfs: 1, enabledVfs: 1 }]);
     for (const name of ["mock0", "mock0_vf0"]) {
