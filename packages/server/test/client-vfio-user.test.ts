@@ -36,6 +36,8 @@ let pfSocket: string;
 let vfSocket: string;
 
 beforeAll(async () => {
+  // File-level hook: on a laptop without the library the failure tests below still run.
+  if (libvfioUser.skip) return;
   assertAvailable(libvfioUser);
   dir = mkdtempSync(join(tmpdir(), "mock-accel-client-"));
   pfSocket = join(dir, "pf.sock");

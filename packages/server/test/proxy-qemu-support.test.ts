@@ -3,7 +3,7 @@
 // against the QEMU installed here.
 import { spawnSync } from "node:child_process";
 import { describe, expect, test } from "vitest";
-import { requirement } from "@mock-accel/testkit";
+import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { checkProxyQemu, parseQemuVersion, proxyUnsupportedReason } from "../src/transports/proxy/qemu-support.ts";
 
 const v = (text: string) => {
@@ -29,6 +29,7 @@ describe("proxy QEMU support", () => {
   const qemu = spawnSync("qemu-system-x86_64", ["--version"], { encoding: "utf8" });
   const installed = requirement("qemu-system-x86_64", qemu.status === 0, "apt-get install qemu-system-x86");
   test.skipIf(installed.skip)("the installed QEMU is judged by its real version and device list", () => {
+    assertAvailable(installed);
     const check = checkProxyQemu("qemu-system-x86_64");
     const version = parseQemuVersion(qemu.stdout)!;
     expect(check.version).toEqual(version);

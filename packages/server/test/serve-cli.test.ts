@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requirement } from "@mock-accel/testkit";
+import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { VfioUserClient } from "../src/client/vfio-user-client.ts";
 import { PCI_REGION } from "../src/client/vfio-user-protocol.ts";
 import { uuidFromLabelOrCanonical, uuidToCanonical } from "../src/device/device-config.ts";
@@ -103,9 +103,12 @@ describe("mock-accel-server flags", () => {
 describe.skipIf(lib.skip)("mock-accel-server serving", () => {
   let dir: string;
   beforeAll(() => {
+    assertAvailable(lib);
     dir = mkdtempSync(join(tmpdir(), "serve-"));
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true }); // unset when the requirement failed
+  });
 
   it("serves a PF with the UUID, memory size and VF count asked for; SIGTERM removes the socket, exit 0", async () => {
     const sock = join(dir, "pf.sock");

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { requirement } from "@mock-accel/testkit";
+import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { LAYOUT, LIBC, LIBVFIO_USER, LOG, WATCHDOG_SIGNAL } from "../src/transports/vfio-user/abi.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
 import { findInstallation } from "../src/transports/vfio-user/libvfio-user.ts";
@@ -107,6 +107,8 @@ function flatten(prefix: string, value: unknown, out: Map<string, number>): void
 
 describe("libvfio-user binding ABI", () => {
   it.skipIf(headers.skip || gcc.skip)("matches libvfio-user.h and the libc headers: every constant, size and offset", () => {
+    assertAvailable(headers);
+    assertAvailable(gcc);
     if (!found?.includeDir) throw new Error(headers.reason);
     const dir = mkdtempSync(join(tmpdir(), "vfio-user-abi-"));
     try {

@@ -6,7 +6,7 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requirement } from "@mock-accel/testkit";
+import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { VfioUserClient } from "../src/client/vfio-user-client.ts";
 import { PCI_REGION } from "../src/client/vfio-user-protocol.ts";
 import { buildDeviceConfig, uuidToCanonical } from "../src/device/device-config.ts";
@@ -93,6 +93,7 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
   const config = buildDeviceConfig({ kind: "pf", uuid: "host-test-pf", totalVfs: 4 });
 
   beforeAll(async () => {
+    assertAvailable(lib);
     dir = mkdtempSync(join(tmpdir(), "vfu-host-"));
     host = await VfioUserHost.start({ log, logLevel: "info", clientTimeoutMs: 1000 });
     const dev = await host.addDevice({ socketPath: join(dir, "pf0.sock"), kind: "pf", config });
@@ -101,7 +102,7 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
   });
   afterAll(async () => {
     await host?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true }); // unset when the requirement failed
   });
 
   it("negotiates the protocol version and reports a PCI device with its regions", async () => {
@@ -301,12 +302,13 @@ describe.skipIf(lib.skip)("VfioUserHost: PFs and VFs in one process", () => {
   let dir: string;
   let host: VfioUserHost;
   beforeAll(async () => {
+    assertAvailable(lib);
     dir = mkdtempSync(join(tmpdir(), "vfu-multi-"));
     host = await VfioUserHost.start({ clientTimeoutMs: 1000 });
   });
   afterAll(async () => {
     await host?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true }); // unset when the requirement failed
   });
 
   it("serves two PFs with their VFs; each answers with its own identity and registers", async () => {
@@ -414,12 +416,13 @@ describe.skipIf(lib.skip)("VfioUserHost: socket files", () => {
   let dir: string;
   let host: VfioUserHost;
   beforeAll(async () => {
+    assertAvailable(lib);
     dir = mkdtempSync(join(tmpdir(), "vfu-sock-"));
     host = await VfioUserHost.start();
   });
   afterAll(async () => {
     await host?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true }); // unset when the requirement failed
   });
   const config = buildDeviceConfig({ kind: "pf", uuid: "sockets" });
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { requirement } from "@mock-accel/testkit";
+import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { VfioUserClient } from "../src/client/vfio-user-client.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
 import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
@@ -24,6 +24,7 @@ function cpuTicks(pid: number): number {
 
 describe.skipIf(lib.skip)("vfio-user idle CPU", () => {
   it("16 idle devices in one process use no CPU while nobody talks to them", async () => {
+    assertAvailable(lib);
     const dir = mkdtempSync(join(tmpdir(), "vfu-idle-"));
     const child = spawn("bun", ["src/bin/serve-many.ts", "--count", "16", "--dir", dir], { cwd: serverDir, stdio: ["ignore", "pipe", "inherit"] });
     try {

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { requirement } from "@mock-accel/testkit";
+import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { libvfioUserPrefix, mockAccelCacheDir } from "../src/transports/vfio-user/library-path.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..");
@@ -27,6 +27,7 @@ const source = requirement("the qemu source package in the mock-accel cache", or
 
 describe("scripts/install-libvfio-user.sh", () => {
   it.skipIf(installed.skip)("when already installed, prints only the prefix and exits 0", () => {
+    assertAvailable(installed);
     const r = run({});
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${prefix}\n`);
@@ -54,6 +55,7 @@ describe("scripts/install-libvfio-user.sh", () => {
   });
 
   it.skipIf(source.skip)("builds libvfio-user and the gpio sample from the source package into the prefix, then stays quiet", { timeout: 240_000 }, () => {
+    assertAvailable(source);
     const cache = mkdtempSync(join(tmpdir(), "lvu-build-"));
     try {
       // Reuse the downloaded source package: the test checks extraction and the build, offline.

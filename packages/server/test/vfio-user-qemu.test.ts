@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requirement } from "@mock-accel/testkit";
+import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { VfioUserClient } from "../src/client/vfio-user-client.ts";
 import { buildDeviceConfig } from "../src/device/device-config.ts";
 import { REG } from "../src/generated/registers.ts";
@@ -29,13 +29,12 @@ function findQemu(): string | null {
   return null;
 }
 const foundQemu = findQemu();
-const qemu = foundQemu ?? "qemu-system-x86_64";
 const libraryPresent = libvfioUserInstalled();
 const haveQemu = requirement("QEMU with vfio-user-pci (>= 10.1)", foundQemu !== null, "scripts/install-qemu-vfio-user.sh (or set QEMU=)");
 const haveLib = requirement("libvfio-user", libraryPresent, "scripts/install-libvfio-user.sh");
 
-/** Run QEMU halted with the devices, ask the monitor for `info pci`, quit; returns its output. */
-function qemuInfoPci(sockets: string[]): Promise<{ code: number | null; out: string }> {
+/** Run `qemu` halted with the devices, ask the monitor for `info pci`, quit; returns its output. */
+function qemuInfoPci(qemu: string, sockets: string[]): Promise<{ code: number | null; out: string }> {
   const devices = sockets.flatMap((path, i) => [
     "-device",
     JSON.stringify({ driver: "vfio-user-pci", socket: { path, type: "unix" }, id: `mock${i}` }),
@@ -61,12 +60,14 @@ describe.skipIf(haveQemu.skip || haveLib.skip)("QEMU vfio-user-pci against VfioU
   let dir: string;
   let host: VfioUserHost;
   beforeAll(async () => {
+    assertAvailable(haveQemu);
+    assertAvailable(haveLib);
     dir = mkdtempSync(join(tmpdir(), "vfu-qemu-"));
     host = await VfioUserHost.start();
   });
   afterAll(async () => {
     await host?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true }); // unset when a requirement failed
   });
 
   it("QEMU realizes a PF and a VF from our sockets, and the devices listen again after QEMU quits", async () => {
@@ -79,7 +80,7 @@ describe.skipIf(haveQemu.skip || haveLib.skip)("QEMU vfio-user-pci against VfioU
     await c.bar0Write32(REG.STATUS.offsetBytes, 0x5);
     c.close();
 
-    const { code, out } = await qemuInfoPci([pf.socketPath, vf.socketPath]);
+    const { code, out } = await qemuInfoPci(foundQemu!, [pf.socketPath, vf.socketPath]);
     expect(code, out).toBe(0);
     expect(out).toMatch(/Class 4608: PCI device 1de5:0001[\s\S]*?BAR0: 32 bit memory[\s\S]*?id "mock0"/);
     expect(out).toMatch(/Class 4608: PCI device 1de5:0002[\s\S]*?BAR0: 32 bit memory[\s\S]*?id "mock1"/);
