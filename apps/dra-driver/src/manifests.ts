@@ -1,8 +1,9 @@
 // Everything a cluster needs to run the driver, as Kubernetes objects: namespace, RBAC (only
 // what the node agent calls: get claims; manage ResourceSlices, and an admission policy
 // confining each node's agent to its own node's slices), the DaemonSet, the two DeviceClasses,
-// a KMM Module that builds mock_accel.ko from the sources shipped in the driver image, and
-// example claims. The CEL in them is evaluated in test/manifests.test.ts.
+// a KMM Module that builds the spec's kernel module (mock_accel.ko) from the sources shipped
+// in the driver image, and example claims. The CEL in them is evaluated in test/manifests.test.ts.
+import { ATTRIBUTES, DEVICE_NAME } from "@mock-accel/sysfs-client";
 import { DEFAULT_DRIVER_NAME } from "./driver.ts";
 
 export interface ManifestOptions {
@@ -28,6 +29,11 @@ export interface ExampleClaim {
 }
 
 const APP = "mock-accel-dra-driver";
+/** DRA names the spec gives the attributes the example claims select on (spec/registers.yaml `dra:`). */
+const NUMA_NODE_ATTRIBUTE = ATTRIBUTES.numa_node.dra!.name;
+const MEMORY_CAPACITY = ATTRIBUTES.memory_size.dra!.name;
+/** The kernel module's file name: the spec's device.name, as the kernel-driver Kbuild names it. */
+const MODULE_FILE = `${DEVICE_NAME}.ko`;
 /** The node a pod's service-account token is bound to (ServiceAccountTokenPodNodeInfo, on since 1.30). */
 const NODE_NAME_EXTRA = "authentication.kubernetes.io/node-name";
 
@@ -56,7 +62,7 @@ export function exampleClaims(driverName: string, namespace: string): ExampleCla
     }),
     claim("two-on-one-numa-node", "two physical functions on the same NUMA node", {
       requests: [{ name: "accels", exactly: { deviceClassName: "mock-accel-pf", allocationMode: "ExactCount", count: 2 } }],
-      constraints: [{ requests: ["accels"], matchAttribute: `${driverName}/numaNode` }],
+      constraints: [{ requests: ["accels"], matchAttribute: `${driverName}/${NUMA_NODE_ATTRIBUTE}` }],
     }),
     claim("two-vfs-of-one-pf", "two virtual functions of the same physical function", {
       requests: [{ name: "vfs", exactly: { deviceClassName: "mock-accel-vf", allocationMode: "ExactCount", count: 2 } }],
@@ -67,7 +73,7 @@ export function exampleClaims(driverName: string, namespace: string): ExampleCla
         name: "big",
         exactly: {
           deviceClassName: "mock-accel-pf", allocationMode: "ExactCount", count: 1,
-          selectors: [{ cel: { expression: `device.capacity["${driverName}"].memory.compareTo(quantity("8Gi")) >= 0` } }],
+          selectors: [{ cel: { expression: `device.capacity["${driverName}"].${MEMORY_CAPACITY}.compareTo(quantity("8Gi")) >= 0` } }],
         },
       }],
     }),
@@ -89,7 +95,7 @@ RUN make -C /lib/modules/\${KERNEL_FULL_VERSION}/build M=/src modules
 FROM debian:bookworm-slim
 ARG KERNEL_FULL_VERSION
 RUN apt-get update && apt-get install -y --no-install-recommends kmod && rm -rf /var/lib/apt/lists/*
-COPY --from=build /src/mock_accel.ko /opt/lib/modules/\${KERNEL_FULL_VERSION}/extra/mock_accel.ko
+COPY --from=build /src/${MODULE_FILE} /opt/lib/modules/\${KERNEL_FULL_VERSION}/extra/${MODULE_FILE}
 COPY --from=source ${KMOD_SOURCE_DIR}/firmware/mock-accel-wordlist.txt /firmware/mock-accel-wordlist.txt
 RUN depmod -b /opt \${KERNEL_FULL_VERSION}
 `;
@@ -183,7 +189,7 @@ export function renderObjects(options: ManifestOptions = {}): K8sObject[] {
       spec: {
         moduleLoader: {
           container: {
-            modprobe: { moduleName: "mock_accel", firmwarePath: "/firmware" },
+            modprobe: { moduleName: DEVICE_NAME, firmwarePath: "/firmware" },
             kernelMappings: [{
               regexp: "^.+$",
               containerImage: `${kmodImage}:\${KERNEL_FULL_VERSION}`,

@@ -1,7 +1,7 @@
 // The rendered manifests: every object has the shape its API (kubernetes-models) expects, RBAC
 // is least privilege, and every DeviceClass and example claim, evaluated with a CEL library
 // against the devices the driver publishes for a fake node, selects exactly what it says.
-import { createFakeSysfs, MockAccelSysfs, type FakeSysfs } from "@mock-accel/sysfs-client";
+import { ATTRIBUTES, DEVICE_NAME, createFakeSysfs, MockAccelSysfs, type FakeSysfs } from "@mock-accel/sysfs-client";
 import type { V1Device } from "@kubernetes/client-node";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -110,6 +110,13 @@ describe("example claims", () => {
   it("pf-with-8gi: the 16Gi PFs, not the 4Gi one", () => {
     expect(allocations(claim("pf-with-8gi"))).toEqual([["mock0"], ["mock2"]]);
   });
+  it("name the DRA attribute and capacity the spec gives numa_node and memory_size", () => {
+    const text = JSON.stringify(exampleClaims(DRIVER, NS).map((c) => c.object));
+    expect(ATTRIBUTES.numa_node.dra).toEqual({ kind: "attribute", name: "numaNode" });
+    expect(text).toContain(`"matchAttribute":"${DRIVER}/${ATTRIBUTES.numa_node.dra!.name}"`);
+    expect(ATTRIBUTES.memory_size.dra).toEqual({ kind: "capacity", name: "memory" });
+    expect(text).toContain(`device.capacity[\\"${DRIVER}\\"].${ATTRIBUTES.memory_size.dra!.name}.compareTo`);
+  });
   it("are the four the issue asks for, each documented", () => {
     expect(exampleClaims(DRIVER, NS).map((c) => [c.object.metadata.name, c.object.metadata.annotations?.description])).toEqual([
       ["one-pf", "one physical function"],
@@ -154,11 +161,13 @@ describe("objects", () => {
   it("the KMM Module builds mock_accel from the sources in the driver image", () => {
     const mod = find("Module", "mock-accel") as unknown as { spec: { moduleLoader: { container: { modprobe: { moduleName: string }; kernelMappings: { containerImage: string; build: { dockerfileConfigMap: { name: string } } }[] } } } };
     const c = mod.spec.moduleLoader.container;
-    expect(c.modprobe.moduleName).toBe("mock_accel");
+    expect(c.modprobe.moduleName).toBe(DEVICE_NAME);
+    expect(DEVICE_NAME).toBe("mock_accel");
     expect(c.kernelMappings[0]!.containerImage).toBe("registry.example.org/accel/driver-kmod:${KERNEL_FULL_VERSION}");
     const cm = find("ConfigMap", c.kernelMappings[0]!.build.dockerfileConfigMap.name) as unknown as { data: { dockerfile: string } };
     expect(cm.data.dockerfile).toContain("FROM registry.example.org/accel/driver:1.0 AS source");
     expect(cm.data.dockerfile).toContain("M=/src modules");
+    expect(cm.data.dockerfile).toContain("COPY --from=build /src/mock_accel.ko /opt/lib/modules/${KERNEL_FULL_VERSION}/extra/mock_accel.ko");
   });
 });
 
