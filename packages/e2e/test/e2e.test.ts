@@ -123,7 +123,11 @@ describe.each(CASES)("end to end over $transport", ({ transport, qemu, needs }) 
     expect(lines(r.sections.status)).toEqual(["written", "0x00000001", "status 0x00000001", "rejected", "0x00000001"]);
     const node1 = r.served.find((s) => s.device.kind === "pf" && s.device.numaNode === 1)!;
     expect(r.writes.filter((w) => w.name === "STATUS")).toEqual([{ device: node1.device.id, name: "STATUS", value: 1n, previous: 0n }]);
-    if (r.registersAfter) expect(r.registersAfter[node1.device.id]!.STATUS).toBe(1n);
+    // Only the proxy host runs the device model in this process, so only it can be read back.
+    if (transport === "proxy") {
+      expect(r.registersAfter).not.toBeNull();
+      expect(r.registersAfter![node1.device.id]!.STATUS).toBe(1n);
+    }
   });
 
   test.skipIf(skip)("passphrase generation through sysfs gives the requested number of EFF words", () => {
@@ -147,7 +151,10 @@ describe.each(CASES)("end to end over $transport", ({ transport, qemu, needs }) 
       [node0.device.id, 0n, 2n],
       [node0.device.id, 2n, 0n],
     ]);
-    if (r.registersAfter) expect(r.registersAfter[node0.device.id]!.SRIOV_NUM_VFS).toBe(0n);
+    if (transport === "proxy") {
+      expect(r.registersAfter).not.toBeNull();
+      expect(r.registersAfter![node0.device.id]!.SRIOV_NUM_VFS).toBe(0n);
+    }
   });
 
   test.skipIf(skip)("the char device's ioctls: STATUS, passphrases from the firmware wordlist, EINVAL for 13 words", () => {
