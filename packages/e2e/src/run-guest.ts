@@ -65,7 +65,13 @@ export async function runGuest(opts: RunGuestOptions): Promise<GuestRunResult> {
   const vm = findVm(topology, undefined);
   // Short: socket paths must fit sun_path.
   const runDir = mkdtempSync(join(tmpdir(), "e2e-"));
-  const prepared = await prepareLaunch(vm, topology.file, { transport: opts.transport, qemu: opts.qemu, runDir });
+  let prepared: Awaited<ReturnType<typeof prepareLaunch>>;
+  try {
+    prepared = await prepareLaunch(vm, topology.file, { transport: opts.transport, qemu: opts.qemu, runDir });
+  } catch (err) {
+    rmSync(runDir, { recursive: true, force: true });
+    throw err;
+  }
   try {
     const running = prepared.running!;
     const idBySocket = new Map(running.devices.map((s) => [s.socketPath, s.device.id]));

@@ -65,8 +65,9 @@ export async function bringUp(topology: Topology, opts: BringUpOptions): Promise
       opts.onProgress?.(served.length, devices.length, s);
     }
   } catch (err) {
-    // Nothing half-up: close what started, remove what was created.
+    // Nothing half-up: close what started (removing its sockets), remove the VM folders.
     await host.close();
+    for (const vm of vms) rmSync(`${opts.runDir}/${vm.name}`, { recursive: true, force: true });
     throw err;
   }
   return {

@@ -107,6 +107,19 @@ export const command: CommandModule = {
     const ownRunDir = values["run-dir"] === undefined;
     const runDir = values["run-dir"] ?? mkdtempSync(join(tmpdir(), "mock-accel-demo-"));
     let running: Running | null = null;
+    // From the first step on, Ctrl-C stops the devices and removes the sockets before exiting
+    // (with --keep it just ends the wait).
+    let keepWaiting: (() => void) | null = null;
+    const onSignal = () => {
+      if (keepWaiting) return keepWaiting();
+      void (async () => {
+        await running?.close();
+        if (ownRunDir) rmSync(runDir, { recursive: true, force: true });
+        process.exit(130);
+      })();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     try {
       step(1, "Set up this machine");
       if (values["no-setup"]) console.log("      skipped (--no-setup)");
@@ -173,11 +186,7 @@ export const command: CommandModule = {
       console.log(`qemu-system-x86_64 \\\n${formatArgs(qemuArgs(vm, { transport: "vfio-user", runDir }))}`);
       if (values.keep) {
         console.log(`\nDevices stay up (--keep); sockets in ${runDir}. Ctrl-C stops them.`);
-        await new Promise<void>((resolve) => {
-          // Stay installed until the sockets are gone (a second Ctrl-C must not cut cleanup short).
-          process.on("SIGINT", resolve);
-          process.on("SIGTERM", resolve);
-        });
+        await new Promise<void>((resolve) => (keepWaiting = resolve));
       }
       return 0;
     } catch (err) {
@@ -188,6 +197,8 @@ export const command: CommandModule = {
       await running?.close();
       clearInterval(keepAlive);
       if (ownRunDir) rmSync(runDir, { recursive: true, force: true });
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
     }
   },
 };

@@ -1,6 +1,7 @@
 // `mock-accel launch <topology> [options] [-- QEMU ARGS...]`: serve one VM's devices and start
 // QEMU with them wired. The library half, `prepareLaunch`, lives in @mock-accel/topology.
 import { spawn } from "node:child_process";
+import { constants as osConstants } from "node:os";
 import { existsSync } from "node:fs";
 import { findVfioUserQemu } from "@mock-accel/vm-harness";
 import { EXIT_USAGE, type CommandModule } from "../command.ts";
@@ -106,6 +107,9 @@ export const command: CommandModule = {
     const child = spawn(qemu, [...base, ...boot, ...prepared.qemuArgs, ...extra], {
       stdio: ["inherit", "inherit", "inherit", ...prepared.inheritFds],
     });
+    const forward = (signal: NodeJS.Signals) => {
+      if (child.exitCode === null) child.kill(signal);
+    };
     // QEMU has its own copies now; ours would keep the connections open after it exits.
     prepared.releaseFds();
     const code = await new Promise<number>((resolve) => {
@@ -113,12 +117,15 @@ export const command: CommandModule = {
         console.error(`mock-accel launch: cannot start ${qemu}: ${err.message}`);
         resolve(1);
       });
-      child.on("exit", (status, signal) => resolve(status ?? (signal ? 128 + 15 : 1)));
-      const forward = (signal: NodeJS.Signals) => child.kill(signal);
-      process.once("SIGINT", forward);
-      process.once("SIGTERM", forward);
+      child.on("exit", (status, signal) => resolve(status ?? (signal ? 128 + (osConstants.signals[signal] ?? 15) : 1)));
+      // Installed until the devices are closed below: a second Ctrl-C must not kill this
+      // process before its sockets are removed.
+      process.on("SIGINT", forward);
+      process.on("SIGTERM", forward);
     });
     await prepared.close();
+    process.off("SIGINT", forward);
+    process.off("SIGTERM", forward);
     return code;
   },
 };

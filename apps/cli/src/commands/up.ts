@@ -59,6 +59,12 @@ async function up(argv: string[]): Promise<number> {
     console.error(err instanceof TopologyError ? err.message : `mock-accel up: ${(err as Error).message}`);
     return 1;
   }
+  // Signal handlers go in before the first socket exists and stay until the last is removed: a
+  // Ctrl-C while starting, or a second one while closing, must not leave sockets behind.
+  let stopRequested!: () => void;
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  process.on("SIGINT", stopRequested);
+  process.on("SIGTERM", stopRequested);
   const started = performance.now();
   const tty = process.stderr.isTTY;
   let running;
@@ -76,23 +82,14 @@ async function up(argv: string[]): Promise<number> {
       },
     });
   } catch (err) {
+    process.off("SIGINT", stopRequested);
+    process.off("SIGTERM", stopRequested);
     console.error(`mock-accel up: ${(err as Error).message}`);
     return 1;
   }
   console.log(devicesTable(running.devices));
   console.log(`\n${running.devices.length} device(s) up over ${transport} in ${Math.round(performance.now() - started)} ms. Ctrl-C stops them.`);
-  // Handlers stay installed until the sockets are gone: a second Ctrl-C while closing must
-  // not kill the process half-way and leave sockets behind.
-  let stopping = false;
-  await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      if (stopping) return;
-      stopping = true;
-      resolve();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+  await stopped;
   // The host's worker and timers do not hold the loop open; this does until close finishes.
   const keepAlive = setInterval(() => {}, 1000);
   await running.close();
