@@ -62,18 +62,26 @@ export function diagnosticLines(output: string): string[] {
 /** Copy the driver to a temp directory and run `make` there against `kdir`. */
 export async function buildModule(opts: BuildOptions): Promise<BuildResult> {
   const dir = mkdtempSync(join(tmpdir(), "mock-accel-kbuild-"));
-  for (const name of BUILD_INPUTS) cpSync(join(DRIVER_DIR, name), join(dir, name), { recursive: true });
   const started = performance.now();
-  const jobs = Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1));
-  const args = ["-C", dir, `KDIR=${opts.kdir}`, `-j${jobs}`, ...(opts.makeArgs ?? [])];
-  const { code, output } = await new Promise<{ code: number; output: string }>((resolve, reject) => {
-    const child = spawn("make", args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } });
-    let out = "";
-    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
-    child.on("error", reject);
-    child.on("close", (c) => resolve({ code: c ?? -1, output: out }));
-  });
+  let code: number;
+  let output: string;
+  try {
+    for (const name of BUILD_INPUTS) cpSync(join(DRIVER_DIR, name), join(dir, name), { recursive: true });
+    const jobs = Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1));
+    const args = ["-C", dir, `KDIR=${opts.kdir}`, `-j${jobs}`, ...(opts.makeArgs ?? [])];
+    ({ code, output } = await new Promise<{ code: number; output: string }>((resolve, reject) => {
+      const child = spawn("make", args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } });
+      let out = "";
+      child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+      child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+      child.on("error", reject);
+      child.on("close", (c) => resolve({ code: c ?? -1, output: out }));
+    }));
+  } catch (err) {
+    // The caller only learns `dir` from a result; without one, nobody else would remove it.
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const durationMs = performance.now() - started;
   const ko = join(dir, `${MODULE_NAME}.ko`);
   const ok = code === 0 && existsSync(ko);
@@ -123,8 +131,13 @@ export async function builtModule(opts: { kdir: string }): Promise<string> {
     if (!r.ok || !r.modulePath) throw new Error(`building ${MODULE_NAME}.ko against ${opts.kdir} failed:\n${r.output}`);
     mkdirSync(dir, { recursive: true });
     const partial = `${ko}.partial-${process.pid}`;
-    copyFileSync(r.modulePath, partial);
-    renameSync(partial, ko);
+    try {
+      copyFileSync(r.modulePath, partial);
+      renameSync(partial, ko);
+    } catch (err) {
+      rmSync(partial, { force: true });
+      throw err;
+    }
     return ko;
   } finally {
     rmSync(r.dir, { recursive: true, force: true });
@@ -141,8 +154,12 @@ export const IOCTL_CLIENT_SOURCE = join(DRIVER_DIR, "tools", "mock-accel-ioctl.c
  * passphrase DEV [WORDS] | bad DEV`.
  */
 export function buildIoctlClient(): string {
-  const out = join(mkdtempSync(join(tmpdir(), "mock-accel-ioctl-")), "mock-accel-ioctl");
+  const dir = mkdtempSync(join(tmpdir(), "mock-accel-ioctl-"));
+  const out = join(dir, "mock-accel-ioctl");
   const r = spawnSync("gcc", ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", out, IOCTL_CLIENT_SOURCE], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`gcc ${IOCTL_CLIENT_SOURCE} failed:\n${r.stderr || r.error?.message}`);
+  if (r.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`gcc ${IOCTL_CLIENT_SOURCE} failed:\n${r.stderr || r.error?.message}`);
+  }
   return out;
 }

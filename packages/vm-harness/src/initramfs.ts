@@ -67,11 +67,18 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<string> {
     put("/test.sh", { content: opts.init, mode: 0o755 });
     for (const [guestPath, file] of Object.entries(opts.files ?? {})) put(guestPath, file);
 
-    const out = opts.outPath ?? join(mkdtempSync(join(tmpdir(), "mock-accel-initrd-")), "initramfs.cpio.gz");
+    const ownDir = opts.outPath === undefined ? mkdtempSync(join(tmpdir(), "mock-accel-initrd-")) : null;
+    const out = opts.outPath ?? join(ownDir!, "initramfs.cpio.gz");
     const partial = `${out}.partial`;
-    // find | cpio keeps the archive reproducible enough for a cache and needs no root.
-    await runOk("sh", ["-c", `cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1 > "$2"`, "sh", stage, partial]);
-    renameSync(partial, out);
+    try {
+      // find | cpio keeps the archive reproducible enough for a cache and needs no root.
+      await runOk("sh", ["-c", `cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1 > "$2"`, "sh", stage, partial]);
+      renameSync(partial, out);
+    } catch (err) {
+      rmSync(partial, { force: true });
+      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
+      throw err;
+    }
     return out;
   } finally {
     rmSync(stage, { recursive: true, force: true });

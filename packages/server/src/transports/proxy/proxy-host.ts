@@ -177,7 +177,14 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
         error: (_socket, err) => log.error(`socket error: ${err.message}`),
       },
     });
-    chmodSync(socketPath, mode);
+    try {
+      chmodSync(socketPath, mode);
+    } catch (err) {
+      // Not yet tracked by close(): stop listening and remove the socket here.
+      entry.stop();
+      unlinkQuietly(socketPath);
+      throw err;
+    }
     let closing: Promise<void> | undefined;
     entry.close = () =>
       (closing ??= (async () => {
