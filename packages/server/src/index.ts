@@ -32,7 +32,7 @@ export { PCI_REGION, VfioUserCommand, regionName } from "./client/vfio-user-prot
 export { probeDevice, formatProbeReport, runProbe, PROBE_USAGE, type ProbeReport, type ProbeIo } from "./client/probe.ts";
 export { decodeConfigSpace, type DecodedConfigSpace, type DecodedCapability, type DecodedSriov } from "./device/config-decode.ts";
 export { decodeRegister, decodeBar0, type DecodedRegister } from "./device/register-decode.ts";
-export { CAPABILITIES_FIELDS, PCI, REG, REGISTERS, DEVICE_CONFIG, type DeviceConfig, type RegisterName } from "./generated/registers.ts";
+export { CAPABILITIES_FIELDS, FW_VERSION_FIELDS, PCI, REG, REGISTERS, DEVICE_CONFIG, type DeviceConfig, type RegisterName } from "./generated/registers.ts";
 export {
   ProxyHost,
   type ProxyHostOptions,

@@ -1,29 +1,35 @@
 // Topology values that become device configuration: sizes, capability names, versions.
 // Capability names come from the spec's CAPABILITIES fields, so a new capability bit in
 // spec/registers.yaml is usable in topology files with no change here.
-import { CAPABILITIES_FIELDS, parseSize } from "@mock-accel/server";
+import { CAPABILITIES_FIELDS, FW_VERSION_FIELDS, parseSize } from "@mock-accel/server";
 
 export function parseMemorySize(value: string | number): bigint {
   return typeof value === "number" ? BigInt(value) : parseSize(value);
 }
 
-export const CAPABILITY_NAMES: readonly string[] = Object.keys(CAPABILITIES_FIELDS).map((n) => n.toLowerCase());
+type CapabilityField = keyof typeof CAPABILITIES_FIELDS;
+const capabilityFields: ReadonlyMap<string, bigint> = new Map(
+  (Object.keys(CAPABILITIES_FIELDS) as CapabilityField[]).map((n) => [n.toLowerCase(), CAPABILITIES_FIELDS[n].mask]),
+);
+
+export const CAPABILITY_NAMES: readonly string[] = [...capabilityFields.keys()];
 
 /** Bit mask for capability names; `compute` is always set (the device has nothing without it). */
 export function capabilityBits(names: readonly string[]): bigint {
-  let bits = (CAPABILITIES_FIELDS as Record<string, { mask: bigint }>)["COMPUTE"]?.mask ?? 1n;
+  let bits = CAPABILITIES_FIELDS.COMPUTE.mask;
   for (const name of names) {
-    const field = (CAPABILITIES_FIELDS as Record<string, { mask: bigint }>)[name.toUpperCase()];
-    if (!field) throw new Error(`unknown capability '${name}' (known: ${CAPABILITY_NAMES.join(", ")})`);
-    bits |= field.mask;
+    const mask = capabilityFields.get(name.toLowerCase());
+    if (mask === undefined) throw new Error(`unknown capability '${name}' (known: ${CAPABILITY_NAMES.join(", ")})`);
+    bits |= mask;
   }
   return bits;
 }
 
-/** "1.2.3" -> 0x00010203, the FW_VERSION register layout. */
+/** "1.2.3" -> the FW_VERSION register value, laid out by the spec's MAJOR/MINOR/PATCH fields. */
 export function parseFwVersion(text: string): bigint {
+  const fields = [FW_VERSION_FIELDS.MAJOR, FW_VERSION_FIELDS.MINOR, FW_VERSION_FIELDS.PATCH];
   const parts = text.split(".").map(Number);
-  if (parts.length !== 3 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
-    throw new Error(`fw_version '${text}' is not M.m.p with each part 0..255`);
-  return BigInt((parts[0]! << 16) | (parts[1]! << 8) | parts[2]!);
+  const fits = (p: number, i: number) => Number.isInteger(p) && p >= 0 && p < 2 ** fields[i]!.widthBits;
+  if (parts.length !== 3 || !parts.every(fits)) throw new Error(`fw_version '${text}' is not M.m.p with each part 0..255`);
+  return parts.reduce((v, p, i) => v | (BigInt(p) << BigInt(fields[i]!.lsb)), 0n);
 }

@@ -2,6 +2,7 @@
 // PCI placement and device configuration), or into every error at once with file:line:column.
 import { readFileSync } from "node:fs";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
+import { PCI } from "@mock-accel/server";
 import { TopologySchema, type RawPf, type RawTopology } from "./topology-schema.ts";
 import { formatSourceError, YamlSource, type SourceError } from "./yaml-source.ts";
 import { capabilityBits, parseMemorySize, parseFwVersion } from "./device-values.ts";
@@ -160,7 +161,7 @@ function resolve(src: YamlSource, raw: RawTopology): Topology {
             fwVersion: pf.fwVersion,
             totalVfs: 0,
             vfIndex: i,
-            function: i + 1,
+            function: PCI.sriov.firstVfOffset + i * PCI.sriov.vfStride,
           };
         });
         pfs.push({ pf, vfs });

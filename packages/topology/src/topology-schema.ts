@@ -2,6 +2,7 @@
 // physical functions with their virtual functions. Closed objects, so a misspelled key is an
 // error at its line rather than a silently ignored setting.
 import { Type, type Static } from "@sinclair/typebox";
+import { PCI } from "@mock-accel/server";
 
 const Closed = { additionalProperties: false } as const;
 /** "16G", "512M", "2GiB" or a byte count. */
@@ -23,8 +24,8 @@ export const PfSchema = Type.Object(
     capabilities: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     fw_version: Type.Optional(Type.String({ pattern: "^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$" })),
     /** VFs the PF carries; defaults to the number of `vfs` listed. */
-    total_vfs: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 })),
-    vfs: Type.Optional(Type.Array(VfSchema, { maxItems: 7 })),
+    total_vfs: Type.Optional(Type.Integer({ minimum: 0, maximum: PCI.sriov.maxTotalVfs })),
+    vfs: Type.Optional(Type.Array(VfSchema, { maxItems: PCI.sriov.maxTotalVfs })),
   },
   Closed,
 );
