@@ -1,5 +1,5 @@
-// The hand-written register masks must match the spec: the server's generated field table is
-// the spec's word (the client's generated attributes carry no field masks yet).
+// The client's register masks (from its generated field tables) must equal the server's: both
+// come from the spec, through two different emitters.
 import { describe, expect, test } from "vitest";
 import { STATUS_ALLOCATED } from "@mock-accel/sysfs-client";
 import { STATUS_FIELDS } from "../../server/src/generated/registers.ts";
