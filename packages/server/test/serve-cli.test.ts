@@ -1,6 +1,6 @@
 // `mock-accel-server` / `mock-accel serve` as a user runs them: flags, the start line, a client
 // reading what the flags asked for, signals removing the socket, and the compiled binary.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,10 +13,10 @@ import { PCI, REG } from "../src/generated/registers.ts";
 import { runServe } from "../src/serve/serve.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
 import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
+import { serverDir, startServer } from "./serve-process.ts";
 
 const libraryPresent = libvfioUserInstalled();
 const lib = requirement("libvfio-user", libraryPresent, INSTALL_COMMAND);
-const serverDir = join(import.meta.dirname, "..");
 const repoRoot = join(serverDir, "..", "..");
 const BIN = ["bun", "src/bin/mock-accel-server.ts"];
 
@@ -24,30 +24,7 @@ const u32 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength
 const u64 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(0, true);
 const readReg = (c: VfioUserClient, name: keyof typeof REG) => c.regionRead(PCI_REGION.BAR0, REG[name].offsetBytes, REG[name].sizeBytes);
 
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  startLine: string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
 
-/** Start a server process and wait for its start line on stdout. */
-async function start(cmd: string[], cwd = serverDir): Promise<Running> {
-  const child = spawn(cmd[0]!, cmd.slice(1), { cwd, stdio: "pipe" });
-  let out = "";
-  let err = "";
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const startLine = await new Promise<string>((resolve, reject) => {
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const line = out.split("\n").find((l) => l.startsWith("serving "));
-      if (line) resolve(line);
-    });
-    void exit.then((code) => reject(new Error(`server exited with ${code} before serving: ${err}`)));
-  });
-  return { child, startLine, stderr: () => err, exit };
-}
 
 /** runServe in this process with captured output; for flags that never reach the network. */
 async function runCaptured(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -112,7 +89,7 @@ describe.skipIf(lib.skip)("mock-accel-server serving", () => {
 
   it("serves a PF with the UUID, memory size and VF count asked for; SIGTERM removes the socket, exit 0", async () => {
     const sock = join(dir, "pf.sock");
-    const s = await start([...BIN, "-u", "gpu0", "-m", "512M", "--total-vfs", "3", sock]);
+    const s = await startServer([...BIN, "-u", "gpu0", "-m", "512M", "--total-vfs", "3", sock]);
     const expected = uuidFromLabelOrCanonical("gpu0").canonical;
     expect(s.startLine).toContain(`uuid ${expected} (derived from label "gpu0")`);
     expect(statSync(sock).mode & 0o777).toBe(0o600);
@@ -134,7 +111,7 @@ describe.skipIf(lib.skip)("mock-accel-server serving", () => {
   it("serves a VF (--vf --vf-index 2) with a canonical UUID; SIGINT removes the socket, exit 0", async () => {
     const sock = join(dir, "vf.sock");
     const uuid = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
-    const s = await start([...BIN, "--vf", "--vf-index", "2", "-u", uuid.toUpperCase(), "--socket-mode", "0660", sock]);
+    const s = await startServer([...BIN, "--vf", "--vf-index", "2", "-u", uuid.toUpperCase(), "--socket-mode", "0660", sock]);
     expect(s.startLine).toContain(`uuid ${uuid},`);
     expect(statSync(sock).mode & 0o777).toBe(0o660);
     const c = await VfioUserClient.connect(sock);
@@ -152,8 +129,8 @@ describe.skipIf(lib.skip)("mock-accel-server serving", () => {
   });
 
   it("-v logs libvfio-user's own messages and each access; without it they stay quiet", async () => {
-    const quiet = await start([...BIN, join(dir, "quiet.sock")]);
-    const loud = await start([...BIN, "-v", join(dir, "loud.sock")]);
+    const quiet = await startServer([...BIN, join(dir, "quiet.sock")]);
+    const loud = await startServer([...BIN, "-v", join(dir, "loud.sock")]);
     for (const s of [quiet, loud]) {
       const c = await VfioUserClient.connect(join(dir, s === quiet ? "quiet.sock" : "loud.sock"));
       await readReg(c, "DEVICE_ID");
@@ -176,7 +153,7 @@ describe.skipIf(lib.skip)("mock-accel-server serving", () => {
 
   it("`bun run mock-accel serve` takes the same flags and exits 0 on SIGTERM", async () => {
     const sock = join(dir, "cli.sock");
-    const s = await start(["bun", "apps/cli/src/main.ts", "serve", "-u", "cli0", "--total-vfs", "1", sock], repoRoot);
+    const s = await startServer(["bun", "apps/cli/src/main.ts", "serve", "-u", "cli0", "--total-vfs", "1", sock], repoRoot);
     expect(s.startLine).toContain(uuidFromLabelOrCanonical("cli0").canonical);
     const c = await VfioUserClient.connect(sock);
     expect(u32(await readReg(c, "SRIOV_TOTAL_VFS"))).toBe(1);
@@ -193,7 +170,7 @@ describe.skipIf(lib.skip)("mock-accel-server serving", () => {
     expect(existsSync(binary)).toBe(true);
     const sock = join(dir, "compiled.sock");
     // Run from elsewhere: the binary must not need the source tree.
-    const s = await start([binary, "-u", "compiled", "-m", "16G", sock], tmpdir());
+    const s = await startServer([binary, "-u", "compiled", "-m", "16G", sock], tmpdir());
     const c = await VfioUserClient.connect(sock);
     try {
       expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);

@@ -1,7 +1,7 @@
 // `mock-accel serve --transport proxy` / `mock-accel-server --transport proxy` (issue 11): the
 // same device as over vfio-user, served to what QEMU's x-pci-proxy-dev sends. Needs no
 // libvfio-user, so it runs everywhere.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,34 +10,13 @@ import { uuidFromLabelOrCanonical } from "../src/device/device-config.ts";
 import { PCI, REG } from "../src/generated/registers.ts";
 import { runServe } from "../src/serve/serve.ts";
 import { ProxyClient } from "../src/transports/proxy/proxy-client.ts";
+import { serverDir, startServer } from "./serve-process.ts";
 
-const serverDir = join(import.meta.dirname, "..");
 const repoRoot = join(serverDir, "..", "..");
 const BIN = ["bun", "src/bin/mock-accel-server.ts"];
 const BASE = 0xfe000000n;
 
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  startLine: string;
-  exit: Promise<number | null>;
-}
 
-async function start(cmd: string[], cwd = serverDir): Promise<Running> {
-  const child = spawn(cmd[0]!, cmd.slice(1), { cwd, stdio: "pipe" });
-  let out = "";
-  let err = "";
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const startLine = await new Promise<string>((resolve, reject) => {
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const line = out.split("\n").find((l) => l.startsWith("serving "));
-      if (line) resolve(line);
-    });
-    void exit.then((code) => reject(new Error(`server exited with ${code} before serving: ${err}`)));
-  });
-  return { child, startLine, exit };
-}
 
 /** What QEMU and the guest's firmware do before a driver reads BAR0: probe, program BAR0, enable memory. */
 async function bringUp(socketPath: string): Promise<ProxyClient> {
@@ -76,7 +55,7 @@ describe("serving over the proxy transport", () => {
 
   it("serves a PF a proxy client reads through BAR0; SIGTERM removes the socket, exit 0", async () => {
     const sock = join(dir, "pf.sock");
-    const s = await start([...BIN, "--transport", "proxy", "-u", "proxy0", "-m", "512M", "--total-vfs", "3", "--socket-mode", "0660", sock]);
+    const s = await startServer([...BIN, "--transport", "proxy", "-u", "proxy0", "-m", "512M", "--total-vfs", "3", "--socket-mode", "0660", sock]);
     expect(s.startLine).toContain(`over proxy on ${sock}`);
     expect(s.startLine).toContain(uuidFromLabelOrCanonical("proxy0").canonical);
     expect(statSync(sock).mode & 0o777).toBe(0o660);
@@ -97,7 +76,7 @@ describe("serving over the proxy transport", () => {
 
   it("serves a VF (--vf --vf-index 2); SIGINT removes the socket, exit 0", async () => {
     const sock = join(dir, "vf.sock");
-    const s = await start([...BIN, "--transport", "proxy", "--vf", "--vf-index", "2", sock]);
+    const s = await startServer([...BIN, "--transport", "proxy", "--vf", "--vf-index", "2", sock]);
     const c = await bringUp(sock);
     try {
       expect(await c.configRead(0x02, 2)).toBe(PCI.vfDeviceId);
@@ -112,7 +91,7 @@ describe("serving over the proxy transport", () => {
 
   it("`bun run mock-accel serve --transport proxy` (issue 11) serves the device", async () => {
     const sock = join(dir, "cli.sock");
-    const s = await start(["bun", "run", "mock-accel", "serve", "--transport", "proxy", "-m", "16G", sock], repoRoot);
+    const s = await startServer(["bun", "run", "mock-accel", "serve", "--transport", "proxy", "-m", "16G", sock], repoRoot);
     const c = await bringUp(sock);
     try {
       expect(await bar(c, "DEVICE_ID")).toBe(0x4b434f4dn);
@@ -130,7 +109,7 @@ describe("serving over the proxy transport", () => {
     expect(build.status, build.stderr).toBe(0);
     const sock = join(dir, "compiled.sock");
     // Run from elsewhere: the binary must not need the source tree.
-    const s = await start([join(serverDir, "dist", "mock-accel-server"), "--transport", "proxy", "-m", "2G", sock], tmpdir());
+    const s = await startServer([join(serverDir, "dist", "mock-accel-server"), "--transport", "proxy", "-m", "2G", sock], tmpdir());
     const c = await bringUp(sock);
     try {
       expect(await bar(c, "DEVICE_ID")).toBe(0x4b434f4dn);
