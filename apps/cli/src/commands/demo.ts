@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { probeDevice } from "@mock-accel/server";
+import { SYSFS_CLASS } from "@mock-accel/sysfs-client";
 import { bootGuest, findVfioUserQemu } from "@mock-accel/vm-harness";
 import { guestArtifacts, guestInitramfs, parseSections, GUEST } from "@mock-accel/e2e";
 import type { CommandModule } from "../command.ts";
@@ -48,12 +49,12 @@ const GUEST_SCRIPT = `
 section() { echo "@@section $1"; }
 section insmod
 insmod ${GUEST.module} && echo insmod-ok
-for d in /sys/class/mock-accel/*; do
+for d in /sys/class/${SYSFS_CLASS}/*; do
   t=$(cat $d/sriov_totalvfs 2>/dev/null) || continue
   [ "$t" -gt 0 ] && echo 2 > $d/sriov_numvfs
 done
 section ls
-ls /sys/class/mock-accel
+ls /sys/class/${SYSFS_CLASS}
 section dra
 ${GUEST.discover} dra
 section dmesg
@@ -170,7 +171,7 @@ export const command: CommandModule = {
         const json = sections.dra?.split("\n").find((l) => l.startsWith("["));
         if (!json) throw new Error(`the discovery program printed nothing usable:\n${boot.scriptOutput.slice(-3000)}`);
         const devices = JSON.parse(json) as GuestDevice[];
-        console.log(`      guest booted and ran in ${(boot.durationMs / 1000).toFixed(1)} s; /sys/class/mock-accel: ${sections.ls?.trim().split(/\s+/).join(" ")}`);
+        console.log(`      guest booted and ran in ${(boot.durationMs / 1000).toFixed(1)} s; /sys/class/${SYSFS_CLASS}: ${sections.ls?.trim().split(/\s+/).join(" ")}`);
 
         step(6, "What a DRA driver sees inside the guest (@mock-accel/sysfs-client)");
         console.log(guestTable(devices));

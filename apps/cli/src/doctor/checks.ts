@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { cacheDir } from "@mock-accel/vm-harness";
-import { findLibvfioUserInstallation, LibraryNotFoundError, LIBVFIO_USER_INSTALL_COMMAND } from "@mock-accel/server";
+import { findLibvfioUserInstallation, LibraryNotFoundError, LIBVFIO_USER_INSTALL_COMMAND, parseQemuVersion, proxyUnsupportedReason } from "@mock-accel/server";
 import { join } from "node:path";
 
 export type CheckStatus = "ok" | "warn" | "missing";
@@ -50,16 +50,20 @@ export interface QemuInfo {
   version: string;
   vfioUserPci: boolean;
   proxyDev: boolean;
+  /** The proxy transport runs on this version (the server's own rule; see docs/transports.md). */
+  proxyWorks: boolean;
 }
 
 export function inspectQemu(path: string): QemuInfo | null {
   if (!existsSync(path)) return null;
   const v = run(path, ["--version"]);
   if (!v.ok) return null;
-  const version = /version (\S+)/.exec(v.out)?.[1] ?? "unknown";
+  const parsed = parseQemuVersion(v.out);
+  const version = parsed ? `${parsed.major}.${parsed.minor}.${parsed.micro}` : "unknown";
   // `-device help` aborts when a foreign QEMU sees the system's modules: ask per device.
   const has = (dev: string) => run(path, ["-device", `${dev},help`]).out.includes("options:");
-  return { path, version, vfioUserPci: has("vfio-user-pci"), proxyDev: has("x-pci-proxy-dev") };
+  const proxyDev = has("x-pci-proxy-dev");
+  return { path, version, vfioUserPci: has("vfio-user-pci"), proxyDev, proxyWorks: proxyDev && parsed !== null && proxyUnsupportedReason(parsed) === null };
 }
 
 export function qemuCandidates(): string[] {
@@ -67,21 +71,15 @@ export function qemuCandidates(): string[] {
   return [...new Set(found.filter((p): p is string => typeof p === "string" && p !== "" && existsSync(p)))];
 }
 
-/** Known crash: x-pci-proxy-dev segfaults after SET_IRQFD on QEMU 10.0 and later (docs/transports.md). */
-export function proxyWorks(version: string): boolean {
-  const major = Number(version.split(".")[0]);
-  return Number.isFinite(major) && major < 10;
-}
-
 export function checkQemu(): CheckResult[] {
   const infos = qemuCandidates().map(inspectQemu).filter((q): q is QemuInfo => q !== null);
   const results: CheckResult[] = infos.map((q) => {
-    const offers = [q.vfioUserPci ? "vfio-user-pci" : null, q.proxyDev ? `x-pci-proxy-dev${proxyWorks(q.version) ? "" : " (crashes on this version)"}` : null].filter(Boolean);
+    const offers = [q.vfioUserPci ? "vfio-user-pci" : null, q.proxyDev ? `x-pci-proxy-dev${q.proxyWorks ? "" : " (crashes on this version)"}` : null].filter(Boolean);
     return { name: "qemu", status: "ok", detail: `${q.path}: QEMU ${q.version}, offers ${offers.length ? offers.join(", ") : "neither mock transport"}` };
   });
   if (!infos.some((q) => q.vfioUserPci))
     results.push({ name: "qemu vfio-user-pci", status: "missing", detail: "no QEMU >= 10.1 with vfio-user-pci", fix: "bash scripts/install-qemu-vfio-user.sh -v" });
-  if (!infos.some((q) => q.proxyDev && proxyWorks(q.version)))
+  if (!infos.some((q) => q.proxyWorks))
     results.push({ name: "qemu x-pci-proxy-dev", status: "warn", detail: "no QEMU 6.0..9.x with a working x-pci-proxy-dev (the proxy transport)", fix: "apt-get install qemu-system-x86   # Debian 12 ships 7.2" });
   return results;
 }
