@@ -3,8 +3,9 @@
 // sysfs and the char device, dump the sysfs tree, unload, and print the kernel log. Each step
 // prints under `@@section NAME`; the host parses the sections and asserts on them.
 import { GUEST } from "./artifacts.ts";
+import { SECTION_FUNCTION } from "@mock-accel/vm-harness";
+export { parseSections, SECTION_MARKER } from "@mock-accel/vm-harness";
 
-export const SECTION_MARKER = "@@section";
 
 export interface GuestScriptOptions {
   /** Add the timed read loops the benchmark reports (1,000 reads each). */
@@ -29,7 +30,7 @@ section bench-client-read
 ${GUEST.discover} time-status $P1 ${reads}
 `
     : "";
-  return `section() { echo "${SECTION_MARKER} $1"; }
+  return `${SECTION_FUNCTION}
 C=${C}
 section pci
 for d in /sys/bus/pci/devices/*; do echo "$(basename $d) $(cat $d/vendor) $(cat $d/device) $(cat $d/numa_node)"; done
@@ -82,21 +83,4 @@ ls /dev | grep mock || echo no-char-devices
 section dmesg
 dmesg
 `;
-}
-
-/** Output of each section, by name (a repeated name keeps the last). */
-export function parseSections(output: string): Record<string, string> {
-  const sections: Record<string, string> = {};
-  let current: string | null = null;
-  for (const raw of output.split("\n")) {
-    const line = raw.replace(/\r$/, "");
-    const m = new RegExp(`^${SECTION_MARKER} (\\S+)$`).exec(line);
-    if (m) {
-      current = m[1]!;
-      sections[current] = "";
-    } else if (current !== null) {
-      sections[current] += `${line}\n`;
-    }
-  }
-  return sections;
 }

@@ -2,7 +2,7 @@
 // the matching Debian kernel image, pack both (and the firmware) into a busybox initramfs.
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { bootGuest, buildInitramfs, fetchDebianKernel, type BootOptions, type BootResult, type GuestFile } from "@mock-accel/vm-harness";
+import { bootGuest, buildInitramfs, fetchDebianKernel, parseSections, SECTION_FUNCTION, type BootOptions, type BootResult, type GuestFile } from "@mock-accel/vm-harness";
 import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH } from "../src/index.ts";
 import { headers } from "./requirements.ts";
 
@@ -12,22 +12,8 @@ export interface GuestRun extends BootResult {
 }
 
 /** Script helper: `section NAME` starts a named block of output. */
-const PRELUDE = `section() { echo "@@section $1"; }\n`;
+const PRELUDE = `${SECTION_FUNCTION}\n`;
 
-export function parseSections(output: string): Record<string, string> {
-  const sections: Record<string, string> = {};
-  let current: string | null = null;
-  for (const line of output.split("\n")) {
-    const m = /^@@section (\S+)$/.exec(line);
-    if (m) {
-      current = m[1]!;
-      sections[current] = "";
-    } else if (current !== null) {
-      sections[current] += `${line}\n`;
-    }
-  }
-  return sections;
-}
 
 export interface ModuleGuestOptions extends Omit<BootOptions, "kernel" | "initramfs" | "qemu"> {
   qemu: string;

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { probeDevice } from "@mock-accel/server";
 import { SYSFS_CLASS } from "@mock-accel/sysfs-client";
-import { bootGuest, findVfioUserQemu } from "@mock-accel/vm-harness";
-import { guestArtifacts, guestInitramfs, parseSections, GUEST } from "@mock-accel/e2e";
+import { bootGuest, findVfioUserQemu, parseSections, SECTION_FUNCTION } from "@mock-accel/vm-harness";
+import { guestArtifacts, guestInitramfs, GUEST } from "@mock-accel/e2e";
 import type { CommandModule } from "../command.ts";
 import { formatTable, parseCommand } from "../args.ts";
 import { bringUp, findVm, formatArgs, loadTopologyFile, qemuArgs, type Running } from "@mock-accel/topology";
@@ -46,7 +46,7 @@ function runQuiet(what: string, cmd: string, args: string[]): void {
 
 /** The guest's job: load the driver, enable two VFs on the PF that has them, discover. */
 const GUEST_SCRIPT = `
-section() { echo "@@section $1"; }
+${SECTION_FUNCTION}
 section insmod
 insmod ${GUEST.module} && echo insmod-ok
 for d in /sys/class/${SYSFS_CLASS}/*; do
