@@ -4,8 +4,9 @@
 // Steps, each counted in the closing "N passed, N failed" line:
 //   1. `codegen --check`: generated files must match spec/registers.yaml (one check).
 //   2. `turbo build` and `turbo typecheck` (one check each).
-//   3. vitest under Bun over every workspace (each test case counted).
-//   4. the sysfs client's tests again under Node (it must work on both runtimes).
+//   3. the Kubernetes components built from source (scripts/install-kubernetes.sh; one check).
+//   4. vitest under Bun over every workspace (each test case counted).
+//   5. the sysfs client's tests again under Node (it must work on both runtimes).
 // Usage: bun scripts/run-tests.ts [--only PROJECT[,PROJECT]] [vitest filters...]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -104,6 +105,19 @@ if (only === undefined) {
     failed += 1;
     failures.push("typecheck failed");
   }
+}
+
+if (only === undefined || wants("cluster") || wants("dra-driver")) {
+  // The control-plane tests run the real Kubernetes components; a first build takes long and
+  // says so as it goes. Under CI=true a failure here fails the run; on a laptop without Go the
+  // tests that need Kubernetes skip, naming the command.
+  step("Kubernetes components (scripts/install-kubernetes.sh)");
+  const k = spawnSync("bash", ["scripts/install-kubernetes.sh", "-v"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  if (k.status === 0) passed += 1;
+  else if (process.env.CI === "true" || process.env.CI === "1") {
+    failed += 1;
+    failures.push("scripts/install-kubernetes.sh failed (its last lines say why)");
+  } else console.log("Kubernetes components not built; their tests will skip (see the lines above)");
 }
 
 step("vitest under Bun");

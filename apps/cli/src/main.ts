@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   ls: { summary: "list mock-accel devices and attributes from sysfs", load: () => import("./commands/ls.ts") },
   doctor: { summary: "check this machine for everything mock-accel needs", load: () => import("./commands/doctor.ts") },
   codegen: { summary: "generate every layer from spec/registers.yaml (--check: fail on drift)", load: () => import("./commands/codegen.ts") },
+  cluster: { summary: "Kubernetes built from upstream sources: `cluster control-plane`", load: () => import("./commands/cluster.ts") },
   dra: { summary: "the reference DRA driver: `dra run`, `dra manifests`", load: () => import("./commands/dra.ts") },
 };
 

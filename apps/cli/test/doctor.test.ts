@@ -38,6 +38,20 @@ describe("mock-accel doctor", () => {
     }
   });
 
+  it("says whether Kubernetes is built, and the command that builds it when it is not", () => {
+    const empty = mkdtempSync(join(tmpdir(), "mock-accel-doctor-"));
+    try {
+      const r = doctor(["--json"], { MOCK_ACCEL_CACHE: empty });
+      const checks = JSON.parse(r.stdout) as { name: string; status: string; detail: string; fix?: string }[];
+      const k8s = checks.find((c) => c.name === "kubernetes")!;
+      expect(k8s.status).toBe("warn");
+      expect(k8s.detail).toContain("not built");
+      expect(k8s.fix).toBe("bash scripts/install-kubernetes.sh -v");
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   it("bad flags: one line, exit 2", () => {
     const r = doctor(["--frobnicate"]);
     expect(r.status).toBe(2);

@@ -5,6 +5,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { cacheDir } from "@mock-accel/vm-harness";
 import { findLibvfioUserInstallation, LibraryNotFoundError, LIBVFIO_USER_INSTALL_COMMAND, parseQemuVersion, proxyUnsupportedReason } from "@mock-accel/server";
 import { join } from "node:path";
+import { findKubernetes, installCommand, pinnedVersions } from "@mock-accel/cluster";
 
 export type CheckStatus = "ok" | "warn" | "missing";
 
@@ -104,6 +105,22 @@ export function checkTools(): CheckResult[] {
   });
 }
 
+/** The Kubernetes components scripts/install-kubernetes.sh builds (for `cluster` commands). */
+export function checkKubernetes(): CheckResult[] {
+  const results: CheckResult[] = [];
+  const go = which("go");
+  const goVersion = go ? run(go, ["env", "GOVERSION"]).out.trim() : "";
+  results.push(go
+    ? { name: "go", status: "ok", detail: `${goVersion} (${go})` }
+    : { name: "go", status: "warn", detail: "not found: needed once, to build Kubernetes from its Go modules", fix: "apt-get install golang-go (Go 1.26 or newer)" });
+  const { kubernetes, helm } = pinnedVersions();
+  const found = findKubernetes(kubernetes);
+  results.push(found.ok
+    ? { name: "kubernetes", status: "ok", detail: `Kubernetes ${kubernetes}, etcd and Helm ${helm} in ${found.binaries.dir}` }
+    : { name: "kubernetes", status: "warn", detail: `Kubernetes ${kubernetes} not built (needed by \`cluster\` commands and their tests)`, fix: installCommand() });
+  return results;
+}
+
 export function runAllChecks(): CheckResult[] {
-  return [checkBun(), checkLibvfioUser(), ...checkQemu(), checkKernelHeaders(), ...checkTools()];
+  return [checkBun(), checkLibvfioUser(), ...checkQemu(), checkKernelHeaders(), ...checkTools(), ...checkKubernetes()];
 }
