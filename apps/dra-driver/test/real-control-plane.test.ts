@@ -123,6 +123,54 @@ describe.skipIf(kube.skip)("the DRA driver against a real control plane", () => 
     expect(refused.stderr).toMatch(/no matches for kind "Module"/);
   });
 
+  it("as the DaemonSet's ServiceAccount in a Pod on its node, the driver may publish that node's slices and no other's (RBAC and the admission policy, enforced)", async () => {
+    const objects = renderObjects({ driverName: DRIVER });
+    const ds = objects.find((o) => o.kind === "DaemonSet") as K8sObject & { spec: { template: { spec: { serviceAccountName: string } } } };
+    const namespace = ds.metadata.namespace!;
+    const sa = ds.spec.template.spec.serviceAccountName;
+    const other = "mock-node-b";
+    await apply([{ apiVersion: "v1", kind: "Node", metadata: { name: other, labels: { "kubernetes.io/hostname": other } } }]);
+    // A Pod already bound to the node stands for the DaemonSet's pod there: its token carries the node name.
+    await apply([{ apiVersion: "v1", kind: "Pod", metadata: { name: "driver-on-b", namespace }, spec: { nodeName: other, serviceAccountName: sa, tolerations: [{ operator: "Exists" }], containers: [{ name: "driver", image: "example.invalid/driver" }] } }]);
+    const token = (await plane.kubectlOk(["create", "token", sa, "-n", namespace, "--bound-object-kind=Pod", "--bound-object-name=driver-on-b", "--bound-object-uid",
+      (await plane.kubectlOk(["get", "pod", "driver-on-b", "-n", namespace, "-o", "jsonpath={.metadata.uid}"])).trim()])).trim();
+    const asDriver = new KubeConfig();
+    asDriver.loadFromOptions({
+      clusters: [{ name: "cp", server: plane.server, caData: readFileSync(plane.pki.ca.cert).toString("base64") }],
+      users: [{ name: "driver", token }],
+      contexts: [{ name: "cp", cluster: "cp", user: "driver" }],
+      currentContext: "cp",
+    });
+    const sub = mkdtempSync(join(dir, "node-b-"));
+    const fakeB = await createFakeSysfs(join(sub, "sys"), [{ numaNode: 0 }]);
+    const logB = new MemoryLogger();
+    const driverB = await startDriver({
+      driverName: DRIVER, nodeName: other, kubeConfig: asDriver, log: logB, watchIntervalMs: 100,
+      sysfsRoot: fakeB.root, registrarDir: join(sub, "reg"), pluginDir: join(sub, "plugin"), cdiDir: join(sub, "cdi"), checkpointPath: join(sub, "plugin", "checkpoint.json"),
+    });
+    try {
+      await eventually(`${other}'s slice published with the ServiceAccount's token`, async () => {
+        const mine = (await slices()).items.filter((s) => s.spec.nodeName === other);
+        return mine.length > 0 ? mine : undefined;
+      });
+      expect(logB.lines.filter((l) => l.startsWith("error:"))).toEqual([]);
+      // The same credentials may not touch another node's slices.
+      const theirs = (await slices()).items.find((s) => s.spec.nodeName === NODE)!;
+      const forged = { apiVersion: "resource.k8s.io/v1", kind: "ResourceSlice", metadata: { name: `forged-${Date.now()}` }, spec: { ...theirs.spec, pool: { ...theirs.spec.pool, name: `${NODE}-forged` } } };
+      const res = await fetch(`${plane.server}/apis/resource.k8s.io/v1/resourceslices`, {
+        method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(forged),
+        tls: { ca: readFileSync(plane.pki.ca.cert, "utf8") },
+      } as RequestInit);
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain(`may only change ResourceSlices of its own node`);
+    } finally {
+      await driverB.stop();
+      await fakeB.cleanup();
+      await plane.kubectl(["delete", "pod", "driver-on-b", "-n", namespace, "--grace-period=0", "--force"]);
+      await plane.kubectl(["delete", "resourceslices", "--field-selector", `spec.nodeName=${other}`]);
+    }
+  });
+
   // What each example claim must get, in the terms its description uses.
   const expectations: Record<string, (devices: { name: string; kind: string; numaNode: number; pf: string | null }[]) => void> = {
     "one-pf": (d) => {
