@@ -3,6 +3,7 @@ import type { ResourceV1Api } from "@kubernetes/client-node";
 import type { Claim } from "./proto.ts";
 
 export interface AllocatedResult {
+  /** As the allocation names it: `<request>` or, for a prioritized list, `<request>/<subrequest>`. */
   request: string;
   pool: string;
   device: string;
@@ -13,6 +14,16 @@ export interface AllocatedResult {
 export interface ClaimSource {
   /** The claim's UID and this driver's allocation results. */
   allocation(claim: Claim, driverName: string): Promise<AllocatedResult[]>;
+}
+
+/**
+ * The request a container names in `resources.claims[].request`: a prioritized-list result
+ * `accel/big` belongs to request `accel` (resourceclaim.BaseRequestRef upstream). The kubelet
+ * matches PreparedDevice.request_names against the container's request exactly.
+ */
+export function baseRequestName(request: string): string {
+  const slash = request.indexOf("/");
+  return slash < 0 ? request : request.slice(0, slash);
 }
 
 function httpCode(err: unknown): number | undefined {

@@ -6,7 +6,7 @@ import { STATUS_ALLOCATED, type MockAccelDevice } from "@mock-accel/sysfs-client
 import { existsSync } from "node:fs";
 import { buildCdiSpec, cdiDeviceId, cdiSpecPath, removeCdiSpec, writeCdiSpec, type CdiDeviceInfo } from "./cdi.ts";
 import type { Checkpoint, CheckpointDevice } from "./checkpoint.ts";
-import type { ClaimSource } from "./claims.ts";
+import { baseRequestName, type ClaimSource } from "./claims.ts";
 import type { DeviceInventory } from "./inventory.ts";
 import type { DraHandler } from "./kubelet-plugin.ts";
 import type { Logger } from "./logger.ts";
@@ -88,7 +88,8 @@ export class ClaimPreparer implements DraHandler {
     for (const r of results) {
       if (r.pool !== nodeName) throw new Error(`allocated device ${r.pool}/${r.device} is in pool ${r.pool}, this node's pool is ${nodeName}`);
       const d: CheckpointDevice = byDevice.get(r.device) ?? { deviceName: r.device, poolName: r.pool, requestNames: [], cdiDeviceIds: [cdiDeviceId(driverName, claim.uid, r.device)], adminAccess: true };
-      d.requestNames.push(r.request);
+      const request = baseRequestName(r.request);
+      if (!d.requestNames.includes(request)) d.requestNames.push(request);
       // One request using the device for real makes the whole claim a user of it.
       d.adminAccess = d.adminAccess === true && r.adminAccess;
       if (!d.adminAccess) delete d.adminAccess;

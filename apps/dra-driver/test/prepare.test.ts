@@ -90,6 +90,18 @@ describe("prepare", () => {
     expect(s.containerEdits?.env).toEqual(["MOCK_ACCEL_DEVICES=mock0_vf0,mock0_vf1"]);
   });
 
+  it("names the base request of a prioritized-list result, as containers name it", async () => {
+    // The scheduler picked subrequest "big" of request "accel" (firstAvailable); a container
+    // says `resources.claims[].request: accel`, and the kubelet matches request_names exactly.
+    const uid = env.api.allocateClaim("default", "prio", [pf("mock1", "accel/big"), pf("mock0-vf0", "helper/any")]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "prio", uid }]);
+    expect(res.claims[uid]!.error).toBe("");
+    expect(res.claims[uid]!.devices.map((d) => [d.deviceName, d.requestNames])).toEqual([["mock1", ["accel"]], ["mock0-vf0", ["helper"]]]);
+    // The checkpoint keeps what the response said, so an answer after a restart is the same.
+    const again = await env.kubelet.prepare([{ namespace: "default", name: "prio", uid }]);
+    expect(again).toEqual(res);
+  });
+
   it("gives two claims separate CDI files and device names", async () => {
     const a = env.api.allocateClaim("default", "a", [pf("mock0")]);
     const b = env.api.allocateClaim("default", "b", [pf("mock1")]);

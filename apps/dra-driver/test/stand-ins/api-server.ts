@@ -35,6 +35,20 @@ function matchesSelector(obj: Stored, fieldSelector: string | null, labelSelecto
   return true;
 }
 
+/** The claim's requests behind result names: `accel` is a plain request, `accel/big` a subrequest of a prioritized list. */
+function claimRequests(results: string[]): object[] {
+  const subrequests = new Map<string, Set<string>>();
+  for (const r of results) {
+    const [base, sub] = r.split("/") as [string, string | undefined];
+    if (!subrequests.has(base)) subrequests.set(base, new Set());
+    if (sub !== undefined) subrequests.get(base)!.add(sub);
+  }
+  return [...subrequests].map(([name, subs]) =>
+    subs.size === 0
+      ? { name, exactly: { deviceClassName: "mock-accel-pf" } }
+      : { name, firstAvailable: [...subs].map((s) => ({ name: s, deviceClassName: "mock-accel-pf" })) });
+}
+
 export class ApiServerStandIn {
   readonly slices = new Map<string, IResourceSlice & Stored>();
   readonly claims = new Map<string, IResourceClaim & Stored>();
@@ -71,7 +85,7 @@ export class ApiServerStandIn {
       apiVersion: "resource.k8s.io/v1" as const,
       kind: "ResourceClaim" as const,
       metadata: { name, namespace, uid, resourceVersion: String(this.revision++), creationTimestamp: new Date().toISOString() },
-      spec: { devices: { requests: [...new Set(devices.map((d) => d.request))].map((r) => ({ name: r, exactly: { deviceClassName: "mock-accel-pf" } })) } },
+      spec: { devices: { requests: claimRequests(devices.map((d) => d.request)) } },
       status: { allocation: { devices: { results: devices.map((d) => ({ ...d })) } } },
     };
     this.claims.set(`${namespace}/${name}`, claim);
