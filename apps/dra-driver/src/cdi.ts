@@ -2,7 +2,8 @@
 // file and its own CDI device names (`<claim uid>-<device>`), so two claims never share a CDI
 // device and removing one claim's file cannot affect another's containers.
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import type { ClaimUid } from "./claim-uid.ts";
 
 /** CDI spec version whose features we use (device nodes, mounts, env): understood by containerd ≥ 1.7 and CRI-O ≥ 1.28. */
 export const CDI_VERSION = "0.6.0";
@@ -46,9 +47,15 @@ export function cdiDeviceId(driverName: string, claimUid: string, deviceName: st
   return `${cdiKind(driverName)}=${cdiDeviceName(claimUid, deviceName)}`;
 }
 
-/** `<vendor>-<class>_<uid>.json`, the transient-spec naming of the CDI reference library. */
-export function cdiSpecPath(cdiDir: string, driverName: string, claimUid: string): string {
-  return join(cdiDir, `${driverName}-${CDI_CLASS}_${claimUid}.json`);
+/**
+ * `<vendor>-<class>_<uid>.json`, the transient-spec naming of the CDI reference library. Built
+ * only from checked parts (a validated UID, the driver name checked as a DNS subdomain at start),
+ * and checked once more to name a file directly inside the CDI directory.
+ */
+export function cdiSpecPath(cdiDir: string, driverName: string, claimUid: ClaimUid): string {
+  const path = join(cdiDir, `${driverName}-${CDI_CLASS}_${claimUid}.json`);
+  if (dirname(resolve(path)) !== resolve(cdiDir)) throw new Error(`CDI spec path ${path} is not directly inside ${cdiDir}`);
+  return path;
 }
 
 export function buildCdiSpec(driverName: string, claimUid: string, devices: readonly CdiDeviceInfo[]): CdiSpec {

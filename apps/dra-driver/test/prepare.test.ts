@@ -1,9 +1,11 @@
 // The kubelet's view: register through the registration socket, prepare and unprepare claims
 // over real gRPC; then look at what a container runtime and the device would see (CDI spec
 // files, STATUS through the sysfs client, the checkpoint).
-import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cdiSpecPath, type CdiSpec } from "../src/cdi.ts";
+import { claimUid } from "../src/claim-uid.ts";
 import { DRIVER, NODE, setup, type Env } from "./harness.ts";
 
 let env: Env;
@@ -19,7 +21,7 @@ const pf = (device: string, request = "accel") => ({ request, driver: DRIVER, po
 /** Claims in the checkpoint file, as a restarted plugin would read them ({} when never written). */
 const checkpointClaims = (): Record<string, { state: string }> =>
   existsSync(env.paths.checkpointPath) ? JSON.parse(readFileSync(env.paths.checkpointPath, "utf8")).claims : {};
-const spec = (uid: string): CdiSpec => JSON.parse(readFileSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid), "utf8")) as CdiSpec;
+const spec = (uid: string): CdiSpec => JSON.parse(readFileSync(cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(uid)), "utf8")) as CdiSpec;
 
 describe("registration", () => {
   it("advertises a DRAPlugin with both API versions on the DRA socket", async () => {
@@ -120,7 +122,7 @@ describe("prepare", () => {
     expect(res.claims[thief]!.error).toMatch(/device mock0 is held by claim default\/holder/);
     expect(res.claims[thief]!.devices).toEqual([]);
     expect(res.claims[fine]!.error).toBe("");
-    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, thief))).toBe(false);
+    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(thief)))).toBe(false);
     expect(await env.status("mock0")).toBe(1);
     expect(await env.status("mock1")).toBe(1);
   });
@@ -185,7 +187,7 @@ describe("prepare", () => {
     const res = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
     expect(res.claims[uid]!.error).toMatch(/status.*EACCES/);
     expect(await env.status("mock0")).toBe(0);
-    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid))).toBe(false);
+    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(uid)))).toBe(false);
     expect(checkpointClaims()).toEqual({});
   });
 });
@@ -199,7 +201,7 @@ describe("unprepare", () => {
     expect(res.claims[uid]).toEqual({ error: "" });
     expect(await env.status("mock0")).toBe(0);
     expect(await env.status("mock0_vf1")).toBe(0);
-    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid))).toBe(false);
+    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(uid)))).toBe(false);
     expect(checkpointClaims()).toEqual({});
     // The device is free for the next claim.
     const next = env.api.allocateClaim("default", "next", [pf("mock0")]);
@@ -210,5 +212,33 @@ describe("unprepare", () => {
     const uid = "44444444-4444-4444-4444-444444444444";
     const res = await env.kubelet.unprepare([{ namespace: "default", name: "never", uid }]);
     expect(res.claims[uid]).toEqual({ error: "" });
+  });
+});
+
+describe("claim UIDs name files, so only a Kubernetes UID is accepted", () => {
+  // `<cdi-dir>/<driver>-claim_/../../victim.json` is `<cdi-dir>/../victim.json`: outside the CDI directory.
+  const victim = () => join(env.dir, "victim.json");
+
+  it("unprepare refuses a UID with a path in it and deletes nothing", async () => {
+    writeFileSync(victim(), "someone else's file\n");
+    const res = await env.kubelet.unprepare([{ namespace: "default", name: "c", uid: "/../../victim" }]);
+    expect(res.claims["/../../victim"]!.error).toMatch(/claim UID "\/..\/..\/victim" is not a Kubernetes UID/);
+    expect(readFileSync(victim(), "utf8")).toBe("someone else's file\n");
+  });
+
+  it("prepare refuses such a UID even when the API server returns it, writing nothing", async () => {
+    const uid = "/../../victim";
+    env.api.allocateClaim("default", "c", [pf("mock0")], uid);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
+    expect(res.claims[uid]!.error).toMatch(/is not a Kubernetes UID/);
+    expect(existsSync(victim())).toBe(false);
+    expect(await env.status("mock0")).toBe(0);
+    expect(checkpointClaims()).toEqual({});
+  });
+
+  it("accepts the API server's UIDs", async () => {
+    const uid = env.api.allocateClaim("default", "c", [pf("mock0")], "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    expect((await env.kubelet.prepare([{ namespace: "default", name: "c", uid }])).claims[uid]!.error).toBe("");
+    expect((await env.kubelet.unprepare([{ namespace: "default", name: "c", uid }])).claims[uid]!.error).toBe("");
   });
 });

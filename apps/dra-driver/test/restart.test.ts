@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, expect, it } from "vitest";
 import { cdiSpecPath } from "../src/cdi.ts";
+import { claimUid } from "../src/claim-uid.ts";
 import { DRIVER, NODE, eventually, setup, type Env } from "./harness.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
@@ -60,7 +61,7 @@ it("a restarted plugin unprepares what a killed one prepared", async () => {
   expect(res.claims[uid]).toEqual({ error: "" });
   expect(await env.status("mock0_vf0")).toBe(0);
   expect(await env.status("mock0_vf1")).toBe(0);
-  expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid))).toBe(false);
+  expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(uid)))).toBe(false);
   expect(JSON.parse(readFileSync(env.paths.checkpointPath, "utf8")).claims).toEqual({});
   expect(second.output()).toContain(`unprepared claim default/two-vfs (${uid})`);
 

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { IResourceSlice } from "kubernetes-models/resource.k8s.io/v1/ResourceSlice";
 import type { IResourceClaim } from "kubernetes-models/resource.k8s.io/v1/ResourceClaim";
+import type { IDeviceRequest } from "kubernetes-models/resource.k8s.io/v1/DeviceRequest";
 import { validateResourceSlice } from "./resource-validation.ts";
 
 const GROUP = "/apis/resource.k8s.io/v1";
@@ -36,7 +37,7 @@ function matchesSelector(obj: Stored, fieldSelector: string | null, labelSelecto
 }
 
 /** The claim's requests behind result names: `accel` is a plain request, `accel/big` a subrequest of a prioritized list. */
-function claimRequests(results: string[]): object[] {
+function claimRequests(results: string[]): IDeviceRequest[] {
   const subrequests = new Map<string, Set<string>>();
   for (const r of results) {
     const [base, sub] = r.split("/") as [string, string | undefined];
