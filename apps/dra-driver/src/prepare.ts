@@ -99,6 +99,11 @@ export class ClaimPreparer implements DraHandler {
       byDevice.set(r.device, d);
     }
     const devices = [...byDevice.values()];
+    // Nothing of ours in the allocation: no CDI spec (one with no devices is invalid) and nothing to undo.
+    if (devices.length === 0) {
+      log.info(`${describe(claim, uid)}: no devices of ${driverName} allocated; nothing to prepare`);
+      return [];
+    }
     const found: MockAccelDevice[] = [];
     for (const d of devices) {
       const device = await this.o.inventory.find(d.deviceName);

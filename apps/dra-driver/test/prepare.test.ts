@@ -104,6 +104,23 @@ describe("prepare", () => {
     expect(again).toEqual(res);
   });
 
+  it("writes the oldest CDI version the spec needs", async () => {
+    // A device name starting with a digit needs CDI 0.5.0; one starting with a letter is 0.3.0.
+    const digit = env.api.allocateClaim("default", "digit", [pf("mock0")], "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    const letter = env.api.allocateClaim("default", "letter", [pf("mock1")], "a0b1c2d3-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    await env.kubelet.prepare([{ namespace: "default", name: "digit", uid: digit }, { namespace: "default", name: "letter", uid: letter }]);
+    expect(spec(digit).cdiVersion).toBe("0.5.0");
+    expect(spec(letter).cdiVersion).toBe("0.3.0");
+  });
+
+  it("writes no CDI spec for a claim with no device of this driver", async () => {
+    const uid = env.api.allocateClaim("default", "other", [{ request: "gpu", driver: "gpu.example.com", pool: NODE, device: "gpu0" }]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "other", uid }]);
+    expect(res.claims[uid]).toEqual({ error: "", devices: [] });
+    expect(existsSync(env.paths.cdiDir) ? readdirSync(env.paths.cdiDir) : []).toEqual([]);
+    expect(checkpointClaims()).toEqual({});
+  });
+
   it("gives two claims separate CDI files and device names", async () => {
     const a = env.api.allocateClaim("default", "a", [pf("mock0")]);
     const b = env.api.allocateClaim("default", "b", [pf("mock1")]);
