@@ -141,8 +141,10 @@ export function renderObjects(options: ManifestOptions = {}): K8sObject[] {
       rules: [
         // Prepare reads the claim the kubelet names; nothing else about claims.
         { apiGroups: ["resource.k8s.io"], resources: ["resourceclaims"], verbs: ["get"] },
-        // Publishing: list this node's slices (field selector), create, replace, delete stale ones.
-        { apiGroups: ["resource.k8s.io"], resources: ["resourceslices"], verbs: ["get", "list", "create", "update", "delete"] },
+        // Publishing: list and watch this node's slices (field selector), create, replace, delete stale ones.
+        { apiGroups: ["resource.k8s.io"], resources: ["resourceslices"], verbs: ["get", "list", "watch", "create", "update", "delete"] },
+        // The Node owns the slices (ownerReferences need its UID).
+        { apiGroups: [""], resources: ["nodes"], verbs: ["get"] },
       ],
     },
     {

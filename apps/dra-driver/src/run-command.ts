@@ -81,5 +81,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   consoleLogger.info("stopping");
   await driver.stop();
+  // Everything is closed; should a request to an unresponsive API server still hold the event
+  // loop (a watch that never got its response headers cannot be aborted), do not hang the
+  // DaemonSet's termination on it.
+  setTimeout(() => process.exit(0), 5_000).unref();
   return 0;
 }

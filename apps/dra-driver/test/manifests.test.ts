@@ -174,7 +174,8 @@ describe("objects", () => {
     const role = find("ClusterRole", "mock-accel-dra-kubelet-plugin") as unknown as { rules: { resources: string[]; verbs: string[] }[] };
     expect(role.rules).toEqual([
       { apiGroups: ["resource.k8s.io"], resources: ["resourceclaims"], verbs: ["get"] },
-      { apiGroups: ["resource.k8s.io"], resources: ["resourceslices"], verbs: ["get", "list", "create", "update", "delete"] },
+      { apiGroups: ["resource.k8s.io"], resources: ["resourceslices"], verbs: ["get", "list", "watch", "create", "update", "delete"] },
+      { apiGroups: [""], resources: ["nodes"], verbs: ["get"] },
     ]);
   });
 
