@@ -53,7 +53,11 @@ export class SliceWatch {
     // ListWatch's typing wants KubernetesListObject; the client's list type is one.
     this.informer = new ListWatch<V1ResourceSlice>(PATH, new Watch(o.kubeConfig), list, false, undefined, fieldSelector);
     for (const type of ["add", "update", "delete"] as const) {
-      this.informer.on(type, (slice) => this.stopped || o.onEvent(type, slice));
+      this.informer.on(type, (slice) => {
+        // An event means the watch works again.
+        this.backoff = o.initialBackoffMs;
+        if (!this.stopped) o.onEvent(type, slice);
+      });
     }
     this.informer.on("error", (err) => this.failed(err));
   }
