@@ -98,6 +98,8 @@ export class SlicePublisher {
         ? await api.replaceResourceSlice({ name, body: { ...slice, metadata: { ...slice.metadata, resourceVersion: current.metadata?.resourceVersion } } })
         : await api.createResourceSlice({ body: slice });
       if (stored.metadata?.resourceVersion) this.written.set(name, stored.metadata.resourceVersion);
+      // A deletion of ours whose event never came (the watch was down) must not hide the next one.
+      this.deleting.delete(name);
       byName.delete(name);
     }
     // Obsolete slices go last: until the new generation is complete the old one stays usable.
