@@ -1,5 +1,6 @@
 // Fetching a ResourceClaim the kubelet names and picking out what this driver must prepare.
 import type { ResourceV1Api } from "@kubernetes/client-node";
+import { apiErrorText, httpStatus } from "./api-errors.ts";
 import type { Claim } from "./proto.ts";
 
 export interface AllocatedResult {
@@ -26,11 +27,6 @@ export function baseRequestName(request: string): string {
   return slash < 0 ? request : request.slice(0, slash);
 }
 
-function httpCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "number" ? code : undefined;
-}
-
 /** Reads claims through the API server (resource.k8s.io/v1). */
 export class ApiClaimSource implements ClaimSource {
   constructor(private readonly api: ResourceV1Api) {}
@@ -41,8 +37,8 @@ export class ApiClaimSource implements ClaimSource {
     try {
       claim = await this.api.readNamespacedResourceClaim({ namespace: ref.namespace, name: ref.name });
     } catch (err) {
-      if (httpCode(err) === 404) throw new Error(`${what} not found`);
-      throw new Error(`${what}: fetching it failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+      if (httpStatus(err) === 404) throw new Error(`${what} not found`);
+      throw new Error(`${what}: fetching it failed: ${apiErrorText(err)}`);
     }
     // A claim deleted and recreated under the same name is another claim: never prepare it for the old one's pod.
     if (claim.metadata?.uid !== ref.uid) throw new Error(`${what} has UID ${claim.metadata?.uid ?? "(none)"}, the kubelet asked for ${ref.uid}`);

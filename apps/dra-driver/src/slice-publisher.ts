@@ -7,6 +7,7 @@
 // Node their owner so they go with it.
 import type { CoreV1Api, KubeConfig, ResourceV1Api, V1ResourceSlice } from "@kubernetes/client-node";
 import type { MockAccelSysfs } from "@mock-accel/sysfs-client";
+import { apiErrorText, httpStatus } from "./api-errors.ts";
 import type { DeviceInventory } from "./inventory.ts";
 import type { Logger } from "./logger.ts";
 import { SliceWatch, type SliceEventType } from "./slice-watch.ts";
@@ -37,20 +38,6 @@ export interface PublishResult {
   slices: number;
   devices: number;
   changed: boolean;
-}
-
-function errorText(err: unknown): string {
-  const e = err as { code?: unknown; body?: unknown; message?: unknown };
-  let body = "";
-  if (typeof e.body === "string") {
-    try {
-      body = (JSON.parse(e.body) as { message?: string }).message ?? e.body;
-    } catch {
-      body = e.body;
-    }
-  }
-  const first = typeof e.message === "string" ? e.message.split("\n")[0] : String(err);
-  return body ? `${typeof e.code === "number" ? `HTTP ${e.code}: ` : ""}${body}` : (first ?? String(err));
 }
 
 export class SlicePublisher {
@@ -111,7 +98,7 @@ export class SlicePublisher {
       } catch (err) {
         this.deleting.delete(name);
         // Someone deleted it first: what we wanted.
-        if ((err as { code?: unknown }).code !== 404) throw err;
+        if (httpStatus(err) !== 404) throw err;
       }
       log.info(`deleted stale ResourceSlice ${name}`);
     }
@@ -181,7 +168,7 @@ export class SlicePublisher {
     try {
       node = await coreApi.readNode({ name: nodeName });
     } catch (err) {
-      if ((err as { code?: unknown }).code === 404) throw new Error(`Node ${nodeName} not found: it owns the ResourceSlices, so they are published once it is registered`);
+      if (httpStatus(err) === 404) throw new Error(`Node ${nodeName} not found: it owns the ResourceSlices, so they are published once it is registered`);
       throw err;
     }
     const uid = node.metadata?.uid;
@@ -201,7 +188,7 @@ export class SlicePublisher {
       }
     } catch (err) {
       if (this.stopping.signal.aborted) return;
-      this.o.log.error(`watching devices failed: ${errorText(err)}; restarting the watch`);
+      this.o.log.error(`watching devices failed: ${apiErrorText(err)}; restarting the watch`);
       await this.sleep(this.o.initialBackoffMs);
       if (!this.stopping.signal.aborted) this.watcher = this.watch();
     }
@@ -224,7 +211,7 @@ export class SlicePublisher {
         for (const w of waiters) w(result);
       } catch (err) {
         this.dirty = true;
-        this.o.log.error(`publishing ResourceSlices failed: ${errorText(err)}; retrying in ${backoff} ms`);
+        this.o.log.error(`publishing ResourceSlices failed: ${apiErrorText(err)}; retrying in ${backoff} ms`);
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, this.o.maxBackoffMs);
       }

@@ -5,6 +5,7 @@
 // goes away. ListWatch re-lists by itself after 410 Gone and resumes after a stream ends; any
 // other error stops it, so this restarts it with exponential back-off.
 import { ListWatch, Watch, type KubeConfig, type ResourceV1Api, type V1ResourceSlice, type V1ResourceSliceList } from "@kubernetes/client-node";
+import { apiErrorText } from "./api-errors.ts";
 import type { Logger } from "./logger.ts";
 
 export type SliceEventType = "add" | "update" | "delete";
@@ -26,13 +27,6 @@ export interface SliceWatchOptions {
 const PATH = "/apis/resource.k8s.io/v1/resourceslices";
 /** How long stop() waits for a watch request still being opened, so it can be closed too. */
 const STOP_GRACE_MS = 2_000;
-
-function describe(err: unknown): string {
-  const e = err as { statusCode?: unknown; code?: unknown; message?: unknown } | null;
-  const code = typeof e?.statusCode === "number" ? e.statusCode : typeof e?.code === "number" ? e.code : undefined;
-  const message = typeof e?.message === "string" && e.message !== "" ? e.message.split("\n")[0] : String(err);
-  return code === undefined ? message! : `HTTP ${code}: ${message}`;
-}
 
 export class SliceWatch {
   private readonly informer: ListWatch<V1ResourceSlice>;
@@ -80,7 +74,7 @@ export class SliceWatch {
     if (this.stopped) return;
     const delay = this.backoff;
     this.backoff = Math.min(this.backoff * 2, this.o.maxBackoffMs);
-    this.o.log.warn(`watching ResourceSlices failed: ${describe(err)}; restarting the watch in ${delay} ms`);
+    this.o.log.warn(`watching ResourceSlices failed: ${apiErrorText(err)}; restarting the watch in ${delay} ms`);
     clearTimeout(this.retry);
     this.retry = setTimeout(() => {
       if (!this.stopped) this.starting = this.informer.start();

@@ -165,6 +165,14 @@ describe("prepare", () => {
     expect(await env.status("mock0")).toBe(0);
   });
 
+  it("reports the API server's status and message when fetching the claim fails", async () => {
+    const uid = env.api.allocateClaim("default", "c", [pf("mock0")]);
+    env.api.failNext(1, 500, /\/resourceclaims\//);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
+    expect(res.claims[uid]!.error).toMatch(/ResourceClaim default\/c: fetching it failed: HTTP 500: injected failure \(API-server stand-in\)$/);
+    expect(await env.status("mock0")).toBe(0);
+  });
+
   it("reports a claim that does not exist", async () => {
     const uid = "33333333-3333-3333-3333-333333333333";
     const res = await env.kubelet.prepare([{ namespace: "default", name: "gone", uid }]);

@@ -119,7 +119,7 @@ describe("ResourceSlices", () => {
     env.api.failNext(3, 503);
     await env.start();
     await eventually("a published slice", () => (published(env!).length === 1 ? true : undefined));
-    expect(env.log.lines.filter((l) => l.includes("publishing ResourceSlices failed")).length).toBeGreaterThanOrEqual(1);
+    expect(env.log.lines.filter((l) => l.includes("publishing ResourceSlices failed: HTTP 503: injected failure (API-server stand-in)")).length).toBeGreaterThanOrEqual(1);
     expect(env.log.lines.some((l) => /retrying in \d+ ms/.test(l))).toBe(true);
   });
 
@@ -231,7 +231,7 @@ describe("the watch on this node's slices", () => {
     await deleteAndWaitForRepublish();
     // The server refuses the watch twice: restarted with back-off.
     watching = e.api.nextWatch();
-    e.api.failNext(2, 503);
+    e.api.failNext(2, 503, /[?&]watch=true/);
     e.api.closeWatches();
     await watching;
     await deleteAndWaitForRepublish();

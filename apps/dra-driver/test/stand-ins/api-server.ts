@@ -70,7 +70,7 @@ export class ApiServerStandIn {
   private oldestRevision = 1;
   private readonly watchers = new Set<Watcher>();
   private watchWaiters: (() => void)[] = [];
-  private failures: { remaining: number; code: number } = { remaining: 0, code: 500 };
+  private failures: { remaining: number; code: number; only?: RegExp } = { remaining: 0, code: 500 };
   private server: ReturnType<typeof Bun.serve> | undefined;
 
   get url(): string {
@@ -119,9 +119,9 @@ export class ApiServerStandIn {
     this.oldestRevision = this.revision;
   }
 
-  /** The next `count` requests answer `code` without touching the store. */
-  failNext(count: number, code = 500): void {
-    this.failures = { remaining: count, code };
+  /** The next `count` requests (those whose path and query match `only`, if given) answer `code` without touching the store. */
+  failNext(count: number, code = 500, only?: RegExp): void {
+    this.failures = { remaining: count, code, only };
   }
 
   /** Stores a claim allocated to `devices`, as the scheduler would have; returns its UID. */
@@ -154,7 +154,7 @@ export class ApiServerStandIn {
   }
 
   private async route(req: Request, url: URL): Promise<Response> {
-    if (this.failures.remaining > 0) {
+    if (this.failures.remaining > 0 && (this.failures.only === undefined || this.failures.only.test(url.pathname + url.search))) {
       this.failures.remaining--;
       return status(this.failures.code, "InternalError", "injected failure (API-server stand-in)");
     }
