@@ -186,13 +186,15 @@ describe("the watch on this node's slices", () => {
   /** Resolves at the next publish that wrote something. */
   const republished = (e: Env) => e.driver!.publisher.nextPublish((r) => r.changed);
 
-  it("puts back a slice someone else deleted at once, not at the next resync", async () => {
+  it("puts back the slices the kubelet deletes when it starts, at once, not at the next resync", async () => {
     env = await setup([{ totalVfs: 1, enabledVfs: 1 }], noResync);
     const first = await started(env);
     const name = first.metadata!.name!;
     const done = republished(env);
-    // As the kubelet does when it starts: delete the node's slices.
-    expect((await fetch(sliceUrl(env, name), { method: "DELETE" })).status).toBe(200);
+    // The kubelet's wipe at start: deletecollection of every slice on its node.
+    const wipe = await fetch(`${env.api.url}/apis/resource.k8s.io/v1/resourceslices?fieldSelector=spec.nodeName%3D${NODE}`, { method: "DELETE" });
+    expect(wipe.status).toBe(200);
+    expect(((await wipe.json()) as { items: unknown[] }).items).toHaveLength(1);
     expect((await done).generation).toBe(2);
     expect(deviceNames(published(env))).toEqual(["mock0", "mock0-vf0"]);
     expect(env.log.lines).toContain(`info: ResourceSlice ${name} was deleted by someone else; republishing`);

@@ -234,7 +234,18 @@ export class ApiServerStandIn {
         return Response.json(stored);
       }
       case "DELETE": {
-        const existing = name === undefined ? undefined : store.get(name);
+        if (name === undefined) {
+          // deletecollection, as the kubelet wipes its node's slices: `?fieldSelector=spec.nodeName=<node>`.
+          const gone = [...store.values()].filter((o) => matchesSelector(o, url.searchParams.get("fieldSelector"), url.searchParams.get("labelSelector")));
+          const items = gone.map((o) => {
+            store.delete(o.metadata.name!);
+            const deleted = { ...o, metadata: { ...o.metadata, resourceVersion: String(this.revision++) } };
+            this.changed(plural, "DELETED", deleted);
+            return deleted;
+          });
+          return Response.json({ apiVersion: "resource.k8s.io/v1", kind: `${kind}List`, metadata: { resourceVersion: String(this.revision) }, items });
+        }
+        const existing = store.get(name);
         if (!existing) return notFound();
         store.delete(name!);
         // The real server reports a deletion with the object at a new resourceVersion.
