@@ -44,7 +44,6 @@ export class SliceWatch {
       if (!this.stopped) o.onList();
       return result;
     };
-    // ListWatch's typing wants KubernetesListObject; the client's list type is one.
     this.informer = new ListWatch<V1ResourceSlice>(PATH, new Watch(o.kubeConfig), list, false, undefined, fieldSelector);
     for (const type of ["add", "update", "delete"] as const) {
       this.informer.on(type, (slice) => {
