@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildCdiSpec, minimumCdiVersion, writeCdiSpec, type CdiDeviceInfo, type CdiSpec } from "../src/cdi.ts";
-import { claimUid } from "../src/claim-uid.ts";
+import { buildCdiSpec, cdiSpecPath, minimumCdiVersion, writeCdiSpec, type CdiDeviceInfo, type CdiSpec } from "../src/cdi.ts";
+import { claimUid, isClaimUid } from "../src/claim-uid.ts";
 
 const device: CdiDeviceInfo = { deviceName: "mock0", kernelName: "mock0", devNode: "/dev/mock0", uuid: "u", pciAddress: "0000:11:00.0", classDir: "/sys/class/mock-accel/mock0" };
 const LETTER_UID = claimUid("abcdef01-2345-4678-89ab-cdef01234567");
@@ -51,5 +51,18 @@ describe("writeCdiSpec", () => {
     const path = join(dir, "cdi", "x.json");
     expect(() => writeCdiSpec(path, { cdiVersion: "0.3.0", kind: "vendor.example.com/claim", devices: [] })).toThrow(/no devices/);
     expect(existsSync(join(dir, "cdi")) ? readdirSync(join(dir, "cdi")) : []).toEqual([]);
+  });
+});
+
+describe("cdiSpecPath", () => {
+  it("names a file directly inside the CDI directory", () => {
+    expect(cdiSpecPath("/var/run/cdi", "mock-accel.example.com", LETTER_UID)).toBe(`/var/run/cdi/mock-accel.example.com-claim_${LETTER_UID}.json`);
+  });
+  it("refuses any part that would lead elsewhere (a driver name is checked only where the driver starts)", () => {
+    expect(() => cdiSpecPath("/var/run/cdi", "x/../../etc", LETTER_UID)).toThrow(/is not directly inside \/var\/run\/cdi/);
+  });
+  it("only takes UIDs of a Kubernetes UID's shape", () => {
+    for (const bad of ["/../../victim", "..", "", "0bcdef01-2345-4678-89ab-cdef01234567/..", "0bcdef01-2345-4678-89ab-cdef0123456"]) expect(isClaimUid(bad), bad).toBe(false);
+    expect(() => claimUid("a/b")).toThrow(/claim UID "a\/b" is not a Kubernetes UID/);
   });
 });
