@@ -53,6 +53,8 @@ export class SlicePublisher {
   /** Slices this publisher is deleting: their DELETED events are our own. */
   private readonly deleting = new Set<string>();
   private readonly stopping = new AbortController();
+  /** The pass running now, if any: publishOnce() chains on it. */
+  private passes: Promise<unknown> = Promise.resolve();
   /** Resolves after each successful publish; tests and the bench wait on it. */
   private published: { result: PublishResult; waiters: ((r: PublishResult) => void)[] } = { result: { generation: 0, slices: 0, devices: 0, changed: false }, waiters: [] };
 
@@ -60,8 +62,17 @@ export class SlicePublisher {
     this.o = { watchIntervalMs: 500, initialBackoffMs: 250, maxBackoffMs: 10_000, resyncIntervalMs: 60_000, ...options };
   }
 
-  /** One reconcile pass: throws on an API error (the loop retries). */
-  async publishOnce(): Promise<PublishResult> {
+  /**
+   * One reconcile pass: throws on an API error (the loop retries). Passes never overlap: one
+   * called while the loop's own pass runs waits for it (two would race each other into 409s).
+   */
+  publishOnce(): Promise<PublishResult> {
+    const pass = this.passes.then(() => this.reconcile(), () => this.reconcile());
+    this.passes = pass.catch(() => undefined);
+    return pass;
+  }
+
+  private async reconcile(): Promise<PublishResult> {
     const { api, driverName, nodeName, log } = this.o;
     const snapshot = await this.o.inventory.snapshot();
     // Read every pass (one GET): a Node deleted and registered again has a new UID, and slices

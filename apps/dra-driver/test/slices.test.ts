@@ -87,6 +87,19 @@ describe("ResourceSlices", () => {
     expect(generation(published(env))).toBeGreaterThan(grown);
   });
 
+  it("never runs two publish passes at once (they would race into 409 Conflicts)", async () => {
+    env = await setup([{ totalVfs: 2 }]);
+    const driver = await env.start();
+    await eventually("the first publish", () => driver.publisher.lastPublished());
+    for (let i = 0; i < 5; i++) {
+      await env.fake.enableVfs("mock0", i % 2 === 0 ? 2 : 1);
+      // Three callers at once, besides the publisher's own loop reacting to the same change.
+      const results = await Promise.all([driver.publisher.publishOnce(), driver.publisher.publishOnce(), driver.publisher.publishOnce()]);
+      expect(results.filter((r) => r.changed).length).toBeLessThanOrEqual(1);
+    }
+    expect(env.api.refusals.filter((r) => r.includes(" 409 "))).toEqual([]);
+  });
+
   it("deletes stale slices of this node and driver, leaving other nodes' alone", async () => {
     env = await setup([{}]);
     const stale = { apiVersion: "resource.k8s.io/v1" as const, kind: "ResourceSlice" as const, spec: { driver: DRIVER, nodeName: NODE, pool: { name: NODE, generation: 7, resourceSliceCount: 2 }, devices: [] } };
