@@ -15,6 +15,7 @@ import { MockAccelSysfs } from "@mock-accel/sysfs-client";
 // client and gRPC, which Bun takes a minute to load from source under TCG, and this program
 // talks to neither. Same code the index exports.
 import { cdiSpecPath } from "../src/cdi.ts";
+import { claimUid } from "../src/claim-uid.ts";
 import { Checkpoint } from "../src/checkpoint.ts";
 import type { AllocatedResult, ClaimSource } from "../src/claims.ts";
 import { DeviceInventory } from "../src/inventory.ts";
@@ -65,7 +66,7 @@ async function slices(nodeName: string): Promise<void> {
 async function prepare(nodeName: string, uid: string, devices: string[]): Promise<void> {
   const { preparer: p } = preparer(nodeName, new StaticClaimSource(uid, nodeName, devices));
   const response = await p.prepare({ claims: [{ ...CLAIM, uid }] });
-  const specPath = cdiSpecPath(cdiDir, DRIVER, uid);
+  const specPath = cdiSpecPath(cdiDir, DRIVER, claimUid(uid));
   const cdi = existsSync(specPath) ? (JSON.parse(readFileSync(specPath, "utf8")) as unknown) : null;
   print({ response, cdiPath: specPath, cdi, checkpoint: JSON.parse(readFileSync(checkpointPath, "utf8")) as unknown });
 }
@@ -76,7 +77,7 @@ async function unprepare(nodeName: string, uid: string): Promise<void> {
   const { preparer: p, checkpoint } = preparer(nodeName, refuse);
   const known = checkpoint.get(uid) ?? null;
   const response = await p.unprepare({ claims: [{ ...CLAIM, uid }] });
-  const specPath = cdiSpecPath(cdiDir, DRIVER, uid);
+  const specPath = cdiSpecPath(cdiDir, DRIVER, claimUid(uid));
   print({ known, response, cdiExists: existsSync(specPath), checkpoint: JSON.parse(readFileSync(checkpointPath, "utf8")) as unknown });
 }
 

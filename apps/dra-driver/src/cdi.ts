@@ -2,10 +2,9 @@
 // file and its own CDI device names (`<claim uid>-<device>`), so two claims never share a CDI
 // device and removing one claim's file cannot affect another's containers.
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import type { ClaimUid } from "./claim-uid.ts";
 
-/** CDI spec version whose features we use (device nodes, mounts, env): understood by containerd ≥ 1.7 and CRI-O ≥ 1.28. */
-export const CDI_VERSION = "0.6.0";
 export const CDI_CLASS = "claim";
 
 /** What a container needs to use one device. */
@@ -23,8 +22,8 @@ export interface CdiDeviceInfo {
 
 export interface CdiContainerEdits {
   env?: string[];
-  deviceNodes?: { path: string; permissions?: string }[];
-  mounts?: { hostPath: string; containerPath: string; options?: string[] }[];
+  deviceNodes?: { path: string; hostPath?: string; permissions?: string }[];
+  mounts?: { hostPath: string; containerPath: string; type?: string; options?: string[] }[];
 }
 
 export interface CdiSpec {
@@ -46,14 +45,40 @@ export function cdiDeviceId(driverName: string, claimUid: string, deviceName: st
   return `${cdiKind(driverName)}=${cdiDeviceName(claimUid, deviceName)}`;
 }
 
-/** `<vendor>-<class>_<uid>.json`, the transient-spec naming of the CDI reference library. */
-export function cdiSpecPath(cdiDir: string, driverName: string, claimUid: string): string {
-  return join(cdiDir, `${driverName}-${CDI_CLASS}_${claimUid}.json`);
+/**
+ * `<vendor>-<class>_<uid>.json`, the transient-spec naming of the CDI reference library. Built
+ * only from checked parts (a validated UID, the driver name checked as a DNS subdomain at start),
+ * and checked once more to name a file directly inside the CDI directory.
+ */
+export function cdiSpecPath(cdiDir: string, driverName: string, claimUid: ClaimUid): string {
+  const path = join(cdiDir, `${driverName}-${CDI_CLASS}_${claimUid}.json`);
+  if (dirname(resolve(path)) !== resolve(cdiDir)) throw new Error(`CDI spec path ${path} is not directly inside ${cdiDir}`);
+  return path;
 }
 
-export function buildCdiSpec(driverName: string, claimUid: string, devices: readonly CdiDeviceInfo[]): CdiSpec {
-  const spec: CdiSpec = {
-    cdiVersion: CDI_VERSION,
+/**
+ * The oldest CDI spec version that has every feature `spec` uses, by the rule of the CDI
+ * reference library (tags.cncf.io/container-device-interface specs-go MinimumRequiredVersion),
+ * for the fields this driver can write. Writing the minimum lets the oldest runtime that can
+ * apply the spec read it; a runtime refuses a version newer than it knows.
+ *   0.6.0: a dot in the kind's class (annotations too, which we never write)
+ *   0.5.0: a device name starting with a digit (claim UIDs often do), a device node hostPath
+ *   0.4.0: a mount type
+ *   0.3.0: the earliest version the library still accepts
+ */
+export function minimumCdiVersion(spec: Omit<CdiSpec, "cdiVersion">): string {
+  const edits = [spec.containerEdits, ...spec.devices.map((d) => d.containerEdits)].filter((e): e is CdiContainerEdits => e !== undefined);
+  const cls = spec.kind.includes("/") ? spec.kind.slice(spec.kind.indexOf("/") + 1) : undefined;
+  if (cls?.includes(".")) return "0.6.0";
+  if (spec.devices.some((d) => /^[0-9]/.test(d.name)) || edits.some((e) => e.deviceNodes?.some((n) => n.hostPath))) return "0.5.0";
+  if (edits.some((e) => e.mounts?.some((m) => m.type))) return "0.4.0";
+  return "0.3.0";
+}
+
+/** A claim's spec: one CDI device per DRA device. A spec without devices is invalid CDI (runtimes refuse the whole file). */
+export function buildCdiSpec(driverName: string, claimUid: ClaimUid, devices: readonly CdiDeviceInfo[]): CdiSpec {
+  if (devices.length === 0) throw new Error(`claim ${claimUid}: no devices to put in a CDI spec`);
+  const spec: Omit<CdiSpec, "cdiVersion"> = {
     kind: cdiKind(driverName),
     devices: devices.map((d) => ({
       name: cdiDeviceName(claimUid, d.deviceName),
@@ -66,10 +91,11 @@ export function buildCdiSpec(driverName: string, claimUid: string, devices: read
   };
   // With several devices the per-device variables above overwrite each other; the list names them all.
   if (devices.length > 1) spec.containerEdits = { env: [`MOCK_ACCEL_DEVICES=${devices.map((d) => d.kernelName).join(",")}`] };
-  return spec;
+  return { cdiVersion: minimumCdiVersion(spec), ...spec };
 }
 
 export function writeCdiSpec(path: string, spec: CdiSpec): void {
+  if (spec.devices.length === 0) throw new Error(`${path}: refusing to write a CDI spec with no devices`);
   mkdirSync(join(path, ".."), { recursive: true });
   const tmp = `${path}.tmp`;
   try {

@@ -4,40 +4,64 @@
 // or the new version, never a torn one.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
+import { Type, type Static } from "@sinclair/typebox";
+import { Value, type ValueError } from "@sinclair/typebox/value";
+import { UID_PATTERN } from "./claim-uid.ts";
 
 export const CHECKPOINT_VERSION = 1;
 
-/** One device of a prepared claim, with what is needed to undo its preparation. */
-export interface CheckpointDevice {
+// The whole file is checked against this schema at load: a restarted plugin acts on every
+// field (which STATUS bits to clear, which spec files to remove), so a file that does not have
+// this shape is refused, naming the field, before anything uses it.
+const DeviceSchema = Type.Object({
   /** The DRA device name published in the ResourceSlice (a DNS label, `mock0-vf0`). */
-  deviceName: string;
-  poolName: string;
-  requestNames: string[];
-  cdiDeviceIds: string[];
+  deviceName: Type.String({ minLength: 1 }),
+  poolName: Type.String({ minLength: 1 }),
+  requestNames: Type.Array(Type.String()),
+  cdiDeviceIds: Type.Array(Type.String()),
   /** Prepared for admin access only: its STATUS bit is not this claim's to set or clear. */
-  adminAccess?: boolean;
-}
+  adminAccess: Type.Optional(Type.Boolean()),
+});
 
-export interface CheckpointClaim {
-  namespace: string;
-  name: string;
+const ClaimSchema = Type.Object({
+  namespace: Type.String(),
+  name: Type.String(),
   /**
    * "preparing" is written before any device is touched, so a plugin killed half-way still
    * knows which devices it may have marked; "prepared" once every side effect is done.
    */
-  state: "preparing" | "prepared";
-  devices: CheckpointDevice[];
-}
+  state: Type.Union([Type.Literal("preparing"), Type.Literal("prepared")]),
+  devices: Type.Array(DeviceSchema),
+});
 
-export interface CheckpointData {
-  version: number;
-  driverName: string;
-  /** Keyed by claim UID. */
-  claims: Record<string, CheckpointClaim>;
+const CheckpointSchema = Type.Object({
+  version: Type.Literal(CHECKPOINT_VERSION),
+  driverName: Type.String(),
+  /** Keyed by claim UID (which names the claim's CDI spec file, so it must have a UID's shape). */
+  claims: Type.Record(Type.String({ pattern: UID_PATTERN }), ClaimSchema, { additionalProperties: false }),
+});
+
+/** One device of a prepared claim, with what is needed to undo its preparation. */
+export type CheckpointDevice = Static<typeof DeviceSchema>;
+export type CheckpointClaim = Static<typeof ClaimSchema>;
+export type CheckpointData = Static<typeof CheckpointSchema>;
+
+/** A checkpoint file that cannot be used; its message is one line naming the file and the field. */
+export class CheckpointError extends Error {
+  override name = "CheckpointError";
 }
 
 function fail(path: string, field: string, what: string): never {
-  throw new Error(`${path}: ${field}: ${what}`);
+  throw new CheckpointError(`${path}: ${field}: ${what}`);
+}
+
+/** TypeBox says "Expected union value" for a bad enum; say which values are allowed instead. */
+function describeError(e: ValueError): string {
+  const options = (e.schema as { anyOf?: { const?: unknown }[] }).anyOf;
+  const expected = options?.every((o) => o.const !== undefined) ? `expected one of ${options.map((o) => JSON.stringify(o.const)).join(", ")}` : e.message.replace(/^Expected/, "expected");
+  if (e.value === undefined) return expected === "expected required property" ? "required field is missing" : expected;
+  const found = JSON.stringify(e.value) ?? String(e.value);
+  return `${expected}, found ${found.length > 60 ? `${found.slice(0, 60)}…` : found}`;
 }
 
 function parse(path: string, text: string, driverName: string): CheckpointData {
@@ -47,19 +71,18 @@ function parse(path: string, text: string, driverName: string): CheckpointData {
   } catch (err) {
     fail(path, "(file)", `not JSON: ${(err as Error).message}`);
   }
-  if (typeof raw !== "object" || raw === null) fail(path, "(file)", "expected an object");
-  const data = raw as Partial<CheckpointData>;
-  if (data.version !== CHECKPOINT_VERSION) fail(path, "version", `expected ${CHECKPOINT_VERSION}, found ${JSON.stringify(data.version)}`);
-  if (data.driverName !== driverName) fail(path, "driverName", `written by driver ${JSON.stringify(data.driverName)}, this is ${driverName}`);
-  if (typeof data.claims !== "object" || data.claims === null) fail(path, "claims", "expected an object keyed by claim UID");
-  for (const [uid, claim] of Object.entries(data.claims)) {
-    if (claim.state !== "preparing" && claim.state !== "prepared") fail(path, `claims.${uid}.state`, `expected "preparing" or "prepared"`);
-    if (!Array.isArray(claim.devices)) fail(path, `claims.${uid}.devices`, "expected an array");
-    claim.devices.forEach((d, i) => {
-      if (typeof d.deviceName !== "string") fail(path, `claims.${uid}.devices[${i}].deviceName`, "expected a string");
-    });
+  const first = Value.Errors(CheckpointSchema, raw).First();
+  if (first) {
+    // A key that is not a UID is an "unexpected property" of the record: say what is wrong with it.
+    const key = /^\/claims\/([^/]+)$/.exec(first.path)?.[1];
+    if (key !== undefined && first.message === "Unexpected property") {
+      fail(path, "/claims", `key ${JSON.stringify(key.replaceAll("~1", "/").replaceAll("~0", "~"))} is not a claim UID (8-4-4-4-12 hexadecimal digits)`);
+    }
+    fail(path, first.path || "(file)", describeError(first));
   }
-  return data as CheckpointData;
+  const data = raw as CheckpointData;
+  if (data.driverName !== driverName) fail(path, "/driverName", `written by driver ${JSON.stringify(data.driverName)}, this is ${driverName}`);
+  return data;
 }
 
 export class Checkpoint {

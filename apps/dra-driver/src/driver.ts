@@ -1,6 +1,6 @@
 // The node agent put together: sysfs client → inventory → ResourceSlice publisher, and the
 // kubelet plugin (registration + DRA services) → claim preparer → STATUS, CDI, checkpoint.
-import { KubeConfig, ResourceV1Api } from "@kubernetes/client-node";
+import { CoreV1Api, KubeConfig, ResourceV1Api } from "@kubernetes/client-node";
 import { MockAccelSysfs } from "@mock-accel/sysfs-client";
 import { join } from "node:path";
 import { Checkpoint } from "./checkpoint.ts";
@@ -81,7 +81,7 @@ export async function startDriver(options: DriverOptions): Promise<RunningDriver
     driverName: paths.driverName, nodeName: options.nodeName, cdiDir: paths.cdiDir,
     checkpoint, inventory, claims: new ApiClaimSource(api), log,
   });
-  const publisher = new SlicePublisher({ api, inventory, sysfs, driverName: paths.driverName, nodeName: options.nodeName, log, watchIntervalMs: options.watchIntervalMs ?? 500, resyncIntervalMs: options.resyncIntervalMs ?? 60_000 });
+  const publisher = new SlicePublisher({ api, coreApi: options.kubeConfig.makeApiClient(CoreV1Api), kubeConfig: options.kubeConfig, inventory, sysfs, driverName: paths.driverName, nodeName: options.nodeName, log, watchIntervalMs: options.watchIntervalMs ?? 500, resyncIntervalMs: options.resyncIntervalMs ?? 60_000 });
   publisher.start();
   let plugin: KubeletPlugin;
   try {

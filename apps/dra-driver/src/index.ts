@@ -7,8 +7,9 @@ export { buildSlices, sliceName, MAX_DEVICES_PER_SLICE, type PoolSpec } from "./
 export { SlicePublisher, type SlicePublisherOptions, type PublishResult } from "./slice-publisher.ts";
 export { ClaimPreparer, STATUS_ALLOCATED, type ClaimPreparerOptions } from "./prepare.ts";
 export { ApiClaimSource, type ClaimSource, type AllocatedResult } from "./claims.ts";
+export { claimUid, isClaimUid, type ClaimUid } from "./claim-uid.ts";
 export { Checkpoint, type CheckpointData, type CheckpointClaim, type CheckpointDevice } from "./checkpoint.ts";
-export { buildCdiSpec, cdiDeviceId, cdiKind, cdiSpecPath, type CdiSpec, type CdiDeviceInfo } from "./cdi.ts";
+export { buildCdiSpec, cdiDeviceId, cdiKind, cdiSpecPath, minimumCdiVersion, type CdiSpec, type CdiDeviceInfo } from "./cdi.ts";
 export { startKubeletPlugin, type KubeletPlugin, type KubeletPluginOptions, type DraHandler } from "./kubelet-plugin.ts";
 export { kubeletProtos, PROTO_DIR, DRA_PLUGIN_TYPE, DRA_SERVICE_VERSIONS } from "./proto.ts";
 export { consoleLogger, silentLogger, MemoryLogger, type Logger } from "./logger.ts";

@@ -3,7 +3,7 @@
 // confining each node's agent to its own node's slices), the DaemonSet, the two DeviceClasses,
 // a KMM Module that builds the spec's kernel module (mock_accel.ko) from the sources shipped
 // in the driver image, and example claims. The CEL in them is evaluated in test/manifests.test.ts.
-import { ATTRIBUTES, DEVICE_NAME } from "@mock-accel/sysfs-client";
+import { ATTRIBUTES, CAPABILITIES_FIELDS, DEVICE_NAME } from "@mock-accel/sysfs-client";
 import { DEFAULT_DRIVER_NAME } from "./driver.ts";
 
 export interface ManifestOptions {
@@ -32,6 +32,14 @@ const APP = "mock-accel-dra-driver";
 /** DRA names the spec gives the attributes the example claims select on (spec/registers.yaml `dra:`). */
 const NUMA_NODE_ATTRIBUTE = ATTRIBUTES.numa_node.dra!.name;
 const MEMORY_CAPACITY = ATTRIBUTES.memory_size.dra!.name;
+/**
+ * The boolean attribute a CAPABILITIES field of the spec is published as (`<driver>/encryption`):
+ * CEL has no bitwise operators, so the `capabilities` int cannot be selected by bit.
+ */
+export function capabilityAttribute(field: keyof typeof CAPABILITIES_FIELDS): string {
+  return field.toLowerCase();
+}
+const ENCRYPTION_ATTRIBUTE = capabilityAttribute("ENCRYPTION");
 /** The kernel module's file name: the spec's device.name, as the kernel-driver Kbuild names it. */
 const MODULE_FILE = `${DEVICE_NAME}.ko`;
 /** The node a pod's service-account token is bound to (ServiceAccountTokenPodNodeInfo, on since 1.30). */
@@ -74,6 +82,15 @@ export function exampleClaims(driverName: string, namespace: string): ExampleCla
         exactly: {
           deviceClassName: "mock-accel-pf", allocationMode: "ExactCount", count: 1,
           selectors: [{ cel: { expression: `device.capacity["${driverName}"].${MEMORY_CAPACITY}.compareTo(quantity("8Gi")) >= 0` } }],
+        },
+      }],
+    }),
+    claim("pf-with-encryption", "one physical function with the encryption capability", {
+      requests: [{
+        name: "accel",
+        exactly: {
+          deviceClassName: "mock-accel-pf", allocationMode: "ExactCount", count: 1,
+          selectors: [{ cel: { expression: `device.attributes["${driverName}"].${ENCRYPTION_ATTRIBUTE} == true` } }],
         },
       }],
     }),
@@ -124,8 +141,10 @@ export function renderObjects(options: ManifestOptions = {}): K8sObject[] {
       rules: [
         // Prepare reads the claim the kubelet names; nothing else about claims.
         { apiGroups: ["resource.k8s.io"], resources: ["resourceclaims"], verbs: ["get"] },
-        // Publishing: list this node's slices (field selector), create, replace, delete stale ones.
-        { apiGroups: ["resource.k8s.io"], resources: ["resourceslices"], verbs: ["get", "list", "create", "update", "delete"] },
+        // Publishing: list and watch this node's slices (field selector), create, replace, delete stale ones.
+        { apiGroups: ["resource.k8s.io"], resources: ["resourceslices"], verbs: ["get", "list", "watch", "create", "update", "delete"] },
+        // The Node owns the slices (ownerReferences need its UID).
+        { apiGroups: [""], resources: ["nodes"], verbs: ["get"] },
       ],
     },
     {

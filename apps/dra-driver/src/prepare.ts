@@ -6,7 +6,8 @@ import { STATUS_ALLOCATED, type MockAccelDevice } from "@mock-accel/sysfs-client
 import { existsSync } from "node:fs";
 import { buildCdiSpec, cdiDeviceId, cdiSpecPath, removeCdiSpec, writeCdiSpec, type CdiDeviceInfo } from "./cdi.ts";
 import type { Checkpoint, CheckpointDevice } from "./checkpoint.ts";
-import type { ClaimSource } from "./claims.ts";
+import { claimUid, type ClaimUid } from "./claim-uid.ts";
+import { baseRequestName, type ClaimSource } from "./claims.ts";
 import type { DeviceInventory } from "./inventory.ts";
 import type { DraHandler } from "./kubelet-plugin.ts";
 import type { Logger } from "./logger.ts";
@@ -54,7 +55,7 @@ export class ClaimPreparer implements DraHandler {
   async unprepare(req: NodeUnprepareResourcesRequest): Promise<NodeUnprepareResourcesResponse> {
     const claims: NodeUnprepareResourcesResponse["claims"] = {};
     for (const claim of req.claims) {
-      claims[claim.uid] = await this.serialized(() => this.unprepareClaim(claim.uid)).then(
+      claims[claim.uid] = await this.serialized(() => this.unprepareClaim(claimUid(claim.uid))).then(
         () => ({ error: "" }),
         (err: unknown) => {
           const error = `${describe(claim, claim.uid)}: ${err instanceof Error ? err.message : String(err)}`;
@@ -72,29 +73,37 @@ export class ClaimPreparer implements DraHandler {
     return run;
   }
 
-  private response(uid: string, devices: readonly CheckpointDevice[]): PreparedDevice[] {
+  private response(devices: readonly CheckpointDevice[]): PreparedDevice[] {
     return devices.flatMap((d) => d.requestNames.map((r) => ({ requestNames: [r], poolName: d.poolName, deviceName: d.deviceName, cdiDeviceIds: d.cdiDeviceIds })));
   }
 
   private async prepareClaim(claim: Claim): Promise<PreparedDevice[]> {
     const { checkpoint, driverName, nodeName, cdiDir, log } = this.o;
-    const specPath = cdiSpecPath(cdiDir, driverName, claim.uid);
-    const known = checkpoint.get(claim.uid);
+    // Checked before anything else: the UID names the CDI spec file.
+    const uid = claimUid(claim.uid);
+    const specPath = cdiSpecPath(cdiDir, driverName, uid);
+    const known = checkpoint.get(uid);
     // Idempotent: the kubelet retries prepare after its own restarts.
-    if (known?.state === "prepared" && existsSync(specPath)) return this.response(claim.uid, known.devices);
+    if (known?.state === "prepared" && existsSync(specPath)) return this.response(known.devices);
 
     const results = await this.o.claims.allocation(claim, driverName);
     const byDevice = new Map<string, CheckpointDevice>();
     for (const r of results) {
       if (r.pool !== nodeName) throw new Error(`allocated device ${r.pool}/${r.device} is in pool ${r.pool}, this node's pool is ${nodeName}`);
-      const d: CheckpointDevice = byDevice.get(r.device) ?? { deviceName: r.device, poolName: r.pool, requestNames: [], cdiDeviceIds: [cdiDeviceId(driverName, claim.uid, r.device)], adminAccess: true };
-      d.requestNames.push(r.request);
+      const d: CheckpointDevice = byDevice.get(r.device) ?? { deviceName: r.device, poolName: r.pool, requestNames: [], cdiDeviceIds: [cdiDeviceId(driverName, uid, r.device)], adminAccess: true };
+      const request = baseRequestName(r.request);
+      if (!d.requestNames.includes(request)) d.requestNames.push(request);
       // One request using the device for real makes the whole claim a user of it.
       d.adminAccess = d.adminAccess === true && r.adminAccess;
       if (!d.adminAccess) delete d.adminAccess;
       byDevice.set(r.device, d);
     }
     const devices = [...byDevice.values()];
+    // Nothing of ours in the allocation: no CDI spec (one with no devices is invalid) and nothing to undo.
+    if (devices.length === 0) {
+      log.info(`${describe(claim, uid)}: no devices of ${driverName} allocated; nothing to prepare`);
+      return [];
+    }
     const found: MockAccelDevice[] = [];
     for (const d of devices) {
       const device = await this.o.inventory.find(d.deviceName);
@@ -102,7 +111,7 @@ export class ClaimPreparer implements DraHandler {
       found.push(device);
       if (d.adminAccess) continue;
       const holder = checkpoint.holder(d.deviceName);
-      if (holder !== undefined && holder !== claim.uid) {
+      if (holder !== undefined && holder !== uid) {
         const other = checkpoint.get(holder)!;
         throw new Error(`device ${d.deviceName} is held by ${describe(other, holder)}`);
       }
@@ -113,7 +122,7 @@ export class ClaimPreparer implements DraHandler {
     }
 
     // Recorded before any device is touched: a plugin killed from here on still knows what to undo.
-    checkpoint.set(claim.uid, { namespace: claim.namespace, name: claim.name, state: "preparing", devices });
+    checkpoint.set(uid, { namespace: claim.namespace, name: claim.name, state: "preparing", devices });
     try {
       const cdi: CdiDeviceInfo[] = [];
       for (const [i, device] of found.entries()) {
@@ -123,18 +132,18 @@ export class ClaimPreparer implements DraHandler {
         }
         cdi.push({ deviceName: devices[i]!.deviceName, kernelName: device.name, devNode: device.devicePath, uuid: await device.read("uuid"), pciAddress: device.pciAddress, classDir: device.path });
       }
-      writeCdiSpec(specPath, buildCdiSpec(driverName, claim.uid, cdi));
-      checkpoint.set(claim.uid, { namespace: claim.namespace, name: claim.name, state: "prepared", devices });
+      writeCdiSpec(specPath, buildCdiSpec(driverName, uid, cdi));
+      checkpoint.set(uid, { namespace: claim.namespace, name: claim.name, state: "prepared", devices });
     } catch (err) {
       // The kubelet does not unprepare a claim whose prepare failed: undo here.
-      await this.unprepareClaim(claim.uid).catch((undo: unknown) => log.error(`${describe(claim, claim.uid)}: rolling back a failed prepare failed too: ${String(undo)}`));
+      await this.unprepareClaim(uid).catch((undo: unknown) => log.error(`${describe(claim, uid)}: rolling back a failed prepare failed too: ${String(undo)}`));
       throw err;
     }
-    log.info(`prepared ${describe(claim, claim.uid)}: ${found.map((d) => d.name).join(", ")}`);
-    return this.response(claim.uid, devices);
+    log.info(`prepared ${describe(claim, uid)}: ${found.map((d) => d.name).join(", ")}`);
+    return this.response(devices);
   }
 
-  private async unprepareClaim(uid: string): Promise<void> {
+  private async unprepareClaim(uid: ClaimUid): Promise<void> {
     const { checkpoint, driverName, cdiDir, log } = this.o;
     const known = checkpoint.get(uid);
     // Unknown claims succeed: the kubelet may repeat an unprepare that already completed.

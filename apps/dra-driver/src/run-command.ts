@@ -60,11 +60,19 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const driver = await startDriver({
-    driverName: values["driver-name"], nodeName, kubeConfig, sysfsRoot: values["sysfs-root"],
-    registrarDir: values["registrar-dir"], pluginDir: values["plugin-dir"], cdiDir: values["cdi-dir"],
-    checkpointPath: values.checkpoint, watchIntervalMs, log: consoleLogger,
-  });
+  let driver;
+  try {
+    driver = await startDriver({
+      driverName: values["driver-name"], nodeName, kubeConfig, sysfsRoot: values["sysfs-root"],
+      registrarDir: values["registrar-dir"], pluginDir: values["plugin-dir"], cdiDir: values["cdi-dir"],
+      checkpointPath: values.checkpoint, watchIntervalMs, log: consoleLogger,
+    });
+  } catch (err) {
+    // What stops the start (a corrupt checkpoint, a bad name, a socket that cannot be bound) is
+    // the operator's to fix: one line naming it, not a stack trace.
+    console.error(`mock-accel dra run: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    return 1;
+  }
   consoleLogger.info(`running as ${driver.paths.driverName} on node ${nodeName}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -73,5 +81,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   consoleLogger.info("stopping");
   await driver.stop();
+  // Everything is closed; should a request to an unresponsive API server still hold the event
+  // loop (a watch that never got its response headers cannot be aborted), do not hang the
+  // DaemonSet's termination on it.
+  setTimeout(() => process.exit(0), 5_000).unref();
   return 0;
 }

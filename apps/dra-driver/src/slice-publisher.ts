@@ -1,15 +1,24 @@
 // Keeps this node's ResourceSlices equal to the devices the sysfs client sees: publishes at
-// start, again whenever the client's watch reports a device added or removed, retries API
-// errors with exponential back-off, and deletes slices of this node and driver it no longer
-// wants (stale ones from an earlier run or a larger pool).
-import type { ResourceV1Api, V1ResourceSlice } from "@kubernetes/client-node";
+// start, again whenever the client's watch reports a device added or removed, and again as
+// soon as the API server's watch shows one of its slices deleted or changed by someone else
+// (the kubelet deletes them when it starts and after the driver is gone); a periodic resync is
+// the backstop. Retries API errors with exponential back-off, deletes slices of this node and
+// driver it no longer wants (stale ones from an earlier run or a larger pool), and makes the
+// Node their owner so they go with it.
+import type { CoreV1Api, KubeConfig, ResourceV1Api, V1ResourceSlice } from "@kubernetes/client-node";
 import type { MockAccelSysfs } from "@mock-accel/sysfs-client";
+import { apiErrorText, httpStatus } from "./api-errors.ts";
 import type { DeviceInventory } from "./inventory.ts";
 import type { Logger } from "./logger.ts";
+import { SliceWatch, type SliceEventType } from "./slice-watch.ts";
 import { buildSlices, sameContent } from "./slices.ts";
 
 export interface SlicePublisherOptions {
   api: ResourceV1Api;
+  /** Reads the Node that owns the slices. */
+  coreApi: CoreV1Api;
+  /** For the watch on this node's slices. */
+  kubeConfig: KubeConfig;
   inventory: DeviceInventory;
   sysfs: MockAccelSysfs;
   driverName: string;
@@ -20,7 +29,7 @@ export interface SlicePublisherOptions {
   /** First retry delay after an API error; doubles up to maxBackoffMs. Default 250 ms. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
-  /** Republish this often even without device events, repairing slices someone else changed or deleted. Default 60 s. */
+  /** Republish this often even without events: the backstop should the slice watch miss something. Default 60 s. */
   resyncIntervalMs?: number;
 }
 
@@ -31,20 +40,6 @@ export interface PublishResult {
   changed: boolean;
 }
 
-function errorText(err: unknown): string {
-  const e = err as { code?: unknown; body?: unknown; message?: unknown };
-  let body = "";
-  if (typeof e.body === "string") {
-    try {
-      body = (JSON.parse(e.body) as { message?: string }).message ?? e.body;
-    } catch {
-      body = e.body;
-    }
-  }
-  const first = typeof e.message === "string" ? e.message.split("\n")[0] : String(err);
-  return body ? `${typeof e.code === "number" ? `HTTP ${e.code}: ` : ""}${body}` : (first ?? String(err));
-}
-
 export class SlicePublisher {
   private readonly o: Required<SlicePublisherOptions>;
   private generation = 0;
@@ -52,7 +47,14 @@ export class SlicePublisher {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private watcher: Promise<void> | undefined;
+  private sliceWatch: SliceWatch | undefined;
+  /** resourceVersions of the slices this publisher wrote last, by name: their watch events are our own. */
+  private readonly written = new Map<string, string>();
+  /** Slices this publisher is deleting: their DELETED events are our own. */
+  private readonly deleting = new Set<string>();
   private readonly stopping = new AbortController();
+  /** The pass running now, if any: publishOnce() chains on it. */
+  private passes: Promise<unknown> = Promise.resolve();
   /** Resolves after each successful publish; tests and the bench wait on it. */
   private published: { result: PublishResult; waiters: ((r: PublishResult) => void)[] } = { result: { generation: 0, slices: 0, devices: 0, changed: false }, waiters: [] };
 
@@ -60,35 +62,55 @@ export class SlicePublisher {
     this.o = { watchIntervalMs: 500, initialBackoffMs: 250, maxBackoffMs: 10_000, resyncIntervalMs: 60_000, ...options };
   }
 
-  /** One reconcile pass: throws on an API error (the loop retries). */
-  async publishOnce(): Promise<PublishResult> {
+  /**
+   * One reconcile pass: throws on an API error (the loop retries). Passes never overlap: one
+   * called while the loop's own pass runs waits for it (two would race each other into 409s).
+   */
+  publishOnce(): Promise<PublishResult> {
+    const pass = this.passes.then(() => this.reconcile(), () => this.reconcile());
+    this.passes = pass.catch(() => undefined);
+    return pass;
+  }
+
+  private async reconcile(): Promise<PublishResult> {
     const { api, driverName, nodeName, log } = this.o;
     const snapshot = await this.o.inventory.snapshot();
+    // Read every pass (one GET): a Node deleted and registered again has a new UID, and slices
+    // owned by the old one would be garbage-collected.
+    const nodeUid = await this.nodeUid();
     const existing = (await api.listResourceSlice({ fieldSelector: `spec.nodeName=${nodeName},spec.driver=${driverName}` })).items;
     // Start above anything already published for this pool, so the scheduler never mixes our slices with a predecessor's.
     const highest = Math.max(this.generation, ...existing.filter((s) => s.spec.pool.name === nodeName).map((s) => s.spec.pool.generation));
-    let desired = buildSlices({ driverName, nodeName, generation: highest }, snapshot.devices);
+    let desired = buildSlices({ driverName, nodeName, nodeUid, generation: highest }, snapshot.devices);
     if (sameContent(desired, existing)) {
       if (this.generation !== highest) log.info(`pool ${nodeName} generation ${highest} is up to date: ${snapshot.devices.length} devices in ${desired.length} slice(s)`);
       this.generation = highest;
       return { generation: highest, slices: desired.length, devices: snapshot.devices.length, changed: false };
     }
-    desired = buildSlices({ driverName, nodeName, generation: highest + 1 }, snapshot.devices);
+    desired = buildSlices({ driverName, nodeName, nodeUid, generation: highest + 1 }, snapshot.devices);
     const byName = new Map(existing.map((s) => [s.metadata?.name ?? "", s]));
     for (const slice of desired) {
       const name = slice.metadata!.name!;
       const current = byName.get(name);
-      if (current) {
-        const body: V1ResourceSlice = { ...slice, metadata: { ...slice.metadata, resourceVersion: current.metadata?.resourceVersion } };
-        await api.replaceResourceSlice({ name, body });
-      } else {
-        await api.createResourceSlice({ body: slice });
-      }
+      const stored = current
+        ? await api.replaceResourceSlice({ name, body: { ...slice, metadata: { ...slice.metadata, resourceVersion: current.metadata?.resourceVersion } } })
+        : await api.createResourceSlice({ body: slice });
+      if (stored.metadata?.resourceVersion) this.written.set(name, stored.metadata.resourceVersion);
+      // A deletion of ours whose event never came (the watch was down) must not hide the next one.
+      this.deleting.delete(name);
       byName.delete(name);
     }
     // Obsolete slices go last: until the new generation is complete the old one stays usable.
     for (const name of byName.keys()) {
-      await api.deleteResourceSlice({ name });
+      this.deleting.add(name);
+      this.written.delete(name);
+      try {
+        await api.deleteResourceSlice({ name });
+      } catch (err) {
+        this.deleting.delete(name);
+        // Someone deleted it first: what we wanted.
+        if (httpStatus(err) !== 404) throw err;
+      }
       log.info(`deleted stale ResourceSlice ${name}`);
     }
     this.generation = highest + 1;
@@ -96,11 +118,18 @@ export class SlicePublisher {
     return { generation: this.generation, slices: desired.length, devices: snapshot.devices.length, changed: true };
   }
 
-  /** Publishes now and keeps publishing on device changes until stop(). */
+  /** Publishes now and keeps publishing on device changes and foreign slice changes until stop(). */
   start(): void {
     if (this.loop) return;
     this.loop = this.run();
     this.watcher = this.watch();
+    this.sliceWatch = new SliceWatch({
+      kubeConfig: this.o.kubeConfig, api: this.o.api, driverName: this.o.driverName, nodeName: this.o.nodeName, log: this.o.log,
+      initialBackoffMs: this.o.initialBackoffMs, maxBackoffMs: this.o.maxBackoffMs,
+      onEvent: (type, slice) => this.sliceEvent(type, slice),
+      onList: () => this.requestPublish(),
+    });
+    this.sliceWatch.start();
     const resync = setInterval(() => this.requestPublish(), this.o.resyncIntervalMs);
     this.stopping.signal.addEventListener("abort", () => clearInterval(resync), { once: true });
   }
@@ -109,6 +138,11 @@ export class SlicePublisher {
   requestPublish(): void {
     this.dirty = true;
     this.wake?.();
+  }
+
+  /** The result of the last successful publish, if there was one. */
+  lastPublished(): PublishResult | undefined {
+    return this.published.result.generation === 0 ? undefined : this.published.result;
   }
 
   /** Resolves at the next successful publish whose result satisfies `predicate`. */
@@ -122,7 +156,35 @@ export class SlicePublisher {
   async stop(): Promise<void> {
     this.stopping.abort();
     this.wake?.();
-    await Promise.all([this.loop, this.watcher]);
+    await Promise.all([this.loop, this.watcher, this.sliceWatch?.stop()]);
+  }
+
+  /** A slice event from the API server: republish unless it is the echo of our own write. */
+  private sliceEvent(type: SliceEventType, slice: V1ResourceSlice): void {
+    const name = slice.metadata?.name ?? "";
+    if (type === "delete") {
+      if (this.deleting.delete(name)) return;
+      this.written.delete(name);
+      this.o.log.info(`ResourceSlice ${name} was deleted by someone else; republishing`);
+    } else {
+      if (this.written.get(name) === slice.metadata?.resourceVersion) return;
+      if (type === "update") this.o.log.info(`ResourceSlice ${name} was changed by someone else; republishing`);
+    }
+    this.requestPublish();
+  }
+
+  private async nodeUid(): Promise<string> {
+    const { coreApi, nodeName } = this.o;
+    let node;
+    try {
+      node = await coreApi.readNode({ name: nodeName });
+    } catch (err) {
+      if (httpStatus(err) === 404) throw new Error(`Node ${nodeName} not found: it owns the ResourceSlices, so they are published once it is registered`);
+      throw err;
+    }
+    const uid = node.metadata?.uid;
+    if (!uid) throw new Error(`Node ${nodeName} has no metadata.uid`);
+    return uid;
   }
 
   private async watch(): Promise<void> {
@@ -137,7 +199,7 @@ export class SlicePublisher {
       }
     } catch (err) {
       if (this.stopping.signal.aborted) return;
-      this.o.log.error(`watching devices failed: ${errorText(err)}; restarting the watch`);
+      this.o.log.error(`watching devices failed: ${apiErrorText(err)}; restarting the watch`);
       await this.sleep(this.o.initialBackoffMs);
       if (!this.stopping.signal.aborted) this.watcher = this.watch();
     }
@@ -160,7 +222,7 @@ export class SlicePublisher {
         for (const w of waiters) w(result);
       } catch (err) {
         this.dirty = true;
-        this.o.log.error(`publishing ResourceSlices failed: ${errorText(err)}; retrying in ${backoff} ms`);
+        this.o.log.error(`publishing ResourceSlices failed: ${apiErrorText(err)}; retrying in ${backoff} ms`);
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, this.o.maxBackoffMs);
       }

@@ -38,10 +38,12 @@ export function kubeConfigFor(url: string): KubeConfig {
   return kc;
 }
 
-export async function setup(topology: FakeTopology, opts: { watchIntervalMs?: number; resyncIntervalMs?: number } = {}): Promise<Env> {
+export async function setup(topology: FakeTopology, opts: { watchIntervalMs?: number; resyncIntervalMs?: number; registerNode?: boolean } = {}): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), "dra-driver-"));
   const fake = await createFakeSysfs(join(dir, "sys"), topology);
   const api = new ApiServerStandIn().start();
+  // The kubelet registers the Node; the driver's slices are owned by it.
+  if (opts.registerNode !== false) api.addNode(NODE);
   const paths = {
     sysfsRoot: fake.root,
     registrarDir: join(dir, "plugins_registry"),

@@ -8,13 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isCelError, run } from "@bufbuild/cel";
+import { isCelError, parse, run } from "@bufbuild/cel";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeviceInventory } from "../src/inventory.ts";
 import { silentLogger } from "../src/logger.ts";
 import { renderManifests } from "../src/manifests-command.ts";
-import { KMOD_SOURCE_DIR, exampleClaims, renderObjects, type K8sObject } from "../src/manifests.ts";
+import { KMOD_SOURCE_DIR, capabilityAttribute, exampleClaims, renderObjects, type K8sObject } from "../src/manifests.ts";
 import { celDevice, selects } from "./dra-cel.ts";
 
 const DRIVER = "accel.example.org";
@@ -51,6 +51,12 @@ function matching(expressions: string[]): string[] {
 
 type Request = { name: string; exactly: { deviceClassName: string; count: number; selectors?: { cel: { expression: string } }[] } };
 type Constraint = { requests: string[]; matchAttribute: string };
+
+/** The CEL selectors of a one-request claim. */
+function selectorsOf(claim: K8sObject): string[] {
+  const spec = (claim as unknown as { spec: { devices: { requests: Request[] } } }).spec.devices;
+  return (spec.requests[0]!.exactly.selectors ?? []).map((s) => s.cel.expression);
+}
 
 /** Every set of devices a scheduler could allocate to a one-request claim, as sorted name lists. */
 function allocations(claim: K8sObject): string[][] {
@@ -117,12 +123,26 @@ describe("example claims", () => {
     expect(ATTRIBUTES.memory_size.dra).toEqual({ kind: "capacity", name: "memory" });
     expect(text).toContain(`device.capacity[\\"${DRIVER}\\"].${ATTRIBUTES.memory_size.dra!.name}.compareTo`);
   });
-  it("are the four the issue asks for, each documented", () => {
+  it("pf-with-encryption: its CEL compiles and selects a PF by the boolean encryption attribute", () => {
+    const expression = selectorsOf(claim("pf-with-encryption"))[0]!;
+    expect(expression).toBe(`device.attributes["${DRIVER}"].${capabilityAttribute("ENCRYPTION")} == true`);
+    expect(capabilityAttribute("ENCRYPTION")).toBe("encryption");
+    const parsed = parse(expression);
+    expect(isCelError(parsed) ? parsed.message : "compiles").toBe("compiles");
+    // The attribute is published by the sysfs client from the CAPABILITIES fields; here two
+    // devices carry it by hand, as the scheduler would see them.
+    const pf = (name: string, encryption: boolean): V1Device => ({ name, attributes: { [`${DRIVER}/deviceType`]: { string: "pf" }, [`${DRIVER}/encryption`]: { bool: encryption } } });
+    const cls = (find("DeviceClass", "mock-accel-pf") as unknown as { spec: { selectors: { cel: { expression: string } }[] } }).spec.selectors.map((s) => s.cel.expression);
+    const chosen = [pf("mock0", false), pf("mock1", true)].filter((d) => [...cls, expression].every((e) => selects(e, celDevice(DRIVER, d))));
+    expect(chosen.map((d) => d.name)).toEqual(["mock1"]);
+  });
+  it("are the five the issue asks for, each documented", () => {
     expect(exampleClaims(DRIVER, NS).map((c) => [c.object.metadata.name, c.object.metadata.annotations?.description])).toEqual([
       ["one-pf", "one physical function"],
       ["two-on-one-numa-node", "two physical functions on the same NUMA node"],
       ["two-vfs-of-one-pf", "two virtual functions of the same physical function"],
       ["pf-with-8gi", "one physical function with at least 8Gi of memory"],
+      ["pf-with-encryption", "one physical function with the encryption capability"],
     ]);
   });
 });
@@ -154,7 +174,8 @@ describe("objects", () => {
     const role = find("ClusterRole", "mock-accel-dra-kubelet-plugin") as unknown as { rules: { resources: string[]; verbs: string[] }[] };
     expect(role.rules).toEqual([
       { apiGroups: ["resource.k8s.io"], resources: ["resourceclaims"], verbs: ["get"] },
-      { apiGroups: ["resource.k8s.io"], resources: ["resourceslices"], verbs: ["get", "list", "create", "update", "delete"] },
+      { apiGroups: ["resource.k8s.io"], resources: ["resourceslices"], verbs: ["get", "list", "watch", "create", "update", "delete"] },
+      { apiGroups: [""], resources: ["nodes"], verbs: ["get"] },
     ]);
   });
 

@@ -1,9 +1,11 @@
 // The kubelet's view: register through the registration socket, prepare and unprepare claims
 // over real gRPC; then look at what a container runtime and the device would see (CDI spec
 // files, STATUS through the sysfs client, the checkpoint).
-import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cdiSpecPath, type CdiSpec } from "../src/cdi.ts";
+import { claimUid } from "../src/claim-uid.ts";
 import { DRIVER, NODE, setup, type Env } from "./harness.ts";
 
 let env: Env;
@@ -19,7 +21,7 @@ const pf = (device: string, request = "accel") => ({ request, driver: DRIVER, po
 /** Claims in the checkpoint file, as a restarted plugin would read them ({} when never written). */
 const checkpointClaims = (): Record<string, { state: string }> =>
   existsSync(env.paths.checkpointPath) ? JSON.parse(readFileSync(env.paths.checkpointPath, "utf8")).claims : {};
-const spec = (uid: string): CdiSpec => JSON.parse(readFileSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid), "utf8")) as CdiSpec;
+const spec = (uid: string): CdiSpec => JSON.parse(readFileSync(cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(uid)), "utf8")) as CdiSpec;
 
 describe("registration", () => {
   it("advertises a DRAPlugin with both API versions on the DRA socket", async () => {
@@ -90,6 +92,35 @@ describe("prepare", () => {
     expect(s.containerEdits?.env).toEqual(["MOCK_ACCEL_DEVICES=mock0_vf0,mock0_vf1"]);
   });
 
+  it("names the base request of a prioritized-list result, as containers name it", async () => {
+    // The scheduler picked subrequest "big" of request "accel" (firstAvailable); a container
+    // says `resources.claims[].request: accel`, and the kubelet matches request_names exactly.
+    const uid = env.api.allocateClaim("default", "prio", [pf("mock1", "accel/big"), pf("mock0-vf0", "helper/any")]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "prio", uid }]);
+    expect(res.claims[uid]!.error).toBe("");
+    expect(res.claims[uid]!.devices.map((d) => [d.deviceName, d.requestNames])).toEqual([["mock1", ["accel"]], ["mock0-vf0", ["helper"]]]);
+    // The checkpoint keeps what the response said, so an answer after a restart is the same.
+    const again = await env.kubelet.prepare([{ namespace: "default", name: "prio", uid }]);
+    expect(again).toEqual(res);
+  });
+
+  it("writes the oldest CDI version the spec needs", async () => {
+    // A device name starting with a digit needs CDI 0.5.0; one starting with a letter is 0.3.0.
+    const digit = env.api.allocateClaim("default", "digit", [pf("mock0")], "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    const letter = env.api.allocateClaim("default", "letter", [pf("mock1")], "a0b1c2d3-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    await env.kubelet.prepare([{ namespace: "default", name: "digit", uid: digit }, { namespace: "default", name: "letter", uid: letter }]);
+    expect(spec(digit).cdiVersion).toBe("0.5.0");
+    expect(spec(letter).cdiVersion).toBe("0.3.0");
+  });
+
+  it("writes no CDI spec for a claim with no device of this driver", async () => {
+    const uid = env.api.allocateClaim("default", "other", [{ request: "gpu", driver: "gpu.example.com", pool: NODE, device: "gpu0" }]);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "other", uid }]);
+    expect(res.claims[uid]).toEqual({ error: "", devices: [] });
+    expect(existsSync(env.paths.cdiDir) ? readdirSync(env.paths.cdiDir) : []).toEqual([]);
+    expect(checkpointClaims()).toEqual({});
+  });
+
   it("gives two claims separate CDI files and device names", async () => {
     const a = env.api.allocateClaim("default", "a", [pf("mock0")]);
     const b = env.api.allocateClaim("default", "b", [pf("mock1")]);
@@ -108,7 +139,7 @@ describe("prepare", () => {
     expect(res.claims[thief]!.error).toMatch(/device mock0 is held by claim default\/holder/);
     expect(res.claims[thief]!.devices).toEqual([]);
     expect(res.claims[fine]!.error).toBe("");
-    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, thief))).toBe(false);
+    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(thief)))).toBe(false);
     expect(await env.status("mock0")).toBe(1);
     expect(await env.status("mock1")).toBe(1);
   });
@@ -131,6 +162,14 @@ describe("prepare", () => {
     const uid = "22222222-2222-2222-2222-222222222222";
     const res = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
     expect(res.claims[uid]!.error).toMatch(/has UID 11111111-.*the kubelet asked for 22222222-/);
+    expect(await env.status("mock0")).toBe(0);
+  });
+
+  it("reports the API server's status and message when fetching the claim fails", async () => {
+    const uid = env.api.allocateClaim("default", "c", [pf("mock0")]);
+    env.api.failNext(1, 500, /\/resourceclaims\//);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
+    expect(res.claims[uid]!.error).toMatch(/ResourceClaim default\/c: fetching it failed: HTTP 500: injected failure \(API-server stand-in\)$/);
     expect(await env.status("mock0")).toBe(0);
   });
 
@@ -173,7 +212,7 @@ describe("prepare", () => {
     const res = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
     expect(res.claims[uid]!.error).toMatch(/status.*EACCES/);
     expect(await env.status("mock0")).toBe(0);
-    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid))).toBe(false);
+    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(uid)))).toBe(false);
     expect(checkpointClaims()).toEqual({});
   });
 });
@@ -187,7 +226,7 @@ describe("unprepare", () => {
     expect(res.claims[uid]).toEqual({ error: "" });
     expect(await env.status("mock0")).toBe(0);
     expect(await env.status("mock0_vf1")).toBe(0);
-    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid))).toBe(false);
+    expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(uid)))).toBe(false);
     expect(checkpointClaims()).toEqual({});
     // The device is free for the next claim.
     const next = env.api.allocateClaim("default", "next", [pf("mock0")]);
@@ -198,5 +237,33 @@ describe("unprepare", () => {
     const uid = "44444444-4444-4444-4444-444444444444";
     const res = await env.kubelet.unprepare([{ namespace: "default", name: "never", uid }]);
     expect(res.claims[uid]).toEqual({ error: "" });
+  });
+});
+
+describe("claim UIDs name files, so only a Kubernetes UID is accepted", () => {
+  // `<cdi-dir>/<driver>-claim_/../../victim.json` is `<cdi-dir>/../victim.json`: outside the CDI directory.
+  const victim = () => join(env.dir, "victim.json");
+
+  it("unprepare refuses a UID with a path in it and deletes nothing", async () => {
+    writeFileSync(victim(), "someone else's file\n");
+    const res = await env.kubelet.unprepare([{ namespace: "default", name: "c", uid: "/../../victim" }]);
+    expect(res.claims["/../../victim"]!.error).toMatch(/claim UID "\/..\/..\/victim" is not a Kubernetes UID/);
+    expect(readFileSync(victim(), "utf8")).toBe("someone else's file\n");
+  });
+
+  it("prepare refuses such a UID even when the API server returns it, writing nothing", async () => {
+    const uid = "/../../victim";
+    env.api.allocateClaim("default", "c", [pf("mock0")], uid);
+    const res = await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
+    expect(res.claims[uid]!.error).toMatch(/is not a Kubernetes UID/);
+    expect(existsSync(victim())).toBe(false);
+    expect(await env.status("mock0")).toBe(0);
+    expect(checkpointClaims()).toEqual({});
+  });
+
+  it("accepts the API server's UIDs", async () => {
+    const uid = env.api.allocateClaim("default", "c", [pf("mock0")], "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    expect((await env.kubelet.prepare([{ namespace: "default", name: "c", uid }])).claims[uid]!.error).toBe("");
+    expect((await env.kubelet.unprepare([{ namespace: "default", name: "c", uid }])).claims[uid]!.error).toBe("");
   });
 });

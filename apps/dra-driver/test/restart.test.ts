@@ -2,10 +2,12 @@
 // killed with SIGKILL between prepare and unprepare, and a new process unprepares the claim
 // from the checkpoint alone.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, expect, it } from "vitest";
 import { cdiSpecPath } from "../src/cdi.ts";
+import { claimUid } from "../src/claim-uid.ts";
 import { DRIVER, NODE, eventually, setup, type Env } from "./harness.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
@@ -60,7 +62,7 @@ it("a restarted plugin unprepares what a killed one prepared", async () => {
   expect(res.claims[uid]).toEqual({ error: "" });
   expect(await env.status("mock0_vf0")).toBe(0);
   expect(await env.status("mock0_vf1")).toBe(0);
-  expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, uid))).toBe(false);
+  expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(uid)))).toBe(false);
   expect(JSON.parse(readFileSync(env.paths.checkpointPath, "utf8")).claims).toEqual({});
   expect(second.output()).toContain(`unprepared claim default/two-vfs (${uid})`);
 
@@ -69,4 +71,18 @@ it("a restarted plugin unprepares what a killed one prepared", async () => {
   await exited(second.child);
   expect(second.child.exitCode).toBe(0);
   expect(existsSync(`${env.paths.registrarDir}/${DRIVER}-reg.sock`)).toBe(false);
+});
+
+it("a corrupt checkpoint stops the start with one line naming the file and the field", async () => {
+  env = await setup([{}]);
+  mkdirSync(dirname(env.paths.checkpointPath), { recursive: true });
+  const uid = "11111111-1111-4111-8111-111111111111";
+  writeFileSync(env.paths.checkpointPath, JSON.stringify({ version: 1, driverName: DRIVER, claims: { [uid]: { namespace: "ns", name: "c", state: "prepared", devices: null } } }));
+  const plugin = runPlugin(env);
+  await exited(plugin.child);
+  expect(plugin.child.exitCode).toBe(1);
+  expect(plugin.output()).toBe(`mock-accel dra run: ${env.paths.checkpointPath}: /claims/${uid}/devices: expected array, found null\n`);
+  // Nothing was started: no socket for the kubelet to find, no slice published.
+  expect(existsSync(`${env.paths.registrarDir}/${DRIVER}-reg.sock`)).toBe(false);
+  expect(env.api.slicesOf(NODE, DRIVER)).toEqual([]);
 });

@@ -77,12 +77,27 @@ describe("ResourceSlices", () => {
     await env.fake.enableVfs("mock0", 3);
     await eventually("the VFs published", () => (deviceNames(published(env!)).length === 4 ? true : undefined));
     expect(deviceNames(published(env))).toEqual(["mock0", "mock0-vf0", "mock0-vf1", "mock0-vf2"]);
-    expect(generation(published(env))).toBe(2);
+    // Enabling VFs one after another may be published in steps: each step is a new generation.
+    const grown = generation(published(env))!;
+    expect(grown).toBeGreaterThan(1);
     const again = await driver.publisher.publishOnce();
-    expect(again).toMatchObject({ changed: false, generation: 2 });
+    expect(again).toMatchObject({ changed: false, generation: grown });
     await env.fake.enableVfs("mock0", 1);
     await eventually("VFs removed", () => (deviceNames(published(env!)).length === 2 ? true : undefined));
-    expect(generation(published(env))).toBe(3);
+    expect(generation(published(env))).toBeGreaterThan(grown);
+  });
+
+  it("never runs two publish passes at once (they would race into 409 Conflicts)", async () => {
+    env = await setup([{ totalVfs: 2 }]);
+    const driver = await env.start();
+    await eventually("the first publish", () => driver.publisher.lastPublished());
+    for (let i = 0; i < 5; i++) {
+      await env.fake.enableVfs("mock0", i % 2 === 0 ? 2 : 1);
+      // Three callers at once, besides the publisher's own loop reacting to the same change.
+      const results = await Promise.all([driver.publisher.publishOnce(), driver.publisher.publishOnce(), driver.publisher.publishOnce()]);
+      expect(results.filter((r) => r.changed).length).toBeLessThanOrEqual(1);
+    }
+    expect(env.api.refusals.filter((r) => r.includes(" 409 "))).toEqual([]);
   });
 
   it("deletes stale slices of this node and driver, leaving other nodes' alone", async () => {
@@ -102,7 +117,7 @@ describe("ResourceSlices", () => {
     expect(env.api.slices.has("node-b-x")).toBe(true);
   });
 
-  it("puts back a slice someone else deleted", async () => {
+  it("resyncs as a backstop: a slice gone without any watch event is put back", async () => {
     env = await setup([{}], { resyncIntervalMs: 200 });
     await env.start();
     const first = await eventually("a published slice", () => published(env!)[0]);
@@ -117,7 +132,7 @@ describe("ResourceSlices", () => {
     env.api.failNext(3, 503);
     await env.start();
     await eventually("a published slice", () => (published(env!).length === 1 ? true : undefined));
-    expect(env.log.lines.filter((l) => l.includes("publishing ResourceSlices failed")).length).toBeGreaterThanOrEqual(1);
+    expect(env.log.lines.filter((l) => l.includes("publishing ResourceSlices failed: HTTP 503: injected failure (API-server stand-in)")).length).toBeGreaterThanOrEqual(1);
     expect(env.log.lines.some((l) => /retrying in \d+ ms/.test(l))).toBe(true);
   });
 
@@ -137,7 +152,9 @@ describe("ResourceSlices", () => {
     await eventually("a published slice", () => (published(env!).length === 1 ? true : undefined));
     expect(deviceNames(published(env))).toEqual(["mock0", "mock0-vf0", "mock2"]);
     expect(env.log.lines.some((l) => l.startsWith("error: skipping device mock1:") && l.includes("no PCI function link"))).toBe(true);
-    expect(env.log.lines.some((l) => l.includes("skipped mock1"))).toBe(true);
+    // The publish's summary line is written once the API server has answered, after the slice is stored.
+    await eventually("the publish summary", () => (env!.log.lines.some((l) => l.includes("published pool")) ? true : undefined));
+    expect(env.log.lines.some((l) => l.includes("published pool") && l.includes("skipped mock1"))).toBe(true);
   });
 
   it("keeps watching when a device breaks: it is unpublished, and published again once repaired", async () => {
@@ -162,5 +179,130 @@ describe("ResourceSlices", () => {
     expect(slices.map((s) => s.spec.devices!.length)).toEqual([128, 128]);
     expect(slices.every((s) => s.spec.pool.resourceSliceCount === 2 && s.spec.pool.generation === 1)).toBe(true);
     expect(env.api.refusals).toEqual([]);
+  });
+});
+
+describe("the watch on this node's slices", () => {
+  // A resync far beyond the test's time limit: only the watch can explain a republish.
+  const noResync = { resyncIntervalMs: 3_600_000 };
+  const sliceUrl = (e: Env, name: string) => `${e.api.url}/apis/resource.k8s.io/v1/resourceslices/${name}`;
+
+  /** Starts the driver; resolves once its first publish is complete and its watch is open. */
+  async function started(e: Env): Promise<IResourceSlice> {
+    const watching = e.api.nextWatch();
+    const driver = await e.start();
+    await watching;
+    await eventually("the first publish", () => driver.publisher.lastPublished());
+    return published(e)[0]!;
+  }
+
+  /** Resolves at the next publish that wrote something. */
+  const republished = (e: Env) => e.driver!.publisher.nextPublish((r) => r.changed);
+
+  it("puts back the slices the kubelet deletes when it starts, at once, not at the next resync", async () => {
+    env = await setup([{ totalVfs: 1, enabledVfs: 1 }], noResync);
+    const first = await started(env);
+    const name = first.metadata!.name!;
+    const done = republished(env);
+    // The kubelet's wipe at start: deletecollection of every slice on its node.
+    const wipe = await fetch(`${env.api.url}/apis/resource.k8s.io/v1/resourceslices?fieldSelector=spec.nodeName%3D${NODE}`, { method: "DELETE" });
+    expect(wipe.status).toBe(200);
+    expect(((await wipe.json()) as { items: unknown[] }).items).toHaveLength(1);
+    expect((await done).generation).toBe(2);
+    expect(deviceNames(published(env))).toEqual(["mock0", "mock0-vf0"]);
+    expect(env.log.lines).toContain(`info: ResourceSlice ${name} was deleted by someone else; republishing`);
+  });
+
+  it("puts back a slice someone else changed", async () => {
+    env = await setup([{ totalVfs: 1, enabledVfs: 1 }], noResync);
+    const first = await started(env);
+    const done = republished(env);
+    const emptied = { ...first, spec: { ...first.spec, devices: [] } };
+    expect((await fetch(sliceUrl(env, first.metadata!.name!), { method: "PUT", body: JSON.stringify(emptied) })).status).toBe(200);
+    await done;
+    expect(deviceNames(published(env))).toEqual(["mock0", "mock0-vf0"]);
+    expect(env.log.lines.some((l) => l.includes("was changed by someone else"))).toBe(true);
+  });
+
+  it("restarts the watch after the stream ends, after 410 Gone, and after errors with back-off", async () => {
+    env = await setup([{}], noResync);
+    await started(env);
+    const e = env;
+    const deleteAndWaitForRepublish = async () => {
+      const done = republished(e);
+      expect((await fetch(sliceUrl(e, published(e)[0]!.metadata!.name!), { method: "DELETE" })).status).toBe(200);
+      await done;
+    };
+    // The stream ends (an API server restart, a dropped connection): it resumes where it was.
+    let watching = e.api.nextWatch();
+    e.api.closeWatches();
+    await watching;
+    await deleteAndWaitForRepublish();
+    // The server forgot that history: 410 Gone, the client lists again and watches from there.
+    watching = e.api.nextWatch();
+    e.api.compactHistory();
+    e.api.closeWatches();
+    await watching;
+    await deleteAndWaitForRepublish();
+    // The server refuses the watch twice: restarted with back-off.
+    watching = e.api.nextWatch();
+    e.api.failNext(2, 503, /[?&]watch=true/);
+    e.api.closeWatches();
+    await watching;
+    await deleteAndWaitForRepublish();
+    expect(e.log.lines.some((l) => /watching ResourceSlices failed: HTTP 503.*; restarting the watch in \d+ ms/.test(l))).toBe(true);
+    expect(deviceNames(published(e))).toEqual(["mock0"]);
+  });
+
+  it("notices a deletion it never saw an event for, by listing again after 410 Gone", async () => {
+    env = await setup([{}], noResync);
+    const first = await started(env);
+    const done = republished(env);
+    // Gone from the store with no event, and the history compacted: only a new list can tell.
+    env.api.slices.delete(first.metadata!.name!);
+    env.api.compactHistory();
+    env.api.closeWatches();
+    await done;
+    expect(deviceNames(published(env))).toEqual(["mock0"]);
+  });
+
+  it("closes its watch when the driver stops", async () => {
+    env = await setup([{}], noResync);
+    await started(env);
+    expect(env.api.openWatches()).toBe(1);
+    await env.driver!.stop();
+    await eventually("the watch closed", () => (env!.api.openWatches() === 0 ? true : undefined));
+  });
+});
+
+describe("the Node owns the slices", () => {
+  it("sets the Node as their controller owner, with the UID the API server gave it", async () => {
+    env = await setup([{}]);
+    const nodeUid = env.api.nodes.get(NODE)!.metadata.uid;
+    await env.start();
+    const slice = await eventually("a published slice", () => published(env!)[0]);
+    expect(slice.metadata!.ownerReferences).toEqual([{ apiVersion: "v1", kind: "Node", name: NODE, uid: nodeUid, controller: true }]);
+  });
+
+  it("adds the owner to a slice an earlier version published without one", async () => {
+    env = await setup([{}]);
+    await env.start();
+    const slice = await eventually("a published slice", () => published(env!)[0]);
+    await env.driver!.stop();
+    env.driver = undefined;
+    const { ownerReferences: _dropped, ...metadata } = slice.metadata!;
+    expect((await fetch(`${env.api.url}/apis/resource.k8s.io/v1/resourceslices/${metadata.name}`, { method: "PUT", body: JSON.stringify({ ...slice, metadata }) })).status).toBe(200);
+    expect(published(env)[0]!.metadata!.ownerReferences).toBeUndefined();
+    await env.start();
+    await eventually("the owner added", () => (published(env!)[0]!.metadata!.ownerReferences?.length === 1 ? true : undefined));
+  });
+
+  it("waits for the Node to be registered, saying so", async () => {
+    env = await setup([{}], { registerNode: false });
+    await env.start();
+    await eventually("the error logged", () => (env!.log.lines.some((l) => l.includes(`Node ${NODE} not found`)) ? true : undefined));
+    expect(published(env)).toEqual([]);
+    env.api.addNode(NODE);
+    await eventually("a published slice", () => published(env!)[0]);
   });
 });
