@@ -352,6 +352,15 @@ export function clientAttributesNodes(model: DeviceModel): (string | StatementSt
     ),
   );
   out.push(exportConst("ATTRIBUTE_NAMES", arr(attrs.map((a) => str(a.name))), { type: "readonly AttributeName[]", doc: "Spec order." }));
+  const bits = attrs.flatMap((a) =>
+    a.dra?.kind === "attribute" ? a.dra.bits.map((b) => obj({ attribute: str(a.name), name: str(b.name), field: str(b.field), mask: hexNum(Number(b.mask)) }, true)) : [],
+  );
+  out.push(
+    exportConst("DRA_BIT_ATTRIBUTES", arr(bits), {
+      type: "readonly { readonly attribute: ReadableAttributeName; readonly name: string; readonly field: string; readonly mask: number }[]",
+      doc: "Boolean DRA attributes, one per field of a register whose mapping says `bits: true` (CEL has no bitwise operators).",
+    }),
+  );
   // Bit fields of the registers attributes show (32-bit values, so plain numbers): a driver
   // tests `status & STATUS_FIELDS.ALLOCATED.mask` instead of hard-coding the bit.
   const shown = new Set(attrs.flatMap((a) => (a.source.kind === "register" ? [a.source.register] : [])));
