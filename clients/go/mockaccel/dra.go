@@ -143,3 +143,8 @@ func DNSLabelName(name string) (string, error) {
 	}
 	return label, nil
 }
+
+// DefaultDomainQualified is name under DefaultDomain: mock-accel.example.com/encryption.
+func DefaultDomainQualified(name string) resourceapi.QualifiedName {
+	return resourceapi.QualifiedName(DefaultDomain + "/" + name)
+}

@@ -36,6 +36,8 @@ export const GO_DEVICE_MEMBERS = new Set([
 /** A Go interpreted string literal (JSON's escapes are a subset of Go's). */
 const goString = (s: string) => JSON.stringify(s);
 const goHex = (v: bigint | number) => `0x${v.toString(16)}`;
+/** A description inside a // comment: one line (a YAML block scalar may hold several). */
+const oneLine = (s: string) => s.replace(/\s+/g, " ").trim();
 
 interface GoCodec {
   goType: string;
@@ -120,7 +122,7 @@ function tableEntry(model: DeviceModel, a: SysfsAttributeModel): string {
 
 function accessor(a: SysfsAttributeModel, c: GoCodec): string {
   const n = goName(a.name);
-  return `// ${n} reads ${a.name}: ${a.description}
+  return `// ${n} reads ${a.name}: ${oneLine(a.description)}
 func (d *Device) ${n}() (${c.goType}, error) {
 \ttext, err := d.readText(Attr${n})
 \tif err != nil {
@@ -160,7 +162,7 @@ function setter(model: DeviceModel, a: SysfsAttributeModel, c: GoCodec): string 
     body += `\tif uint64(v) > uint64(bound) {\n\t\treturn d.rangeError(Attr${n}, v, fmt.Sprintf("at most ${bound} (%d)", bound))\n\t}\n`;
   }
   body += `\treturn d.writeText(Attr${n}, formatAttr${n}(v))\n`;
-  return `// Set${n} writes ${a.name}: ${a.description}${rule ? ` ${rule}` : ""}
+  return `// Set${n} writes ${a.name}: ${oneLine(a.description)}${rule ? ` ${rule}` : ""}
 func (d *Device) Set${n}(v ${c.goType}) error {
 ${body}}
 `;
@@ -247,27 +249,27 @@ const SRIOVVFStride = ${pci.sriov.vfStride}
     for (const [kind, v] of [["PF", c.defaultPf], ["VF", c.defaultVf]] as const) {
       if (v === null) continue;
       const name = `Config${goName(c.name)}Default${kind}`;
-      out.push(`// ${name} is device_config ${c.name}'s default_${kind.toLowerCase()}: ${c.description}\nconst ${name} = ${v > 0xffffn ? goHex(v) : v}\n`);
+      out.push(`// ${name} is device_config ${c.name}'s default_${kind.toLowerCase()}: ${oneLine(c.description)}\nconst ${name} = ${v > 0xffffn ? goHex(v) : v}\n`);
     }
   }
   for (const { reg, attribute } of shownFieldRegisters(model)) {
     for (const f of reg.fields) {
       const stem = `${goName(reg.name)}${goName(f.name)}`;
-      out.push(`// ${stem}Mask is field ${reg.name}.${f.name} in the \`${attribute}\` attribute's value.${f.description ? ` ${f.description}` : ""}\nconst ${stem}Mask = ${goHex(f.mask)}\n`);
+      out.push(`// ${stem}Mask is field ${reg.name}.${f.name} in the \`${attribute}\` attribute's value.${f.description ? ` ${oneLine(f.description)}` : ""}\nconst ${stem}Mask = ${goHex(f.mask)}\n`);
       out.push(`// ${stem}Shift is the lowest bit of ${reg.name}.${f.name}.\nconst ${stem}Shift = ${f.lsb}\n`);
     }
   }
   out.push(`// AttributeName names a sysfs attribute file of a mock-accel device.
 type AttributeName string
 `);
-  for (const a of attrs) out.push(`// Attr${goName(a.name)} is ${a.name}: ${a.description}\nconst Attr${goName(a.name)} AttributeName = ${goString(a.name)}\n`);
+  for (const a of attrs) out.push(`// Attr${goName(a.name)} is ${a.name}: ${oneLine(a.description)}\nconst Attr${goName(a.name)} AttributeName = ${goString(a.name)}\n`);
   for (const a of attrs) {
     if (a.valueType !== "enum") continue;
     const t = goName(a.name);
     const reg = sourceRegister(model, a)!;
     out.push(`// ${t} is a value of ${a.name} (register ${reg.name}).\ntype ${t} string\n`);
     for (const e of reg.enumValues) {
-      out.push(`// ${t}${goName(e.name)} is ${reg.name} ${e.name} (${e.value}).${e.description ? ` ${e.description}` : ""}\nconst ${t}${goName(e.name)} ${t} = ${goString(e.name.toLowerCase())}\n`);
+      out.push(`// ${t}${goName(e.name)} is ${reg.name} ${e.name} (${e.value}).${e.description ? ` ${oneLine(e.description)}` : ""}\nconst ${t}${goName(e.name)} ${t} = ${goString(e.name.toLowerCase())}\n`);
     }
     const cases = reg.enumValues.map((e) => `${t}${goName(e.name)}`).join(", ");
     out.push(`// parseAttr${t}: an enum's lower-case value name; the kernel's "unknown" (a value the spec does not list) does not parse.
@@ -297,7 +299,8 @@ func (d *Device) draValues() ([]draValue, error) {
 ${attrs.filter((a) => a.dra !== null && a.readable).map(draBlock).join("")}\treturn out, nil
 }
 `);
-  return out.join("\n");
+  // gofmt drops trailing blanks (a comment whose description is empty ends in ": ").
+  return out.join("\n").split("\n").map((l) => l.trimEnd()).join("\n");
 }
 
 export const emitGoClient: Emitter = (model, ctx) => [{ path: GO_CLIENT_PATH, content: goClientSource(model, ctx.specPath) }];
