@@ -84,10 +84,21 @@ func deviceView(t *testing.T, realRoot string, d Device) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every readable attribute file's text: the two fakes write the same files.
+	texts := map[string]string{}
+	for _, s := range Attributes {
+		if s.Readable && d.Has(s.Name) {
+			b, err := os.ReadFile(filepath.Join(d.Path, string(s.Name)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			texts[string(s.Name)] = string(b)
+		}
+	}
 	return map[string]any{
 		"name": d.Name, "kind": d.Kind, "pciAddress": d.PCIAddress, "numaNode": d.NUMA, "vendorId": d.VendorID,
 		"deviceId": d.DeviceID, "classCode": d.ClassCode, "pcieRoot": d.PCIeRoot, "vfIndex": vfIndex, "pf": pf,
-		"path": rel(d.Path), "pciPath": rel(d.PCIPath), "devicePath": d.DevicePath(), "resourceSliceName": label, "dra": dra,
+		"path": rel(d.Path), "pciPath": rel(d.PCIPath), "devicePath": d.DevicePath(), "resourceSliceName": label, "dra": dra, "texts": texts,
 	}
 }
 

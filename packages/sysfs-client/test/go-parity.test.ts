@@ -2,11 +2,11 @@
 // (clients/go/mockaccel/fixture_test.go) reads its own fake tree of the same topology and compares
 // against the same fixture, so the two clients see identical devices and DRA attributes.
 import { readFileSync } from "node:fs";
-import { realpath } from "node:fs/promises";
-import { relative } from "node:path";
+import { readFile, realpath } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
-import { MockAccelSysfs, dnsLabelName, toDeviceAttributes, type FakePf, type FakeVf } from "@mock-accel/sysfs-client";
+import { ATTRIBUTE_NAMES, ATTRIBUTES, MockAccelSysfs, dnsLabelName, toDeviceAttributes, type FakePf, type FakeVf, type ReadableAttributeName } from "@mock-accel/sysfs-client";
 import { fakeSysfs } from "./fake-root.ts";
 
 const FIXTURE = fileURLToPath(new URL("../../../clients/go/mockaccel/testdata/fake-tree.json", import.meta.url));
@@ -65,6 +65,12 @@ test("the TypeScript client sees the fixture's devices and DRA attributes, as th
       devicePath: d.devicePath,
       resourceSliceName: dnsLabelName(d),
       dra: await toDeviceAttributes(d),
+      // Every readable attribute file's text: the two fakes write the same files.
+      texts: Object.fromEntries(
+        await Promise.all(
+          ATTRIBUTE_NAMES.filter((n) => ATTRIBUTES[n].readable && d.has(n as ReadableAttributeName)).map(async (n) => [n, await readFile(join(d.path, n), "utf8")] as const),
+        ),
+      ),
     })),
   );
   expect(got).toEqual(fixture.devices);
