@@ -7,6 +7,7 @@
 package mockaccel
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -57,6 +58,33 @@ type Device struct {
 	Path string `json:"path"`
 	// PCIPath is the PCI function directory (real path) under <root>/devices.
 	PCIPath string `json:"pciPath"`
+}
+
+// MarshalJSON gives the TypeScript client's MockAccelDevice.toJSON() shape, so the two clients'
+// views compare as plain JSON: vfIndex is null on a PF, a VF's pf.name null when the PF has no
+// class entry.
+func (d Device) MarshalJSON() ([]byte, error) {
+	type pfJSON struct {
+		Name       *string `json:"name"`
+		PCIAddress string  `json:"pciAddress"`
+	}
+	var vfIndex *int
+	var pf *pfJSON
+	if d.Kind == KindVF {
+		vfIndex = &d.Index
+	}
+	if d.PF != nil {
+		pf = &pfJSON{PCIAddress: d.PF.PCIAddress}
+		if d.PF.Name != "" {
+			pf.Name = &d.PF.Name
+		}
+	}
+	type plain Device // without this method
+	return json.Marshal(struct {
+		plain
+		VFIndex *int    `json:"vfIndex"`
+		PF      *pfJSON `json:"pf"`
+	}{plain(d), vfIndex, pf})
 }
 
 // DevicePath is the driver's character device for this function, /dev/<name>: the path a
