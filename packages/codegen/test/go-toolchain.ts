@@ -1,5 +1,6 @@
-// Running the Go toolchain from tests: offline (GOPROXY=off, -mod=readonly), so a test only ever
-// uses the module cache that `bun run test` fills before its Go step (`go mod download`).
+// Running the Go toolchain from tests: `go mod download` for clients/go once (Go's own proxy
+// configuration; a no-op with a warm module cache, as `bun run test`'s Go step leaves it), then
+// every build offline (GOPROXY=off, -mod=readonly).
 import { spawnSync } from "node:child_process";
 import { cpSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +11,14 @@ export const GO_MODULE = join(REPO_ROOT, "clients/go");
 
 export const goReq = requirement("go (>= 1.26)", spawnSync("go", ["version"], { stdio: "ignore" }).status === 0, "Go 1.26 or newer from https://go.dev/dl/");
 
+let downloaded = false;
+
 export function runGo(args: string[], cwd: string): { status: number | null; output: string } {
+  if (!downloaded) {
+    const d = spawnSync("go", ["mod", "download"], { cwd: GO_MODULE, encoding: "utf8", env: { ...process.env, GOWORK: "off" } });
+    if (d.status !== 0) return { status: d.status, output: `go mod download in ${GO_MODULE} failed:\n${d.stderr}` };
+    downloaded = true;
+  }
   const r = spawnSync("go", args, {
     cwd,
     encoding: "utf8",
