@@ -7,6 +7,7 @@
 //   3. the Kubernetes components built from source (scripts/install-kubernetes.sh; one check).
 //   4. vitest under Bun over every workspace (each test case counted).
 //   5. the sysfs client's tests again under Node (it must work on both runtimes).
+//   6. the Go client (clients/go): `go vet` (one check) and `go test -json` (each test counted).
 // Usage: bun scripts/run-tests.ts [--only PROJECT[,PROJECT]] [vitest filters...]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -120,13 +121,92 @@ if (only === undefined || wants("cluster") || wants("dra-driver")) {
   } else console.log("Kubernetes components not built; their tests will skip (see the lines above)");
 }
 
-step("vitest under Bun");
-const projectArgs = only ? only.flatMap((p) => ["--project", p]) : [];
-runVitest("bun", ["bunx", "--bun", "vitest", "run", ...projectArgs, ...positionals]);
+// "go" is not a vitest project (step 6); `--only go` runs no vitest at all.
+const vitestOnly = only?.filter((p) => p !== "go");
+const projectArgs = vitestOnly ? vitestOnly.flatMap((p) => ["--project", p]) : [];
+if (vitestOnly === undefined || vitestOnly.length > 0) {
+  step("vitest under Bun");
+  runVitest("bun", ["bunx", "--bun", "vitest", "run", ...projectArgs, ...positionals]);
+}
 
 if (!values["skip-node"] && wants("sysfs-client")) {
   step("sysfs-client under Node");
   runVitest("node", ["npx", "vitest", "run", "--project", "sysfs-client", ...positionals], { MOCK_ACCEL_RUNTIME: "node" });
+}
+
+if (wants("go")) {
+  step("Go client (clients/go): go vet, go test");
+  runGoTests(join(root, "clients/go"));
+}
+
+/** One Go test event of `go test -json` (cmd/test2json). */
+interface GoTestEvent {
+  Action: string;
+  Package?: string;
+  Test?: string;
+  Output?: string;
+}
+
+function runGoTests(dir: string): void {
+  const ci = process.env.CI === "true" || process.env.CI === "1";
+  if (spawnSync("go", ["version"], { stdio: "ignore" }).status !== 0) {
+    const why = "go not found: install Go 1.26 or newer (https://go.dev/dl/)";
+    if (ci) {
+      failed += 1;
+      failures.push(`go: ${why}`);
+    } else {
+      skipped += 1;
+      console.log(`skipping: ${why}`);
+    }
+    return;
+  }
+  // Fill the module cache first (Go's normal proxy configuration); the tests then run offline.
+  const download = spawnSync("go", ["mod", "download"], { cwd: dir, stdio: "inherit" });
+  if (download.status !== 0) {
+    failed += 1;
+    failures.push("go: `go mod download` failed in clients/go");
+    return;
+  }
+  const env = { ...process.env, GOFLAGS: "-mod=readonly", GOPROXY: "off", GOWORK: "off" };
+  const vet = spawnSync("go", ["vet", "./..."], { cwd: dir, stdio: "inherit", env });
+  if (vet.status === 0) passed += 1;
+  else {
+    failed += 1;
+    failures.push("go vet ./... (clients/go)");
+  }
+  const r = spawnSync("go", ["test", "-json", "-count=1", "./..."], { cwd: dir, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  let counted = 0;
+  const packagesWithTests = new Set<string>();
+  for (const line of (r.stdout ?? "").split("\n")) {
+    if (!line.startsWith("{")) {
+      if (line.trim() !== "") console.log(line);
+      continue;
+    }
+    const ev = JSON.parse(line) as GoTestEvent;
+    if (ev.Action === "output" && ev.Output !== undefined && !/^\s*(=== RUN|=== PAUSE|=== CONT|--- PASS)/.test(ev.Output)) process.stdout.write(ev.Output);
+    if (ev.Test === undefined) {
+      // A package that fails without a failing test did not build (or its TestMain failed).
+      if (ev.Action === "fail" && !packagesWithTests.has(ev.Package ?? "")) {
+        failed += 1;
+        failures.push(`go: package ${ev.Package} failed`);
+      }
+      continue;
+    }
+    if (ev.Action !== "pass" && ev.Action !== "fail" && ev.Action !== "skip") continue;
+    counted += 1;
+    packagesWithTests.add(ev.Package ?? "");
+    if (ev.Action === "pass") passed += 1;
+    else if (ev.Action === "skip") skipped += 1;
+    else {
+      failed += 1;
+      failures.push(`go: ${ev.Package} ${ev.Test}`);
+    }
+  }
+  if (r.stderr) process.stderr.write(r.stderr);
+  if (counted === 0 && r.status !== 0) {
+    failed += 1;
+    failures.push(`go test exited ${r.status} with no tests`);
+  }
 }
 
 console.log("");

@@ -10,8 +10,8 @@ export const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url)).rep
 
 export const USAGE = `Usage: bun run codegen [--spec FILE] [--root DIR] [--check] [--quiet]
 
-Generates the C header, C sysfs code, TypeScript register table, typed sysfs client and
-docs/registers.md from the device spec.
+Generates the C header, C sysfs code, TypeScript register table, typed sysfs clients
+(TypeScript and Go) and docs/registers.md from the device spec.
 
   --spec FILE  the spec (default: <repo>/spec/registers.yaml)
   --root DIR   where generated paths are written/checked (default: the repo root)

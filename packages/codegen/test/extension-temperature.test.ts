@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { assertAvailable } from "@mock-accel/testkit";
 import { runCodegen } from "../src/cli.ts";
 import { buildRoundtripHarness, gccReq, HarnessSession, REPO_ROOT, run, tempDir } from "./c/toolchain.ts";
+import { copyGoModule, goReq, runGo } from "./go-toolchain.ts";
 
 const TEMPERATURE_OFFSET = 0x040; // the first free word after VF_INDEX (0x03c)
 
@@ -119,6 +120,18 @@ describe("extension guide: adding a temperature register and attribute", () => {
     );
     const r = run(join(REPO_ROOT, "node_modules/.bin/tsc"), ["-p", join(root, "tsconfig.json")], { cwd: root });
     expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
+  test.skipIf(goReq.skip)("the Go client gets Temperature() (uint32, error), and the module still vets", () => {
+    assertAvailable(goReq);
+    const mod = join(root, "clients/go");
+    copyGoModule(mod);
+    writeFileSync(
+      join(mod, "mockaccel/temperature_test.go"),
+      ["package mockaccel", "", "// Compiles only if the accessor exists with this type.", "var _ func() (uint32, error) = (&Device{}).Temperature", ""].join("\n"),
+    );
+    const r = runGo(["vet", "./..."], mod);
+    expect(r.status, r.output).toBe(0);
   });
 
   test.skipIf(gccReq.skip)("the generated C shows a temperature the client parses back", async () => {

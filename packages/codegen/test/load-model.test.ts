@@ -28,6 +28,24 @@ describe("loading the spec into the model", () => {
     expect(m.deviceConfig.find((c) => c.name === "vf_index")).toMatchObject({ requiredPf: false, requiredVf: true, defaultPf: 0xffffffffn });
   });
 
+  it("dra bits: true on capabilities gives one lowerCamel bool name per CAPABILITIES field", () => {
+    const r = loadSpecFile(join(REPO, "spec/registers.yaml"), "spec/registers.yaml");
+    if (!r.ok) throw new Error(r.errors.map(formatSpecError).join("\n"));
+    const dra = r.model.attributes.find((a) => a.name === "capabilities")!.dra;
+    expect(dra).toEqual({
+      kind: "attribute",
+      name: "capabilities",
+      bits: [
+        { field: "COMPUTE", name: "compute", lsb: 0, mask: 0x1n },
+        { field: "ENCRYPTION", name: "encryption", lsb: 1, mask: 0x2n },
+        { field: "COMPRESSION", name: "compression", lsb: 2, mask: 0x4n },
+        { field: "P2P_DMA", name: "p2pDma", lsb: 3, mask: 0x8n },
+      ],
+    });
+    // Without bits: true a mapping publishes no bools.
+    expect(r.model.attributes.find((a) => a.name === "uuid")!.dra).toEqual({ kind: "attribute", name: "uuid", bits: [] });
+  });
+
   it("a field attribute wider than 32 bits reads as u64", () => {
     const text = miniSpec().replace(
       "      - name: LIMIT",

@@ -247,6 +247,25 @@ describe("sysfs attributes", () => {
     expectOnly(text, at(text, "attribute: serial", "serial", 1), "sysfs.attributes[7].dra.attribute", 'duplicate DRA attribute name "serial"');
   });
 
+  it("dra bits: true on a register with a field wider than one bit", () => {
+    const text = edit(miniSpec(), "      write: { parse: u32 }\n", "      write: { parse: u32 }\n      dra: { attribute: control, bits: true }\n");
+    expectOnly(text, at(text, "bits: true", "true"), "sysfs.attributes[1].dra.bits", "bits: true publishes one boolean per single-bit field; CONTROL.MODE is 2 bits wide");
+  });
+
+  it("dra bits: true on an attribute that shows one field, or a driver value", () => {
+    const field = edit(miniSpec(), "      source: { register: CONTROL, field: MODE }\n      format: decimal\n      mode: \"0444\"", "      source: { register: CONTROL, field: MODE }\n      format: decimal\n      mode: \"0444\"\n      dra: { attribute: mode, bits: true }");
+    expectOnly(field, at(field, "bits: true", "true"), "sysfs.attributes[2].dra.bits", "bits: true publishes the fields of a register; mode shows only field MODE");
+    const driver = edit(miniSpec(), "dra: { attribute: node }", "dra: { attribute: node, bits: true }");
+    expectOnly(driver, at(driver, "bits: true", "true"), "sysfs.attributes[7].dra.bits", "bits: true publishes the fields of a register; node is a driver attribute");
+  });
+
+  it("a dra bit name that another DRA attribute already uses", () => {
+    let text = edit(miniSpec(), "          - name: ENABLE\n", "          - name: SERIAL\n");
+    text = edit(text, "          - name: MODE\n            lsb: 1\n            width_bits: 2", "          - name: MODE\n            lsb: 1\n            width_bits: 1");
+    text = edit(text, "      write: { parse: u32 }\n", "      write: { parse: u32 }\n      dra: { attribute: control, bits: true }\n");
+    expectOnly(text, at(text, "bits: true", "true"), "sysfs.attributes[1].dra.bits", 'duplicate DRA attribute name "serial"');
+  });
+
   it("a world-writable mode, which the kernel refuses", () => {
     const text = edit(miniSpec(), '      mode: "0644"\n      write: { parse: u32 }', '      mode: "0666"\n      write: { parse: u32 }');
     expectOnly(text, at(text, 'mode: "0666"', '"0666"'), "sysfs.attributes[1].mode", "mode 0666 is world-writable, which the kernel refuses (VERIFY_OCTAL_PERMISSIONS)");

@@ -25,6 +25,8 @@ export const GUEST = {
   discover: "/bin/mock-accel-discover",
   helper: "/bin/mock-accel-e2e",
   dump: "/bin/dump-sysfs.sh",
+  /** The Go client's discovery; only in a guest that asks for it (`extraFiles`). */
+  goDiscover: "/bin/mockaccel-discover",
 } as const;
 
 /** The shell walk that dumps a sysfs tree as text (same file runs on the host over a fake tree). */
@@ -118,6 +120,26 @@ async function discoverProgram(): Promise<string> {
     entry: join(GUEST_DIR, "discover.ts"),
     inputs: typescriptSourcesUnder(join(SYSFS_CLIENT_DIR, "src")),
     cwd: E2E_DIR,
+  });
+}
+
+const GO_CLIENT_DIR = join(REPO_ROOT, "clients", "go");
+
+/**
+ * The Go client's discovery (clients/go/cmd/mockaccel-discover), a static binary (CGO off) for
+ * the guest, cached by the module's sources and the Go version. Go fetches the module's
+ * dependencies through its own proxy configuration the first time (as Bun fetches its runtime).
+ */
+export async function goDiscoverProgram(): Promise<string> {
+  const version = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" }).stdout.trim();
+  const inputs = filesUnder(GO_CLIENT_DIR, (p) => p.endsWith(".go") || p.endsWith("go.mod") || p.endsWith("go.sum"));
+  return cached("go-discover", hashFiles(inputs, [version]), "mockaccel-discover", async (out) => {
+    const r = spawnSync("go", ["build", "-trimpath", "-o", out, "./cmd/mockaccel-discover"], {
+      cwd: GO_CLIENT_DIR,
+      encoding: "utf8",
+      env: { ...process.env, CGO_ENABLED: "0", GOWORK: "off" },
+    });
+    if (r.status !== 0) throw new Error(`go build ./cmd/mockaccel-discover failed:\n${r.stderr || r.stdout}`);
   });
 }
 

@@ -12,6 +12,12 @@ export interface GuestScriptOptions {
   bench?: boolean;
   /** Reads per timed loop. */
   benchReads?: number;
+  /**
+   * Also run the Go client's discovery (GUEST.goDiscover, which the caller puts in the
+   * initramfs) right after the TypeScript client's `dra` mode, with 2 VFs enabled, so the two
+   * views of one real tree can be compared (sections dra-ts, dra-go).
+   */
+  goDiscover?: boolean;
 }
 
 /**
@@ -51,7 +57,7 @@ echo 2 > $C/$P0/sriov_numvfs && echo ok
 ls $C
 section discover-vfs
 ${GUEST.discover} discover
-section tree
+${opts.goDiscover ? `section dra-ts\n${GUEST.discover} dra\nsection dra-go\n${GUEST.goDiscover}\n` : ""}section tree
 sh ${GUEST.dump}
 section status
 echo 0x1 > $C/$P1/status && echo written

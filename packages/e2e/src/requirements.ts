@@ -35,3 +35,6 @@ export const libvfioUser: Requirement = requirement(
   libvfioUserInstalled(),
   LIBVFIO_USER_INSTALL_COMMAND,
 );
+
+/** Go, to build the Go client's discovery for the guest. */
+export const goToolchain: Requirement = requirement("go (>= 1.26)", has("go", ["version"]), "Go 1.26 or newer from https://go.dev/dl/");

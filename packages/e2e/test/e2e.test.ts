@@ -12,8 +12,9 @@ import { assertAvailable, type Requirement } from "@mock-accel/testkit";
 import { EFF_WORDS, PCI, uuidToCanonical } from "@mock-accel/server";
 import { createFakeSysfs, type FakePf } from "@mock-accel/sysfs-client";
 import { guestKernelLogProblems } from "@mock-accel/vm-harness";
-import { DUMP_SCRIPT, guestArtifacts, runGuest, type GuestArtifacts, type GuestRunResult, type Transport } from "../src/index.ts";
-import { guestBuild, libvfioUser, proxyQemu, proxyQemuPath, vfioUserQemu, vfioUserQemuPath } from "../src/requirements.ts";
+import { DUMP_SCRIPT, GUEST, guestArtifacts, runGuest, type GuestArtifacts, type GuestRunResult, type Transport } from "../src/index.ts";
+import { goDiscoverProgram } from "../src/artifacts.ts";
+import { goToolchain, guestBuild, libvfioUser, proxyQemu, proxyQemuPath, vfioUserQemu, vfioUserQemuPath } from "../src/requirements.ts";
 
 interface Case {
   transport: Transport;
@@ -51,6 +52,7 @@ function discovered(r: GuestRunResult, section: string): Discovered[] {
 const lines = (text: string | undefined) => (text ?? "").split("\n").map((l) => l.trim()).filter((l) => l !== "");
 
 let artifacts: Promise<GuestArtifacts> | undefined;
+let goDiscover: Promise<string> | undefined;
 
 describe.each(CASES)("end to end over $transport", ({ transport, qemu, needs }) => {
   const skip = needs.some((n) => n.skip);
@@ -60,7 +62,11 @@ describe.each(CASES)("end to end over $transport", ({ transport, qemu, needs }) 
     if (skip) return;
     for (const n of needs) assertAvailable(n);
     artifacts ??= guestArtifacts();
-    r = await runGuest({ transport, qemu: qemu!, artifacts: await artifacts });
+    // The Go client runs in the same boot, next to the TypeScript one (sections dra-ts, dra-go);
+    // without Go (on a laptop) the rest of the suite still runs.
+    if (goToolchain.available) goDiscover ??= goDiscoverProgram();
+    const go = goDiscover ? { goDiscover: true, extraFiles: { [GUEST.goDiscover]: await goDiscover } } : {};
+    r = await runGuest({ transport, qemu: qemu!, artifacts: await artifacts, ...go });
     if (r.boot.exitCode === null) {
       throw new Error(`guest never finished (timed out: ${r.boot.timedOut}); QEMU stderr:\n${r.boot.stderr}\nserial tail:\n${r.boot.serial.slice(-3000)}`);
     }
@@ -117,6 +123,25 @@ describe.each(CASES)("end to end over $transport", ({ transport, qemu, needs }) 
     }
     // 16 GiB reads as 16 GiB (the kernel reads MEMORY_SIZE as two 32-bit halves).
     expect(all.find((d) => d.kind === "pf" && d.numaNode === 0)!.attributes.memory_size).toBe(String(16n << 30n));
+  });
+
+  test.skipIf(skip || goToolchain.skip)("the Go client reads the guest's tree as the TypeScript client does: devices and DRA attributes", () => {
+    assertAvailable(goToolchain);
+    // TypeScript's `dra` mode also prints every attribute value; the Go view has the device
+    // and its ResourceSlice entry, which is what both must agree on.
+    const keys = ["name", "kind", "pciAddress", "numaNode", "vendorId", "deviceId", "classCode", "pcieRoot", "vfIndex", "pf", "path", "pciPath", "dra"];
+    const pick = (d: Record<string, unknown>) => Object.fromEntries(keys.map((k) => [k, d[k]]));
+    const ts = (discovered(r, "dra-ts") as unknown as Record<string, unknown>[]).map(pick);
+    const go = (discovered(r, "dra-go") as unknown as Record<string, unknown>[]).map(pick);
+    expect(ts).toHaveLength(r.served.length);
+    expect(go).toEqual(ts);
+    // The capability bools a claim's CEL selects on, from the served CAPABILITIES value.
+    for (const d of go) {
+      const s = servedFor(d as unknown as Discovered);
+      const attrs = (d.dra as { attributes: Record<string, { bool?: boolean }> }).attributes;
+      expect(attrs["mock-accel.example.com/compute"]?.bool, d.name as string).toBe((Number(s.config.capabilities) & 1) !== 0);
+      expect(attrs["mock-accel.example.com/encryption"]?.bool, d.name as string).toBe((Number(s.config.capabilities) & 2) !== 0);
+    }
   });
 
   test.skipIf(skip)("a status write in the guest lands in the server's STATUS register", () => {

@@ -1,7 +1,7 @@
 // A device's entry in a resource.k8s.io/v1 ResourceSlice: `attributes` and `capacity`, names
 // qualified by a domain. The spec's `dra:` mapping picks which sysfs attributes appear; the
 // identity ones (deviceType, pciAddress, physFn, pcieRoot) come from the PCI layout.
-import { ATTRIBUTE_NAMES, ATTRIBUTES, type ReadableAttributeName, type SemVer } from "./generated/attributes.ts";
+import { ATTRIBUTE_NAMES, ATTRIBUTES, DRA_BIT_ATTRIBUTES, type ReadableAttributeName, type SemVer } from "./generated/attributes.ts";
 import type { MockAccelDevice } from "./device.ts";
 import { bytesToQuantity } from "./quantity.ts";
 
@@ -47,7 +47,8 @@ function toAttribute(value: unknown, what: string): DeviceAttribute {
 
 /**
  * Reads the device's attributes named by the spec's `dra:` mapping and returns the ResourceSlice
- * `attributes` and `capacity` for it. Capacity values are quantities ("16Gi").
+ * `attributes` and `capacity` for it. Capacity values are quantities ("16Gi"). A mapping with
+ * `bits: true` (capabilities) also gives one `{ bool }` per register field: `<domain>/encryption`.
  */
 export async function toDeviceAttributes(device: MockAccelDevice, { domain = "mock-accel.example.com" }: DeviceAttributesOptions = {}): Promise<DraDeviceAttributes> {
   if (!DOMAIN.test(domain)) throw new RangeError(`toDeviceAttributes: domain ${JSON.stringify(domain)} is not a DNS subdomain of at most 63 characters`);
@@ -74,6 +75,12 @@ export async function toDeviceAttributes(device: MockAccelDevice, { domain = "mo
       if (typeof value !== "bigint" && typeof value !== "number") throw new TypeError(`${what}: capacity '${dra.name}' needs a number, got ${typeof value}`);
       capacity[q(dra.name)] = { value: bytesToQuantity(BigInt(value)) };
     } else attributes[q(dra.name)] = toAttribute(value, what);
+    // One bool per field the spec marks `bits: true`: a claim's CEL cannot mask an int.
+    for (const bit of DRA_BIT_ATTRIBUTES) {
+      if (bit.attribute !== n) continue;
+      if (typeof value !== "number") throw new TypeError(`${what}: bit attribute '${bit.name}' needs a number, got ${typeof value}`);
+      attributes[q(bit.name)] = { bool: (value & bit.mask) !== 0 };
+    }
   });
   return { attributes, capacity };
 }

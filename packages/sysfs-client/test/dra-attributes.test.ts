@@ -14,6 +14,10 @@ describe("toDeviceAttributes()", () => {
         "mock-accel.example.com/pciAddress": { string: "0000:21:00.0" },
         "mock-accel.example.com/uuid": { string: "6f1c2a52-0d4e-4c1b-9a57-2b8f0e6d1a01" },
         "mock-accel.example.com/capabilities": { int: 3 },
+        "mock-accel.example.com/compute": { bool: true },
+        "mock-accel.example.com/encryption": { bool: true },
+        "mock-accel.example.com/compression": { bool: false },
+        "mock-accel.example.com/p2pDma": { bool: false },
         "mock-accel.example.com/numaNode": { int: 1 },
         "mock-accel.example.com/firmwareVersion": { version: "1.4.2" },
         [PCIE_ROOT_ATTRIBUTE]: { string: "pci0000:20" },
@@ -31,6 +35,25 @@ describe("toDeviceAttributes()", () => {
     expect(attributes["accel.example.org/pciAddress"]).toEqual({ string: "0000:11:00.2" });
     expect(capacity).toEqual({ "accel.example.org/memory": { value: "3Gi" } });
     expect(Object.keys(attributes).every((k) => k.startsWith("accel.example.org/") || k === PCIE_ROOT_ATTRIBUTE)).toBe(true);
+  });
+
+  test("every CAPABILITIES field is a bool of its own, named in lowerCamel (CEL cannot mask the int)", async () => {
+    const fake = await fakeSysfs([{ capabilities: 0x8 }, { capabilities: 0xe }]);
+    const client = new MockAccelSysfs({ root: fake.root });
+    const bools = async (name: string) =>
+      Object.fromEntries(Object.entries((await toDeviceAttributes(await client.get(name))).attributes).filter(([, v]) => "bool" in v));
+    expect(await bools("mock0")).toEqual({
+      "mock-accel.example.com/compute": { bool: false },
+      "mock-accel.example.com/encryption": { bool: false },
+      "mock-accel.example.com/compression": { bool: false },
+      "mock-accel.example.com/p2pDma": { bool: true },
+    });
+    expect(await bools("mock1")).toEqual({
+      "mock-accel.example.com/compute": { bool: false },
+      "mock-accel.example.com/encryption": { bool: true },
+      "mock-accel.example.com/compression": { bool: true },
+      "mock-accel.example.com/p2pDma": { bool: true },
+    });
   });
 
   test("a domain that is not a DNS subdomain is refused", async () => {

@@ -2,8 +2,8 @@
 // schema, and parse/format for exactly the text the kernel shows (docs/architecture.md).
 import { StructureKind, type StatementStructures } from "ts-morph";
 import type { Emitter } from "./emitter.ts";
-import type { DeviceModel, RegisterModel, SysfsAttributeModel } from "../model/register-model.ts";
-import { findRegister, registerStaticMax } from "../model/bounds.ts";
+import type { DeviceModel, SysfsAttributeModel } from "../model/register-model.ts";
+import { U32_MAX, U64_MAX, fieldOf, rawMax, resetRaw, semverMax, shownFieldRegisters, sourceRegister, staticWriteRange, writeMaxAttribute } from "./client-facts.ts";
 import { pascalCase } from "../load/identifiers.ts";
 import { helperNodes } from "./ts-client-runtime.ts";
 import {
@@ -27,8 +27,6 @@ import {
 
 export const CLIENT_ATTRIBUTES_PATH = "packages/sysfs-client/src/generated/attributes.ts";
 
-const U32_MAX = 0xffff_ffffn;
-const U64_MAX = 0xffff_ffff_ffff_ffffn;
 const UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
 /** How one attribute's value looks in TypeScript and how it goes to and from text. */
@@ -43,21 +41,6 @@ interface AttributeCodec {
 
 /** The enum's value names as a list (named _NAMES: the server's <REG>_VALUES are the numbers). */
 const choicesConst = (a: SysfsAttributeModel) => `${a.name.toUpperCase()}_NAMES`;
-
-function sourceRegister(model: DeviceModel, a: SysfsAttributeModel): RegisterModel | undefined {
-  return a.source.kind === "register" ? findRegister(model, a.source.register) : undefined;
-}
-
-/** Largest raw value the attribute can show: its field's or register's width, else its type's. */
-function rawMax(model: DeviceModel, a: SysfsAttributeModel): bigint {
-  const reg = sourceRegister(model, a);
-  if (a.source.kind === "register" && reg) {
-    const field = reg.fields.find((f) => f.name === (a.source as { field: string | null }).field);
-    const bits = field ? field.widthBits : Math.min(reg.sizeBytes, 8) * 8;
-    return (1n << BigInt(bits)) - 1n;
-  }
-  return a.valueType === "u64" ? U64_MAX : U32_MAX;
-}
 
 function codec(model: DeviceModel, a: SysfsAttributeModel): AttributeCodec {
   const max = rawMax(model, a);
@@ -101,12 +84,7 @@ function codec(model: DeviceModel, a: SysfsAttributeModel): AttributeCodec {
         valueSchema: `Type.String({ pattern: ${JSON.stringify(UUID_PATTERN)} })`,
       };
     case "semver": {
-      const reg = sourceRegister(model, a)!;
-      const part = (n: string) => {
-        const f = reg.fields.find((x) => x.name === n)!;
-        return (1 << f.widthBits) - 1;
-      };
-      const [major, minor, patch] = [part("MAJOR"), part("MINOR"), part("PATCH")];
+      const { major, minor, patch } = semverMax(model, a);
       return {
         tsType: "SemVer",
         parse: `(text) => parseSemver(text, { major: ${major}, minor: ${minor}, patch: ${patch} })`,
@@ -146,7 +124,7 @@ function writeSchema(model: DeviceModel, a: SysfsAttributeModel, c: AttributeCod
   if (!a.writable || w === null) return c.valueSchema;
   if (w.kind === "parse-u32") return `Type.Integer({ minimum: 0, maximum: ${U32_MAX} })`;
   if (a.valueType === "bool") return "Type.Boolean()";
-  const max = typeof w.max === "bigint" ? w.max : registerStaticMax(model, w.max.register);
+  const max = staticWriteRange(model, a)!.max;
   if (a.valueType === "u64") return `Type.BigInt({ minimum: ${w.min}n, maximum: ${max}n })`;
   if (w.min === max) return `Type.Literal(${w.min})`;
   return `Type.Integer({ minimum: ${w.min}, maximum: ${max} })`;
@@ -158,15 +136,9 @@ function writeSchema(model: DeviceModel, a: SysfsAttributeModel, c: AttributeCod
  * whose value comes from device_config (`source`) or that have no reset value.
  */
 function resetLit(model: DeviceModel, a: SysfsAttributeModel): Lit {
-  const reg = sourceRegister(model, a);
-  if (a.source.kind !== "register" || !reg || reg.source !== null || reg.resetValue === null) return nul;
-  const fieldName = a.source.field;
-  const field = fieldName === null ? undefined : reg.fields.find((f) => f.name === fieldName);
-  const v = field ? (reg.resetValue & field.mask) >> BigInt(field.lsb) : reg.resetValue;
-  const part = (n: string) => {
-    const f = reg.fields.find((x) => x.name === n)!;
-    return num(Number((v & f.mask) >> BigInt(f.lsb)));
-  };
+  const v = resetRaw(model, a);
+  if (v === null) return nul;
+  const reg = sourceRegister(model, a)!;
   switch (a.valueType) {
     case "u32":
     case "s32":
@@ -176,7 +148,7 @@ function resetLit(model: DeviceModel, a: SysfsAttributeModel): Lit {
     case "bool":
       return bool(v !== 0n);
     case "semver":
-      return obj({ major: part("MAJOR"), minor: part("MINOR"), patch: part("PATCH") }, true);
+      return obj({ major: num(fieldOf(model, a, v, "MAJOR")), minor: num(fieldOf(model, a, v, "MINOR")), patch: num(fieldOf(model, a, v, "PATCH")) }, true);
     case "enum": {
       const e = reg.enumValues.find((x) => x.value === v);
       // A reset outside the enum shows as no name the parser accepts: say "no reset" instead.
@@ -188,24 +160,6 @@ function resetLit(model: DeviceModel, a: SysfsAttributeModel): Lit {
     case "uuid":
       return nul;
   }
-}
-
-/**
- * The attribute whose value is this attribute's write bound, when the spec's write `max` names
- * a register. Rule: the attribute that sources that register directly; else the attribute whose
- * name equals the register's name lower-cased with underscores dropped on both sides (the driver
- * attribute `sriov_totalvfs` shows SRIOV_TOTAL_VFS under the kernel's own name); else null (no
- * attribute shows the register, so a client cannot check the bound before writing).
- */
-function writeMaxAttribute(model: DeviceModel, a: SysfsAttributeModel): string | null {
-  const w = a.write;
-  if (!a.writable || w === null || w.kind !== "range" || typeof w.max === "bigint") return null;
-  const register = w.max.register;
-  const direct = model.attributes.find((x) => x.source.kind === "register" && x.source.register === register && x.source.field === null);
-  if (direct) return direct.name;
-  const squash = (n: string) => n.toLowerCase().replaceAll("_", "");
-  const byName = model.attributes.find((x) => x.readable && squash(x.name) === squash(register));
-  return byName ? byName.name : null;
 }
 
 function attributeLit(model: DeviceModel, a: SysfsAttributeModel, c: AttributeCodec): Lit {
@@ -352,16 +306,23 @@ export function clientAttributesNodes(model: DeviceModel): (string | StatementSt
     ),
   );
   out.push(exportConst("ATTRIBUTE_NAMES", arr(attrs.map((a) => str(a.name))), { type: "readonly AttributeName[]", doc: "Spec order." }));
+  const bits = attrs.flatMap((a) =>
+    a.dra?.kind === "attribute" ? a.dra.bits.map((b) => obj({ attribute: str(a.name), name: str(b.name), field: str(b.field), mask: hexNum(Number(b.mask)) }, true)) : [],
+  );
+  out.push(
+    exportConst("DRA_BIT_ATTRIBUTES", arr(bits), {
+      type: "readonly { readonly attribute: ReadableAttributeName; readonly name: string; readonly field: string; readonly mask: number }[]",
+      doc: "Boolean DRA attributes, one per field of a register whose mapping says `bits: true` (CEL has no bitwise operators).",
+    }),
+  );
   // Bit fields of the registers attributes show (32-bit values, so plain numbers): a driver
   // tests `status & STATUS_FIELDS.ALLOCATED.mask` instead of hard-coding the bit.
-  const shown = new Set(attrs.flatMap((a) => (a.source.kind === "register" ? [a.source.register] : [])));
-  for (const r of model.bars.flatMap((b) => b.registers)) {
-    if (!shown.has(r.name) || r.fields.length === 0 || r.sizeBytes > 4) continue;
+  for (const { reg: r, attribute } of shownFieldRegisters(model)) {
     out.push(
       exportConst(
         `${r.name}_FIELDS`,
         obj(r.fields.map((f) => ({ key: f.name, value: obj({ lsb: num(f.lsb), widthBits: num(f.widthBits), mask: hexNum(Number(f.mask)) }, true) }))),
-        { asConst: true, doc: `Fields of the ${r.name} register behind the \`${attrs.find((a) => a.source.kind === "register" && a.source.register === r.name)!.name}\` attribute.` },
+        { asConst: true, doc: `Fields of the ${r.name} register behind the \`${attribute}\` attribute.` },
       ),
     );
   }

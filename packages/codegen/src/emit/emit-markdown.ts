@@ -85,6 +85,14 @@ function attributeWrite(a: SysfsAttributeModel): string {
   return a.write.min === a.write.max ? `only ${a.write.min}` : `${a.write.min}..${max}`;
 }
 
+function draCell(a: SysfsAttributeModel): string {
+  if (a.dra === null) return "—";
+  const own = `${a.dra.kind} \`${a.dra.name}\``;
+  if (a.dra.kind !== "attribute" || a.dra.bits.length === 0) return own;
+  // CEL cannot test a bit of an int, so each field is also a bool a claim can select on.
+  return `${own}; bool ${a.dra.bits.map((b) => `\`${b.name}\` (${b.field})`).join(", ")}`;
+}
+
 function attributeView(a: SysfsAttributeModel): object {
   const src = a.source;
   return {
@@ -97,7 +105,7 @@ function attributeView(a: SysfsAttributeModel): object {
         ? "driver"
         : `[\`${src.register}\`](#${src.register.toLowerCase()})${src.field !== null ? `.\`${src.field}\`` : ""}`,
     write: attributeWrite(a),
-    dra: a.dra ? `${a.dra.kind} \`${a.dra.name}\`` : "—",
+    dra: draCell(a),
     description: cell(a.description),
   };
 }

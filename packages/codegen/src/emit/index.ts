@@ -5,5 +5,6 @@ import { emitCSysfs } from "./emit-c-sysfs.ts";
 import { emitMarkdown } from "./emit-markdown.ts";
 import { emitServerRegisters } from "./emit-server-registers.ts";
 import { emitClientAttributes } from "./emit-client-attributes.ts";
+import { emitGoClient } from "./emit-go-client.ts";
 
-export const EMITTERS: readonly Emitter[] = [emitCHeader, emitCSysfs, emitServerRegisters, emitClientAttributes, emitMarkdown];
+export const EMITTERS: readonly Emitter[] = [emitCHeader, emitCSysfs, emitServerRegisters, emitClientAttributes, emitGoClient, emitMarkdown];

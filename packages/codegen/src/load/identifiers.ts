@@ -35,3 +35,9 @@ export function pascalCase(name: string): string {
     .map((p) => p.charAt(0).toUpperCase() + p.slice(1).toLowerCase())
     .join("");
 }
+
+/** P2P_DMA -> p2pDma: a register field's name as a DRA attribute name (Kubernetes' lowerCamel style). */
+export function lowerCamel(name: string): string {
+  const p = pascalCase(name);
+  return p.charAt(0).toLowerCase() + p.slice(1);
+}

@@ -4,7 +4,7 @@ import type { RawAttribute, RawRegister, RawSpec } from "./spec-schema.ts";
 import type { SpecError } from "./spec-error.ts";
 import type { SpecPath } from "./spec-path.ts";
 import type { Anchor, YamlSource } from "./yaml-source.ts";
-import { identifierProblem, pascalCase } from "./identifiers.ts";
+import { identifierProblem, lowerCamel, pascalCase } from "./identifiers.ts";
 import { attributeValueType, integerRange } from "../model/value-types.ts";
 import type { AttributeValueType } from "../model/register-model.ts";
 
@@ -63,13 +63,44 @@ export function checkSemantics(spec: RawSpec, src: YamlSource): SpecError[] {
     }),
   );
   spec.sysfs.attributes.forEach((a, i) => checkAttribute(a, ["sysfs", "attributes", i], registers, r));
+  spec.sysfs.attributes.forEach((a, i) => checkDraBits(a, ["sysfs", "attributes", i], registers, r));
   for (const kind of ["attribute", "capacity"] as const) {
-    const items = spec.sysfs.attributes.flatMap((a, i) =>
-      a.dra && kind in a.dra ? [{ item: (a.dra as Record<string, string>)[kind]!, path: ["sysfs", "attributes", i, "dra", kind] }] : [],
-    );
+    const items = spec.sysfs.attributes.flatMap((a, i) => {
+      if (!a.dra || !(kind in a.dra)) return [];
+      const own = [{ item: (a.dra as Record<string, string>)[kind]!, path: ["sysfs", "attributes", i, "dra", kind] as SpecPath }];
+      // Each field a `bits: true` mapping publishes is an attribute name of its own.
+      const bits = "bits" in a.dra && a.dra.bits === true ? draBitNames(a, registers) : [];
+      return [...own, ...bits.map((n) => ({ item: n, path: ["sysfs", "attributes", i, "dra", "bits"] as SpecPath }))];
+    });
     checkUnique(r, items, (n) => n, `DRA ${kind} name`);
   }
   return r.errors;
+}
+
+/** The boolean DRA attributes `bits: true` adds: one per field of the attribute's register. */
+function draBitNames(a: RawAttribute, registers: Map<string, RawRegister>): string[] {
+  if (a.source === "driver" || a.source.field !== undefined) return [];
+  return (registers.get(a.source.register)?.fields ?? []).map((f) => lowerCamel(f.name));
+}
+
+/** Kubernetes' limit on the name part of a DeviceAttribute's qualified name (a C identifier). */
+const DRA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+
+function checkDraBits(a: RawAttribute, p: SpecPath, registers: Map<string, RawRegister>, r: Reporter): void {
+  if (!a.dra || !("bits" in a.dra) || a.dra.bits !== true) return;
+  const at: SpecPath = [...p, "dra", "bits"];
+  if (a.source === "driver" || a.source.field !== undefined) {
+    r.at(at, `bits: true publishes the fields of a register; ${a.name} ${a.source === "driver" ? "is a driver attribute" : `shows only field ${a.source.field}`}`);
+    return;
+  }
+  const reg = registers.get(a.source.register);
+  if (!reg) return; // reported by checkAttribute
+  const fields = reg.fields ?? [];
+  if (fields.length === 0) r.at(at, `bits: true needs register fields; ${reg.name} has none`);
+  for (const f of fields) {
+    if (f.width_bits !== 1) r.at(at, `bits: true publishes one boolean per single-bit field; ${reg.name}.${f.name} is ${f.width_bits} bits wide`);
+    else if (!DRA_NAME.test(lowerCamel(f.name))) r.at(at, `field ${reg.name}.${f.name} gives DRA attribute name "${lowerCamel(f.name)}", longer than 32 characters`);
+  }
 }
 
 function checkNames(spec: RawSpec, r: Reporter): void {

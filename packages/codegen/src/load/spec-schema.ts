@@ -91,7 +91,12 @@ export const AttributeSchema = Type.Object(
       ]),
     ),
     dra: Type.Optional(
-      Type.Union([Type.Object({ attribute: Ident }, Closed), Type.Object({ capacity: Ident }, Closed)]),
+      Type.Union([
+        // bits: true also publishes each field of the register as a boolean attribute (CEL has
+        // no bitwise operators, so a claim cannot test a bit of an int attribute).
+        Type.Object({ attribute: Ident, bits: Type.Optional(Type.Boolean()) }, Closed),
+        Type.Object({ capacity: Ident }, Closed),
+      ]),
     ),
     description: Description,
   },

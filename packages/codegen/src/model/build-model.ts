@@ -15,6 +15,7 @@ import type {
 
 import type { RawSpec, RawAttribute, RawRegister } from "../load/spec-schema.ts";
 import { attributeValueType } from "./value-types.ts";
+import { lowerCamel } from "../load/identifiers.ts";
 
 const big = (v: number | bigint | undefined | null): bigint | null =>
   v === undefined || v === null ? null : BigInt(v);
@@ -67,7 +68,13 @@ function attributeModel(a: RawAttribute, registers: Map<string, RegisterModel>):
     }
   }
   let dra: DraMapping | null = null;
-  if (a.dra) dra = "attribute" in a.dra ? { kind: "attribute", name: a.dra.attribute } : { kind: "capacity", name: a.dra.capacity };
+  if (a.dra) {
+    if ("attribute" in a.dra) {
+      const fields = a.dra.bits === true && source.kind === "register" ? registers.get(source.register)!.fields : [];
+      const bits = fields.map((f) => ({ field: f.name, name: lowerCamel(f.name), lsb: f.lsb, mask: f.mask }));
+      dra = { kind: "attribute", name: a.dra.attribute, bits };
+    } else dra = { kind: "capacity", name: a.dra.capacity };
+  }
   return {
     name: a.name,
     source,

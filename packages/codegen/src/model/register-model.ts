@@ -77,7 +77,19 @@ export type AttributeWrite =
   | { kind: "range"; min: bigint; max: bigint | { register: string } }
   | { kind: "parse-u32" };
 
-export type DraMapping = { kind: "attribute"; name: string } | { kind: "capacity"; name: string };
+/** One single-bit field of the attribute's register, published as a boolean DRA attribute. */
+export interface DraBitModel {
+  /** The register field, e.g. "P2P_DMA". */
+  field: string;
+  /** Its DRA attribute name: the field name in lowerCamel, e.g. "p2pDma". */
+  name: string;
+  lsb: number;
+  mask: bigint;
+}
+
+export type DraMapping =
+  | { kind: "attribute"; name: string; /** Empty unless the spec says `bits: true`. */ bits: DraBitModel[] }
+  | { kind: "capacity"; name: string };
 
 export interface SysfsAttributeModel {
   name: string;

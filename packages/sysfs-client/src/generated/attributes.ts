@@ -475,6 +475,13 @@ export const ATTRIBUTE_NAMES: readonly AttributeName[] = [
   "wordlist_size",
   "load_wordlist",
 ];
+/** Boolean DRA attributes, one per field of a register whose mapping says `bits: true` (CEL has no bitwise operators). */
+export const DRA_BIT_ATTRIBUTES: readonly { readonly attribute: ReadableAttributeName; readonly name: string; readonly field: string; readonly mask: number }[] = [
+  { attribute: "capabilities", name: "compute", field: "COMPUTE", mask: 0x1 },
+  { attribute: "capabilities", name: "encryption", field: "ENCRYPTION", mask: 0x2 },
+  { attribute: "capabilities", name: "compression", field: "COMPRESSION", mask: 0x4 },
+  { attribute: "capabilities", name: "p2pDma", field: "P2P_DMA", mask: 0x8 },
+];
 /** Fields of the CAPABILITIES register behind the `capabilities` attribute. */
 export const CAPABILITIES_FIELDS = {
   COMPUTE: { lsb: 0, widthBits: 1, mask: 0x1 },
