@@ -3,7 +3,7 @@
 // confining each node's agent to its own node's slices), the DaemonSet, the two DeviceClasses,
 // a KMM Module that builds the spec's kernel module (mock_accel.ko) from the sources shipped
 // in the driver image, and example claims. The CEL in them is evaluated in test/manifests.test.ts.
-import { ATTRIBUTES, CAPABILITIES_FIELDS, DEVICE_NAME } from "@mock-accel/sysfs-client";
+import { ATTRIBUTES, DEVICE_NAME, DRA_BIT_ATTRIBUTES, type CAPABILITIES_FIELDS } from "@mock-accel/sysfs-client";
 import { DEFAULT_DRIVER_NAME } from "./driver.ts";
 
 export interface ManifestOptions {
@@ -37,7 +37,10 @@ const MEMORY_CAPACITY = ATTRIBUTES.memory_size.dra!.name;
  * CEL has no bitwise operators, so the `capabilities` int cannot be selected by bit.
  */
 export function capabilityAttribute(field: keyof typeof CAPABILITIES_FIELDS): string {
-  return field.toLowerCase();
+  // The generated table carries the spec's naming rule (`dra: { bits: true }`); no second copy here.
+  const bit = DRA_BIT_ATTRIBUTES.find((b) => b.attribute === "capabilities" && b.field === field);
+  if (!bit) throw new Error(`capabilities field ${field} is not published as a DRA attribute (spec/registers.yaml dra.bits)`);
+  return bit.name;
 }
 const ENCRYPTION_ATTRIBUTE = capabilityAttribute("ENCRYPTION");
 /** The kernel module's file name: the spec's device.name, as the kernel-driver Kbuild names it. */

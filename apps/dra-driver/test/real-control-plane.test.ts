@@ -4,7 +4,7 @@
 // for those real allocations the way the kubelet calls it.
 import { KubeConfig } from "@kubernetes/client-node";
 import { findKubernetes, installCommand, startControlPlane, type ControlPlane } from "@mock-accel/cluster";
-import { createFakeSysfs, dnsLabelName, MockAccelSysfs, type FakeSysfs } from "@mock-accel/sysfs-client";
+import { CAPABILITIES_FIELDS, createFakeSysfs, dnsLabelName, MockAccelSysfs, type FakeSysfs } from "@mock-accel/sysfs-client";
 import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { cdiSpecPath, type CdiSpec } from "../src/cdi.ts";
+import { claimUid } from "../src/claim-uid.ts";
 import { startDriver, type RunningDriver } from "../src/driver.ts";
 import { MemoryLogger } from "../src/logger.ts";
 import { exampleClaims, renderObjects, type K8sObject } from "../src/manifests.ts";
@@ -69,8 +70,9 @@ describe.skipIf(kube.skip)("the DRA driver against a real control plane", () => 
     await apply([{ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } }]);
 
     dir = mkdtempSync(join(tmpdir(), "dra-real-cp-"));
-    // PF vs VF, two PFs on NUMA node 0, two VFs of one PF, and a PF on node 1.
-    fake = await createFakeSysfs(join(dir, "sys"), [{ numaNode: 0, totalVfs: 2, enabledVfs: 2 }, { numaNode: 0 }, { numaNode: 1 }]);
+    // PF vs VF, two PFs on NUMA node 0, two VFs of one PF, and a PF on node 1 with encryption.
+    const withEncryption = CAPABILITIES_FIELDS.COMPUTE.mask | CAPABILITIES_FIELDS.ENCRYPTION.mask;
+    fake = await createFakeSysfs(join(dir, "sys"), [{ numaNode: 0, totalVfs: 2, enabledVfs: 2 }, { numaNode: 0 }, { numaNode: 1, capabilities: withEncryption }]);
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(plane.kubeconfig);
     driver = await startDriver({
@@ -172,7 +174,7 @@ describe.skipIf(kube.skip)("the DRA driver against a real control plane", () => 
   });
 
   // What each example claim must get, in the terms its description uses.
-  const expectations: Record<string, (devices: { name: string; kind: string; numaNode: number; pf: string | null }[]) => void> = {
+  const expectations: Record<string, (devices: { name: string; kind: string; numaNode: number; pf: string | null; capabilities: number }[]) => void> = {
     "one-pf": (d) => {
       expect(d).toHaveLength(1);
       expect(d[0]!.kind).toBe("pf");
@@ -191,6 +193,12 @@ describe.skipIf(kube.skip)("the DRA driver against a real control plane", () => 
     "pf-with-8gi": (d) => {
       expect(d).toHaveLength(1);
       expect(d[0]!.kind).toBe("pf");
+    },
+    "pf-with-encryption": (d) => {
+      // Only one PF of the tree has the bit: the scheduler must find it through the boolean attribute.
+      expect(d).toHaveLength(1);
+      expect(d[0]!.kind).toBe("pf");
+      expect(d[0]!.capabilities & CAPABILITIES_FIELDS.ENCRYPTION.mask).not.toBe(0);
     },
   };
 
@@ -219,17 +227,17 @@ describe.skipIf(kube.skip)("the DRA driver against a real control plane", () => 
       expect(results.every((r) => r.driver === DRIVER && r.pool === NODE)).toBe(true);
       const sysfs = new MockAccelSysfs({ root: fake.root });
       const all = await sysfs.discover();
-      const devices = results.map((r) => {
+      const devices = await Promise.all(results.map(async (r) => {
         const d = all.find((x) => dnsLabelName(x.name) === r.device);
         if (!d) throw new Error(`allocated ${r.device} is not a device of the tree`);
-        return { name: d.name, kind: d.kind, numaNode: d.numaNode, pf: d.pf?.name ?? null };
-      });
+        return { name: d.name, kind: d.kind, numaNode: d.numaNode, pf: d.pf?.name ?? null, capabilities: await d.read("capabilities") };
+      }));
       check(devices);
       const boundTo = (await plane.kubectlOk(["get", "pod", pod.metadata.name, "-n", NAMESPACE, "-o", "jsonpath={.spec.nodeName}"])).trim();
       expect(boundTo).toBe(NODE);
 
       // The kubelet's part: prepare the real allocation, check STATUS and CDI, then unprepare.
-      const ref = { namespace: NAMESPACE, name, uid: claim.metadata.uid };
+      const ref = { namespace: NAMESPACE, name, uid: claimUid(claim.metadata.uid) };
       const prepared = await kubelet.prepare([ref]);
       expect(prepared.claims[ref.uid]!.error).toBe("");
       expect(prepared.claims[ref.uid]!.devices.map((d) => d.deviceName).sort()).toEqual(results.map((r) => r.device).sort());
