@@ -13,7 +13,8 @@
 # stderr: progress, only when there is work to do. Exit status non-zero on failure.
 #
 # Environment: XDG_CACHE_HOME (cache root, default ~/.cache), MOCK_ACCEL_CACHE (overrides the
-# cache dir), MOCK_ACCEL_DEB_MIRROR (mirror URI for the deb-src entry),
+# cache dir), MOCK_ACCEL_DEB_MIRROR (archive URI for the deb-src entry; by default the archive
+# the machine's own apt sources use for its suite, found by scripts/apt-archive.sh),
 # MOCK_ACCEL_FORCE_BUILD=1 (build even when a system libvfio-user exists), MOCK_ACCEL_OS_RELEASE
 # (the os-release file to read, default /etc/os-release; tests use it).
 set -euo pipefail
@@ -52,13 +53,17 @@ case "${ID:-} ${ID_LIKE:-}" in
 esac
 CODENAME="${VERSION_CODENAME:-}"
 [[ -n "$CODENAME" ]] || die "/etc/os-release has no VERSION_CODENAME; cannot pick the deb-src suites"
+# The archive the machine already installs from: its mirror, proxy or local cache.
+MIRROR="${MOCK_ACCEL_DEB_MIRROR:-}"
+if [[ -z "$MIRROR" ]]; then
+  MIRROR="$(MOCK_ACCEL_OS_RELEASE="$OS_RELEASE" bash "$(dirname "$0")/apt-archive.sh")" \
+    || die "set MOCK_ACCEL_DEB_MIRROR to the URI of a ${ID:-} archive that has $CODENAME's source packages"
+fi
 if [[ "${ID:-}" == ubuntu || "${ID_LIKE:-}" == *ubuntu* ]]; then
-  MIRROR="${MOCK_ACCEL_DEB_MIRROR:-http://archive.ubuntu.com/ubuntu}"
   SUITES="$CODENAME $CODENAME-updates $CODENAME-security"
   COMPONENTS="main universe"
   KEYRING=/usr/share/keyrings/ubuntu-archive-keyring.gpg
 else
-  MIRROR="${MOCK_ACCEL_DEB_MIRROR:-http://deb.debian.org/debian}"
   SUITES="$CODENAME $CODENAME-updates"
   COMPONENTS="main"
   KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
