@@ -93,11 +93,12 @@ if (only === undefined) {
 // Always build (turbo makes an unchanged tree a cache hit): Node's run of the sysfs client and
 // other packages' imports of it load dist/, which must match src/.
 step("build (turbo)");
-const b = spawnSync("bun", ["run", "build"], { cwd: root, stdio: "inherit" });
-if (b.status === 0) passed += 1;
-else {
+try {
+  await runShown("turbo build", "bun", ["run", "build"], { cwd: root, indent: "  " });
+  passed += 1;
+} catch {
   failed += 1;
-  failures.push("turbo build failed");
+  failures.push("turbo build failed (output above)");
 }
 
 if (only === undefined) {
