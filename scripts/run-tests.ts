@@ -42,7 +42,7 @@ interface VitestJson {
 
 // vitest's JSON reports stay where vitest says it wrote them (one per run, replaced each time).
 const reportDir = join(root, "node_modules", ".cache", "mock-accel", "test-reports");
-// When the output is not a terminal, a line every 10 s naming the test files still running.
+// When the output is not a terminal, a line at least every 10 s naming the test files running.
 const heartbeat = "--reporter=./scripts/vitest-heartbeat.ts";
 
 function runVitest(label: string, cmd: string[], env: Record<string, string> = {}): void {

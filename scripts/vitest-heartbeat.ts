@@ -1,13 +1,14 @@
 // A vitest reporter for output that is not a terminal (CI logs, `bun run test | tee`): vitest's
 // default reporter then prints a file only when it has finished, so a guest boot or kernel
 // build is silent for a minute. This one prints a line naming the files still running (and
-// their current test) whenever nothing has finished for `MOCK_ACCEL_HEARTBEAT_MS` (10 s).
+// their current test) whenever nothing has finished for `MOCK_ACCEL_HEARTBEAT_MS` (8 s, so a
+// log gains a line at least every 10 s).
 // On a terminal it does nothing: vitest's own live summary is there.
 import { relative } from "node:path";
 import type { Reporter, TestCase, TestModule } from "vitest/node";
 
 export default class HeartbeatReporter implements Reporter {
-  private readonly everyMs = Number(process.env.MOCK_ACCEL_HEARTBEAT_MS ?? 10_000);
+  private readonly everyMs = Number(process.env.MOCK_ACCEL_HEARTBEAT_MS ?? 8_000);
   private readonly active = !process.stdout.isTTY;
   /** Running files: when each started and the test it is in. */
   private readonly running = new Map<string, { started: number; test?: string }>();
@@ -18,7 +19,7 @@ export default class HeartbeatReporter implements Reporter {
   onTestRunStart(): void {
     if (!this.active) return;
     this.runStarted = this.lastLine = Date.now();
-    this.timer = setInterval(() => this.tick(), Math.max(50, Math.floor(this.everyMs / 4)));
+    this.timer = setInterval(() => this.tick(), Math.max(50, Math.min(1000, Math.floor(this.everyMs / 4))));
   }
 
   onTestModuleStart(m: TestModule): void {

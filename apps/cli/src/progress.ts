@@ -10,7 +10,7 @@ export interface ProgressSink {
 }
 
 export interface HeartbeatOptions {
-  /** Longest quiet time before a status line (default 10 s). */
+  /** Longest quiet time before a status line (default 8 s: a line at least every 10 s). */
   everyMs?: number;
   indent?: string;
   out?: ProgressSink;
@@ -39,11 +39,11 @@ export class Heartbeat {
     private readonly what: string,
     opts: HeartbeatOptions = {},
   ) {
-    this.everyMs = opts.everyMs ?? 10_000;
+    this.everyMs = opts.everyMs ?? 8_000;
     this.indent = opts.indent ?? "      ";
     this.out = opts.out ?? process.stdout;
-    // On a terminal the status line may update every second; elsewhere only when quiet.
-    const tick = this.out.isTTY ? Math.min(1000, this.everyMs) : Math.max(50, Math.floor(this.everyMs / 4));
+    // Checked every second (or faster for short intervals); a pipe gets a line only when quiet.
+    const tick = Math.max(50, Math.min(1000, Math.floor(this.everyMs / 4)));
     this.timer = setInterval(() => this.tick(), tick);
   }
 

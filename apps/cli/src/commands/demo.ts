@@ -33,8 +33,10 @@ Options:
 const TOPOLOGY = join(repoRoot, "examples/demo.yaml");
 const STEPS = 6;
 
-function step(n: number, title: string): void {
+/** A step's title, and for a long step what to expect (measured; README "What it takes"). */
+function step(n: number, title: string, expect?: string): void {
   console.log(`\n[${n}/${STEPS}] ${title}`);
+  if (expect) console.log(`      expect ${expect}`);
 }
 
 /** A command whose own lines are shown as they come (setup-host.sh says what it installs). */
@@ -120,11 +122,11 @@ export const command: CommandModule = {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     try {
-      step(1, "Set up this machine");
+      step(1, "Set up this machine", "about 75 s the first time (libvfio-user built from source, Debian unstable's QEMU: 250 MB), 1 s once done");
       if (values["no-setup"]) console.log("      skipped (--no-setup)");
       else await runVerbose("scripts/setup-host.sh", "bash", ["scripts/setup-host.sh", "-v", ...(values["no-guest"] ? ["--no-qemu"] : [])]);
 
-      step(2, "Build (codegen check, turbo build)");
+      step(2, "Build (codegen check, turbo build)", "about 5 s (up to a minute when the sources changed)");
       await runQuiet("codegen --check", "bun", ["packages/codegen/src/cli.ts", "--check", "--quiet"]);
       await runQuiet("turbo build", "bun", ["run", "build"]);
 
@@ -152,7 +154,7 @@ export const command: CommandModule = {
         );
       }
 
-      step(5, "Boot a guest: Debian kernel, mock_accel.ko, the typed sysfs client inside");
+      step(5, "Boot a guest: Debian kernel, mock_accel.ko, the typed sysfs client inside", "about 30 s to fetch and build the guest the first time (seconds after), then 40 s to 2 min for the boot under TCG");
       // The QEMU the guest boots with is the one the closing command names.
       const qemu = await findVfioUserQemu({ install: false });
       if (values["no-guest"]) console.log("      skipped (--no-guest)");
