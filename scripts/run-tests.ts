@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { runShown } from "../apps/cli/src/progress.ts";
+import { runRelayed, runShown } from "../apps/cli/src/progress.ts";
 
 const root = join(import.meta.dir, "..");
 const { values, positionals } = parseArgs({
@@ -45,18 +45,19 @@ const reportDir = join(root, "node_modules", ".cache", "mock-accel", "test-repor
 // When the output is not a terminal, a line at least every 10 s naming the test files running.
 const heartbeat = "--reporter=./scripts/vitest-heartbeat.ts";
 
-function runVitest(label: string, cmd: string[], env: Record<string, string> = {}): void {
+async function runVitest(label: string, cmd: string[], env: Record<string, string> = {}): Promise<void> {
   mkdirSync(reportDir, { recursive: true });
   const out = join(reportDir, `vitest-${label}.json`);
   rmSync(out, { force: true });
-  const r = spawnSync(cmd[0]!, [...cmd.slice(1), "--reporter=default", heartbeat, "--reporter=json", `--outputFile.json=${out}`], {
+  // Relayed when not a terminal, so vitest's start-up (10 projects' configs) is not silent.
+  const status = await runRelayed("vitest", cmd[0]!, [...cmd.slice(1), "--reporter=default", heartbeat, "--reporter=json", `--outputFile.json=${out}`], {
     cwd: root,
-    stdio: "inherit",
     env: { ...process.env, ...env },
+    indent: "  ",
   });
   if (!existsSync(out)) {
     failed += 1;
-    failures.push(`${label}: vitest wrote no results (exit ${r.status})`);
+    failures.push(`${label}: vitest wrote no results (exit ${status})`);
     return;
   }
   const json = JSON.parse(readFileSync(out, "utf8")) as VitestJson;
@@ -71,9 +72,9 @@ function runVitest(label: string, cmd: string[], env: Record<string, string> = {
       failures.push(`${label}: ${file.name}: ${(file.message ?? "failed to load").split("\n")[0]}`);
     }
   }
-  if (json.numTotalTests === 0 && r.status !== 0) {
+  if (json.numTotalTests === 0 && status !== 0) {
     failed += 1;
-    failures.push(`${label}: vitest exited ${r.status} with no tests`);
+    failures.push(`${label}: vitest exited ${status} with no tests`);
   }
 }
 
@@ -117,11 +118,11 @@ if (only === undefined) {
 
 step("vitest under Bun");
 const projectArgs = only ? only.flatMap((p) => ["--project", p]) : [];
-runVitest("bun", ["bunx", "--bun", "vitest", "run", ...projectArgs, ...positionals]);
+await runVitest("bun", ["bunx", "--bun", "vitest", "run", ...projectArgs, ...positionals]);
 
 if (!values["skip-node"] && wants("sysfs-client")) {
   step("sysfs-client under Node");
-  runVitest("node", ["npx", "vitest", "run", "--project", "sysfs-client", ...positionals], { MOCK_ACCEL_RUNTIME: "node" });
+  await runVitest("node", ["npx", "vitest", "run", "--project", "sysfs-client", ...positionals], { MOCK_ACCEL_RUNTIME: "node" });
 }
 
 console.log("");

@@ -1,7 +1,7 @@
 // Progress for long steps, so no wait is silent for more than a few seconds. On a terminal a
 // quiet step shows one status line rewritten in place; anywhere else (a pipe, a log file) it
 // gets a plain new line every `everyMs`, because `\r` in a file is noise, not progress.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 
 /** Where progress goes: a stream and whether it is a terminal (process.stdout by default). */
 export interface ProgressSink {
@@ -58,6 +58,12 @@ export class Heartbeat {
   /** Remember `text` as what the step is doing, for the next status line, without printing it. */
   note(text: string): void {
     if (text.trim()) this.last = text.trim();
+  }
+
+  /** Output was shown some other way (relayed as is): not quiet now. */
+  touch(): void {
+    this.clearStatus();
+    this.lastLine = performance.now();
   }
 
   /** How long the step has run. */
@@ -146,4 +152,32 @@ export async function runShown(what: string, cmd: string, args: string[], opts: 
   );
   if (code !== 0) throw new Error(`${what} failed (${cmd} ${args.join(" ")}, exit ${code}):\n${all.join("\n")}`);
   out.write(`${indent}${what}: done in ${seconds(performance.now() - started)}\n`);
+}
+
+/**
+ * Run a command whose output passes through unchanged; resolves to its exit status. On a
+ * terminal it has the terminal (and its own live display); elsewhere its output is relayed and
+ * a status line naming `what` is added whenever it has been quiet for `everyMs` (e.g. a test
+ * runner loading its projects before it prints anything).
+ */
+export async function runRelayed(
+  what: string,
+  cmd: string,
+  args: string[],
+  opts: HeartbeatOptions & { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<number | null> {
+  const out = opts.out ?? process.stdout;
+  if (out.isTTY) return spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: "inherit" }).status;
+  return withHeartbeat(
+    what,
+    (beat) =>
+      new Promise<number | null>((resolve, reject) => {
+        const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+        child.stdout.on("data", (b: Buffer) => (beat.touch(), out.write(b.toString())));
+        child.stderr.on("data", (b: Buffer) => (beat.touch(), process.stderr.write(b)));
+        child.on("error", reject);
+        child.on("close", (status) => resolve(status));
+      }),
+    { ...opts, out },
+  );
 }

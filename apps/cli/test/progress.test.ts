@@ -1,7 +1,7 @@
 // Long steps are never silent: a command's own lines show as they come, a quiet step gets a
 // status line naming it, and `\r` (a terminal's in-place update) never reaches a pipe or file.
 import { describe, expect, it } from "vitest";
-import { Heartbeat, runShown, type ProgressSink } from "../src/progress.ts";
+import { Heartbeat, runRelayed, runShown, type ProgressSink } from "../src/progress.ts";
 
 function sink(isTTY: boolean): ProgressSink & { text: () => string } {
   const parts: string[] = [];
@@ -56,5 +56,15 @@ describe("Heartbeat", () => {
     }
     beat.stop();
     expect(out.text()).not.toContain("still running");
+  });
+});
+
+describe("runRelayed", () => {
+  it("on a pipe, passes output through as it is, adds status lines while quiet, returns the exit status", async () => {
+    const out = sink(false);
+    const status = await runRelayed("vitest", "sh", ["-c", "sleep 1; printf 'RUN v4\\n'; exit 3"], { out, everyMs: 200, indent: "" });
+    expect(status).toBe(3);
+    const text = out.text();
+    expect(text).toMatch(/^(vitest: still running, \d+ s\n)+RUN v4\n$/);
   });
 });
