@@ -122,7 +122,7 @@ export const command: CommandModule = {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     try {
-      step(1, "Set up this machine", values["no-setup"] ? undefined : "about 75 s the first time (libvfio-user built from source, Debian unstable's QEMU: 250 MB), 1 s once done");
+      step(1, "Set up this machine", values["no-setup"] ? undefined : "75 to 90 s the first time (libvfio-user built from source, Debian unstable's QEMU: 250 MB), 1 s once done");
       if (values["no-setup"]) console.log("      skipped (--no-setup)");
       else await runVerbose("scripts/setup-host.sh", "bash", ["scripts/setup-host.sh", "-v", ...(values["no-guest"] ? ["--no-qemu"] : [])]);
 
@@ -154,7 +154,7 @@ export const command: CommandModule = {
         );
       }
 
-      step(5, "Boot a guest: Debian kernel, mock_accel.ko, the typed sysfs client inside", values["no-guest"] ? undefined : "about 30 s to fetch and build the guest the first time (seconds after), then 40 s to 2 min for the boot under TCG");
+      step(5, "Boot a guest: Debian kernel, mock_accel.ko, the typed sysfs client inside", values["no-guest"] ? undefined : "30 to 50 s to fetch and build the guest the first time (seconds after), then 40 s to 2 min for the boot under TCG");
       // The QEMU the guest boots with is the one the closing command names.
       const qemu = await findVfioUserQemu({ install: false });
       if (values["no-guest"]) console.log("      skipped (--no-guest)");
