@@ -24,6 +24,13 @@ describe("./mock-accel demo", () => {
     const out = r.stdout;
     expect(r.status, `${out}\n${r.stderr}`).toBe(0);
     for (let n = 1; n <= 6; n++) expect(out).toContain(`[${n}/6]`);
+    // Output to a pipe: set-up's own lines shown as they come, what to expect before the long
+    // steps, and no terminal-only `\r` updates.
+    expect(out).toMatch(/^ {6}setup-host: (apt packages present|installing )/m);
+    expect(out.match(/^ {6}expect /gm)).toHaveLength(3);
+    expect(out).not.toContain("\r");
+    // The closing command names the QEMU that has vfio-user-pci.
+    expect(out).toContain(`\n${qemu} \\\n  -machine q35`);
     // Step 4: every device answered over its socket.
     expect(out).toMatch(/demo-n0-pf0 +1de5:0001 +memory 17179869184 bytes \(16 GiB\).*TotalVFs 2/);
     expect(out).toMatch(/demo-n1-pf0 +1de5:0001 +memory 34359738368 bytes \(32 GiB\)/);
