@@ -13,7 +13,8 @@
 # stderr: progress, only when there is work to do. Exit status non-zero on failure.
 #
 # Environment: XDG_CACHE_HOME (cache root, default ~/.cache), MOCK_ACCEL_CACHE (overrides the
-# cache dir), MOCK_ACCEL_DEB_MIRROR (mirror URI for the deb-src entry),
+# cache dir), MOCK_ACCEL_DEB_MIRROR (archive URI for the deb-src entry; by default the archive
+# the machine's own apt sources use for its suite, found by scripts/apt-archive.sh),
 # MOCK_ACCEL_FORCE_BUILD=1 (build even when a system libvfio-user exists), MOCK_ACCEL_OS_RELEASE
 # (the os-release file to read, default /etc/os-release; tests use it).
 set -euo pipefail
@@ -53,12 +54,10 @@ esac
 CODENAME="${VERSION_CODENAME:-}"
 [[ -n "$CODENAME" ]] || die "/etc/os-release has no VERSION_CODENAME; cannot pick the deb-src suites"
 if [[ "${ID:-}" == ubuntu || "${ID_LIKE:-}" == *ubuntu* ]]; then
-  MIRROR="${MOCK_ACCEL_DEB_MIRROR:-http://archive.ubuntu.com/ubuntu}"
   SUITES="$CODENAME $CODENAME-updates $CODENAME-security"
   COMPONENTS="main universe"
   KEYRING=/usr/share/keyrings/ubuntu-archive-keyring.gpg
 else
-  MIRROR="${MOCK_ACCEL_DEB_MIRROR:-http://deb.debian.org/debian}"
   SUITES="$CODENAME $CODENAME-updates"
   COMPONENTS="main"
   KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -87,13 +86,6 @@ APT_DIR="$CACHE/apt"
 SRC_DIR="$CACHE/src"
 mkdir -p "$APT_DIR/sources.list.d" "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$SRC_DIR"
 : >"$APT_DIR/status"
-{
-  echo "Types: deb-src"
-  echo "URIs: $MIRROR"
-  echo "Suites: $SUITES"
-  echo "Components: $COMPONENTS"
-  [[ -r "$KEYRING" ]] && echo "Signed-By: $KEYRING"
-} >"$APT_DIR/sources.list.d/mock-accel-src.sources"
 APT_OPTS=(
   -o "Dir::Etc::SourceList=/dev/null"
   -o "Dir::Etc::SourceParts=$APT_DIR/sources.list.d"
@@ -105,6 +97,19 @@ APT_OPTS=(
 )
 
 if ! ls "$SRC_DIR"/qemu_*.orig.tar.* >/dev/null 2>&1; then
+  # The archive the machine already installs from: its mirror, proxy or local cache.
+  MIRROR="${MOCK_ACCEL_DEB_MIRROR:-}"
+  if [[ -z "$MIRROR" ]]; then
+    MIRROR="$(MOCK_ACCEL_OS_RELEASE="$OS_RELEASE" bash "$(dirname "$0")/apt-archive.sh")" \
+      || die "set MOCK_ACCEL_DEB_MIRROR to the URI of a ${ID:-} archive that has $CODENAME's source packages"
+  fi
+  {
+    echo "Types: deb-src"
+    echo "URIs: $MIRROR"
+    echo "Suites: $SUITES"
+    echo "Components: $COMPONENTS"
+    [[ -r "$KEYRING" ]] && echo "Signed-By: $KEYRING"
+  } >"$APT_DIR/sources.list.d/mock-accel-src.sources"
   say "fetching the qemu source package index ($MIRROR $SUITES)"
   apt-get "${APT_OPTS[@]}" -qq update >&2 || die "apt-get update of the private deb-src list failed"
   say "downloading the qemu source package (about 23 MB) into $SRC_DIR"

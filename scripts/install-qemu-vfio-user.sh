@@ -11,7 +11,10 @@
 #   --prefix   where to unpack (default: $MOCK_ACCEL_CACHE/qemu-vfio-user, MOCK_ACCEL_CACHE
 #              defaulting to ~/.cache/mock-accel)
 #   --force    ignore any QEMU already found and refetch
-# Environment: QEMU=/path/to/qemu-system-x86_64 is tried first.
+# Environment: QEMU=/path/to/qemu-system-x86_64 is tried first. MOCK_ACCEL_DEBIAN_MIRROR is the
+# Debian archive to fetch from; by default the one the machine's own apt sources use for its
+# suite (scripts/apt-archive.sh), so a mirror, proxy or local cache set up there is used.
+# MOCK_ACCEL_QEMU_SUITE is the suite (default sid).
 set -euo pipefail
 
 verbose=0
@@ -19,7 +22,7 @@ force=0
 cache="${MOCK_ACCEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mock-accel}"
 prefix="$cache/qemu-vfio-user"
 suite="${MOCK_ACCEL_QEMU_SUITE:-sid}"
-mirror="${MOCK_ACCEL_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+mirror="${MOCK_ACCEL_DEBIAN_MIRROR:-}"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,7 +30,7 @@ while [ $# -gt 0 ]; do
     --prefix) prefix="$2"; shift ;;
     --prefix=*) prefix="${1#--prefix=}" ;;
     --force) force=1 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-qemu-vfio-user: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -61,6 +64,12 @@ command -v apt-get >/dev/null || die "no QEMU with vfio-user-pci found and apt-g
 command -v dpkg-deb >/dev/null || die "dpkg-deb is missing (apt-get install dpkg)"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -r "$keyring" ] || die "$keyring is missing: apt-get install debian-archive-keyring"
+
+if [ -z "$mirror" ]; then
+  mirror="$(bash "$(dirname "$0")/apt-archive.sh" --debian)" \
+    || die "no Debian archive to fetch $suite's qemu-system-x86 from: set MOCK_ACCEL_DEBIAN_MIRROR to a Debian archive's URI, or install QEMU >= 10.1 and set QEMU=/path/to/qemu-system-x86_64"
+fi
+say "Debian archive: $mirror"
 
 arch="$(dpkg --print-architecture)"
 [ "$arch" = amd64 ] || die "only amd64 hosts are supported (this is $arch)"

@@ -3,17 +3,18 @@
 //
 // Steps, each counted in the closing "N passed, N failed" line:
 //   1. `codegen --check`: generated files must match spec/registers.yaml (one check).
-//   2. `turbo build` and `turbo typecheck` (one check each).
+//   2. `turbo build`, and one `tsc` program over every workspace (tsconfig.check.json) (one
+//      check each).
 //   3. the Kubernetes components built from source (scripts/install-kubernetes.sh; one check).
 //   4. vitest under Bun over every workspace (each test case counted).
 //   5. the sysfs client's tests again under Node (it must work on both runtimes).
 //   6. the Go client (clients/go): `go vet` (one check) and `go test -json` (each test counted).
 // Usage: bun scripts/run-tests.ts [--only PROJECT[,PROJECT]] [vitest filters...]
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { runRelayed, runShown } from "../apps/cli/src/progress.ts";
 
 const root = join(import.meta.dir, "..");
 const { values, positionals } = parseArgs({
@@ -41,22 +42,27 @@ interface VitestJson {
   testResults: { name: string; status: string; message?: string; assertionResults: { fullName: string; status: string }[] }[];
 }
 
-function runVitest(label: string, cmd: string[], env: Record<string, string> = {}): void {
-  const dir = mkdtempSync(join(tmpdir(), "mock-accel-vitest-"));
-  const out = join(dir, "results.json");
-  const r = spawnSync(cmd[0]!, [...cmd.slice(1), "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], {
+// vitest's JSON reports stay where vitest says it wrote them (one per run, replaced each time).
+const reportDir = join(root, "node_modules", ".cache", "mock-accel", "test-reports");
+// When the output is not a terminal, a line at least every 10 s naming the test files running.
+const heartbeat = "--reporter=./scripts/vitest-heartbeat.ts";
+
+async function runVitest(label: string, cmd: string[], env: Record<string, string> = {}): Promise<void> {
+  mkdirSync(reportDir, { recursive: true });
+  const out = join(reportDir, `vitest-${label}.json`);
+  rmSync(out, { force: true });
+  // Relayed when not a terminal, so vitest's start-up (10 projects' configs) is not silent.
+  const status = await runRelayed("vitest", cmd[0]!, [...cmd.slice(1), "--reporter=default", heartbeat, "--reporter=json", `--outputFile.json=${out}`], {
     cwd: root,
-    stdio: "inherit",
     env: { ...process.env, ...env },
+    indent: "  ",
   });
   if (!existsSync(out)) {
     failed += 1;
-    failures.push(`${label}: vitest wrote no results (exit ${r.status})`);
-    rmSync(dir, { recursive: true, force: true });
+    failures.push(`${label}: vitest wrote no results (exit ${status})`);
     return;
   }
   const json = JSON.parse(readFileSync(out, "utf8")) as VitestJson;
-  rmSync(dir, { recursive: true, force: true });
   passed += json.numPassedTests;
   failed += json.numFailedTests;
   skipped += json.numPendingTests + json.numTodoTests;
@@ -68,9 +74,9 @@ function runVitest(label: string, cmd: string[], env: Record<string, string> = {
       failures.push(`${label}: ${file.name}: ${(file.message ?? "failed to load").split("\n")[0]}`);
     }
   }
-  if (json.numTotalTests === 0 && r.status !== 0) {
+  if (json.numTotalTests === 0 && status !== 0) {
     failed += 1;
-    failures.push(`${label}: vitest exited ${r.status} with no tests`);
+    failures.push(`${label}: vitest exited ${status} with no tests`);
   }
 }
 
@@ -90,21 +96,25 @@ if (only === undefined) {
 // Always build (turbo makes an unchanged tree a cache hit): Node's run of the sysfs client and
 // other packages' imports of it load dist/, which must match src/.
 step("build (turbo)");
-const b = spawnSync("bun", ["run", "build"], { cwd: root, stdio: "inherit" });
-if (b.status === 0) passed += 1;
-else {
+try {
+  await runShown("turbo build", "bun", ["run", "build"], { cwd: root, indent: "  " });
+  passed += 1;
+} catch {
   failed += 1;
-  failures.push("turbo build failed");
+  failures.push("turbo build failed (output above)");
 }
 
 if (only === undefined) {
-  // TypeScript strict in every package (turbo caches an unchanged package).
-  step("typecheck (tsc --noEmit, every package)");
-  const t = spawnSync("bun", ["run", "typecheck"], { cwd: root, stdio: "inherit" });
-  if (t.status === 0) passed += 1;
-  else {
+  // TypeScript strict in every workspace, as one program: each shared source is checked once.
+  const workspaces = ["packages", "apps"].flatMap((d) => readdirSync(join(root, d)).map((p) => `${d}/${p}`));
+  step(`typecheck (one tsc program, tsconfig.check.json: ${workspaces.length} workspaces, scripts, bench)`);
+  console.log(`  ${workspaces.join(", ")}`);
+  try {
+    await runShown("tsc", join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.check.json", "--pretty", "false"], { cwd: root, indent: "  " });
+    passed += 1;
+  } catch {
     failed += 1;
-    failures.push("typecheck failed");
+    failures.push("typecheck failed (errors above)");
   }
 }
 
@@ -126,12 +136,12 @@ const vitestOnly = only?.filter((p) => p !== "go");
 const projectArgs = vitestOnly ? vitestOnly.flatMap((p) => ["--project", p]) : [];
 if (vitestOnly === undefined || vitestOnly.length > 0) {
   step("vitest under Bun");
-  runVitest("bun", ["bunx", "--bun", "vitest", "run", ...projectArgs, ...positionals]);
+  await runVitest("bun", ["bunx", "--bun", "vitest", "run", ...projectArgs, ...positionals]);
 }
 
 if (!values["skip-node"] && wants("sysfs-client")) {
   step("sysfs-client under Node");
-  runVitest("node", ["npx", "vitest", "run", "--project", "sysfs-client", ...positionals], { MOCK_ACCEL_RUNTIME: "node" });
+  await runVitest("node", ["npx", "vitest", "run", "--project", "sysfs-client", ...positionals], { MOCK_ACCEL_RUNTIME: "node" });
 }
 
 if (wants("go")) {

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { transportSupport, type QemuInfo, type TransportSupport } from "../src/doctor/checks.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const doctor = (args: string[], env: Record<string, string> = {}) =>
@@ -50,6 +51,33 @@ describe("mock-accel doctor", () => {
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
+  });
+
+  it("says per QEMU which transport it serves and marks the one it cannot, never both ways", () => {
+    const checks = JSON.parse(doctor(["--json"]).stdout) as { name: string; status: string; detail: string; transports?: TransportSupport[] }[];
+    for (const q of checks.filter((c) => c.name === "qemu")) {
+      expect(q.transports?.map((t) => t.transport).sort()).toEqual(["proxy", "vfio-user"]);
+      for (const t of q.transports!) {
+        // Said once, the right way round: "serves --transport X" or "NOT --transport X: why".
+        const served = q.detail.includes(`serves --transport ${t.transport} `) || q.detail.includes(`, --transport ${t.transport} `);
+        expect(served, q.detail).toBe(t.serves);
+        expect(q.detail.includes(`NOT --transport ${t.transport}: ${t.reason}`), q.detail).toBe(!t.serves);
+        expect(t.serves ? t.reason === undefined : Boolean(t.reason), q.detail).toBe(true);
+      }
+      expect(q.status).toBe(q.transports!.some((t) => t.serves) ? "ok" : "warn");
+    }
+  });
+
+  it("a QEMU with vfio-user-pci but the crashing proxy serves vfio-user only; an old one the proxy only", () => {
+    const info = (version: string, vfioUserPci: boolean, proxyProblem: string | null): QemuInfo =>
+      ({ path: "/q", version, vfioUserPci, proxyDev: true, proxyWorks: proxyProblem === null, proxyProblem });
+    const serves = (ts: TransportSupport[]) => ts.filter((t) => t.serves).map((t) => t.transport);
+    const recent = transportSupport(info("11.1.3", true, "QEMU 11.1.3 crashes with x-pci-proxy-dev"));
+    expect(serves(recent)).toEqual(["vfio-user"]);
+    expect(recent.find((t) => t.transport === "proxy")?.reason).toContain("crashes");
+    const old = transportSupport(info("7.2.22", false, null));
+    expect(serves(old)).toEqual(["proxy"]);
+    expect(old.find((t) => t.transport === "vfio-user")?.reason).toContain("10.1");
   });
 
   it("bad flags: one line, exit 2", () => {

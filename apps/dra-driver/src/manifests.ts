@@ -15,7 +15,8 @@ export interface ManifestOptions {
 }
 
 export const DEFAULT_NAMESPACE = "mock-accel-dra";
-export const DEFAULT_IMAGE = "ghcr.io/mock-accel/dra-driver:latest";
+/** The image as built locally from the Containerfile (podman's name for it); --image names a pushed one. */
+export const DEFAULT_IMAGE = "localhost/mock-accel/dra-driver:latest";
 /** Where the driver image keeps the committed kernel-module sources (Containerfile). */
 export const KMOD_SOURCE_DIR = "/opt/mock-accel/kernel-driver";
 

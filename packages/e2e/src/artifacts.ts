@@ -7,14 +7,28 @@
 //     for linux-x64 (baseline CPU; glibc, whose libraries go into the initramfs),
 //   - the static C helper (ioctls, timed sysfs reads) built against the uapi header,
 //   - the initramfs holding all of it.
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { promisify } from "node:util";
 import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, UAPI_HEADER } from "@mock-accel/kernel-driver";
 import { buildInitramfs, cacheDir, DEFAULT_BUSYBOX, fetchDebianKernel, hostExecutableFiles, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
 
 export const E2E_DIR = join(import.meta.dirname, "..");
+// Builds run asynchronously so a caller's progress timer keeps ticking (the first
+// `bun build --compile` also fetches Bun's baseline runtime).
+const execFileAsync = promisify(execFile);
+
+/** Run a build command; on failure, throw `what` with the command's own output. */
+async function runBuild(what: string, cmd: string, args: string[], cwd?: string): Promise<void> {
+  try {
+    await execFileAsync(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`${what} failed:\n${e.stderr || e.stdout || e.message}`);
+  }
+}
 const REPO_ROOT = join(E2E_DIR, "..", "..");
 const GUEST_DIR = join(E2E_DIR, "guest");
 const SYSFS_CLIENT_DIR = join(REPO_ROOT, "packages", "sysfs-client");
@@ -101,11 +115,7 @@ function pruneOlder(root: string, name: string, keep: number): void {
 export async function compileGuestProgram(opts: { name: string; entry: string; inputs: readonly string[]; cwd?: string }): Promise<string> {
   const inputs = [opts.entry, ...opts.inputs.filter((p) => p !== opts.entry)];
   return cached(opts.name, hashFiles(inputs, [Bun.version]), opts.name, async (out) => {
-    const r = spawnSync("bun", ["build", "--compile", "--target=bun-linux-x64-baseline", opts.entry, "--outfile", out], {
-      cwd: opts.cwd ?? dirname(opts.entry),
-      encoding: "utf8",
-    });
-    if (r.status !== 0) throw new Error(`bun build --compile ${opts.entry} failed:\n${r.stderr || r.stdout}`);
+    await runBuild(`bun build --compile ${opts.entry}`, "bun", ["build", "--compile", "--target=bun-linux-x64-baseline", opts.entry, "--outfile", out], opts.cwd ?? dirname(opts.entry));
   });
 }
 
@@ -146,8 +156,7 @@ export async function goDiscoverProgram(): Promise<string> {
 async function helperProgram(): Promise<string> {
   const source = join(GUEST_DIR, "mock-accel-e2e.c");
   return cached("helper", hashFiles([source, UAPI_HEADER]), "mock-accel-e2e", async (out) => {
-    const r = spawnSync("gcc", ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-I", dirname(UAPI_HEADER), "-o", out, source], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`gcc -static guest/mock-accel-e2e.c failed (apt-get install gcc libc6-dev):\n${r.stderr}`);
+    await runBuild("gcc -static guest/mock-accel-e2e.c (apt-get install gcc libc6-dev)", "gcc", ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-I", dirname(UAPI_HEADER), "-o", out, source]);
   });
 }
 

@@ -58,10 +58,13 @@ describe("scripts/install-libvfio-user.sh", () => {
     assertAvailable(source);
     const cache = mkdtempSync(join(tmpdir(), "lvu-build-"));
     try {
-      // Reuse the downloaded source package: the test checks extraction and the build, offline.
+      // Reuse the downloaded source package: the test checks extraction and the build, offline
+      // (apt is given no sources at all: a cached source package needs no archive).
       mkdirSync(join(cache, "src"));
       copyFileSync(join(srcDir, orig!), join(cache, "src", orig!));
-      const first = run({ MOCK_ACCEL_FORCE_BUILD: "1", MOCK_ACCEL_CACHE: cache });
+      mkdirSync(join(cache, "no-sources.d"));
+      writeFileSync(join(cache, "apt.conf"), `Dir::Etc::sourcelist "/dev/null";\nDir::Etc::sourceparts "${join(cache, "no-sources.d")}";\n`);
+      const first = run({ MOCK_ACCEL_FORCE_BUILD: "1", MOCK_ACCEL_CACHE: cache, APT_CONFIG: join(cache, "apt.conf") });
       expect(first.status, first.stderr).toBe(0);
       const builtPrefix = join(cache, "libvfio-user");
       expect(first.stdout).toBe(`${builtPrefix}\n`);

@@ -2,7 +2,6 @@
 // examples/demo.yaml (a PF with two VFs on NUMA node 0, a PF on NUMA node 1), probe every device
 // over its socket, boot a real guest with the real kernel driver against those same devices,
 // and print what a DRA driver discovers inside it. Then shut down (or stay up with --keep).
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,9 +11,10 @@ import { bootGuest, findVfioUserQemu, parseSections, SECTION_FUNCTION } from "@m
 import { guestArtifacts, guestInitramfs, GUEST } from "@mock-accel/e2e";
 import type { CommandModule } from "../command.ts";
 import { formatTable, parseCommand } from "../args.ts";
-import { bringUp, findVm, formatArgs, loadTopologyFile, qemuArgs, type Running } from "@mock-accel/topology";
+import { bringUp, findVm, formatArgs, loadTopologyFile, qemuArgs, shellQuote, type Running } from "@mock-accel/topology";
 import { devicesTable } from "./up.ts";
 import { repoRoot } from "../doctor/checks.ts";
+import { runShown, seconds, withHeartbeat } from "../progress.ts";
 
 const HELP = `Usage: mock-accel demo [options]
 
@@ -33,16 +33,16 @@ Options:
 const TOPOLOGY = join(repoRoot, "examples/demo.yaml");
 const STEPS = 6;
 
-function step(n: number, title: string): void {
+/** A step's title, and for a long step what to expect (measured; README "What it takes"). */
+function step(n: number, title: string, expect?: string): void {
   console.log(`\n[${n}/${STEPS}] ${title}`);
+  if (expect) console.log(`      expect ${expect}`);
 }
 
-function runQuiet(what: string, cmd: string, args: string[]): void {
-  const started = performance.now();
-  const r = spawnSync(cmd, args, { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  if (r.status !== 0) throw new Error(`${what} failed (${cmd} ${args.join(" ")}):\n${r.stdout}${r.stderr}`);
-  console.log(`      ${what}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
+/** A command whose own lines are shown as they come (setup-host.sh says what it installs). */
+const runVerbose = (what: string, cmd: string, args: string[]) => runShown(what, cmd, args, { cwd: repoRoot });
+/** A command whose output is noise unless it fails (turbo's task log): status lines only. */
+const runQuiet = (what: string, cmd: string, args: string[]) => runShown(what, cmd, args, { cwd: repoRoot, showOutput: false });
 
 /** The guest's job: load the driver, enable two VFs on the PF that has them, discover. */
 const GUEST_SCRIPT = `
@@ -122,13 +122,13 @@ export const command: CommandModule = {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     try {
-      step(1, "Set up this machine");
+      step(1, "Set up this machine", values["no-setup"] ? undefined : "75 to 90 s the first time (libvfio-user built from source, Debian unstable's QEMU: 250 MB), 1 s once done");
       if (values["no-setup"]) console.log("      skipped (--no-setup)");
-      else runQuiet("scripts/setup-host.sh", "bash", ["scripts/setup-host.sh", ...(values["no-guest"] ? ["--no-qemu"] : [])]);
+      else await runVerbose("scripts/setup-host.sh", "bash", ["scripts/setup-host.sh", "-v", ...(values["no-guest"] ? ["--no-qemu"] : [])]);
 
-      step(2, "Build (codegen check, turbo build)");
-      runQuiet("codegen --check", "bun", ["packages/codegen/src/cli.ts", "--check", "--quiet"]);
-      runQuiet("turbo build", "bun", ["run", "build"]);
+      step(2, "Build (codegen check, turbo build)", "about 5 s (up to a minute when the sources changed)");
+      await runQuiet("codegen --check", "bun", ["packages/codegen/src/cli.ts", "--check", "--quiet"]);
+      await runQuiet("turbo build", "bun", ["run", "build"]);
 
       step(3, `Serve ${"examples/demo.yaml"} over vfio-user from one process`);
       const topology = loadTopologyFile(TOPOLOGY);
@@ -136,7 +136,11 @@ export const command: CommandModule = {
       running = await bringUp(topology, {
         transport: "vfio-user",
         runDir,
-        onProgress: (done, total) => process.stdout.write(`\r      starting devices: ${done}/${total}${done === total ? "\n" : ""}`),
+        // An in-place count on a terminal; a pipe or log file gets only the final count.
+        onProgress: (done, total) => {
+          if (process.stdout.isTTY) process.stdout.write(`\r      starting devices: ${done}/${total}${done === total ? "\n" : ""}`);
+          else if (done === total) console.log(`      starting devices: ${done}/${total}`);
+        },
       });
       console.log(devicesTable(running.devices, "      "));
 
@@ -150,28 +154,35 @@ export const command: CommandModule = {
         );
       }
 
-      step(5, "Boot a guest: Debian kernel, mock_accel.ko, the typed sysfs client inside");
+      step(5, "Boot a guest: Debian kernel, mock_accel.ko, the typed sysfs client inside", values["no-guest"] ? undefined : "30 to 50 s to fetch and build the guest the first time (seconds after), then 40 s to 2 min for the boot under TCG");
+      // The QEMU the guest boots with is the one the closing command names.
+      const qemu = await findVfioUserQemu({ install: false });
       if (values["no-guest"]) console.log("      skipped (--no-guest)");
       else {
-        const qemu = await findVfioUserQemu({ install: false });
         if (!qemu) throw new Error("no QEMU with vfio-user-pci: run `bash scripts/install-qemu-vfio-user.sh -v` (or the demo without --no-setup)");
         console.log("      building the guest (kernel, module, discovery program; cached after the first run) ...");
-        const artifacts = await guestArtifacts();
-        const initramfs = await guestInitramfs(artifacts, GUEST_SCRIPT);
-        console.log(`      booting under TCG with ${qemu} ...`);
-        const boot = await bootGuest({
-          qemu,
-          kernel: artifacts.kernel.image,
-          initramfs,
-          machine: [...qemuArgs(vm, { transport: "vfio-user", runDir }), "-cpu", "max"],
-          timeoutMs: 180_000,
+        const { artifacts, initramfs } = await withHeartbeat("building the guest", async () => {
+          const artifacts = await guestArtifacts();
+          return { artifacts, initramfs: await guestInitramfs(artifacts, GUEST_SCRIPT) };
         });
+        console.log(`      booting under TCG with ${qemu} ...`);
+        const boot = await withHeartbeat("guest", (beat) =>
+          bootGuest({
+            qemu,
+            kernel: artifacts.kernel.image,
+            initramfs,
+            machine: [...qemuArgs(vm, { transport: "vfio-user", runDir }), "-cpu", "max"],
+            timeoutMs: 180_000,
+            // The status line quotes the console's latest line: how far the boot has got.
+            onOutput: (chunk) => beat.note(chunk.replace(/\r/g, "").split("\n").filter((l) => l.trim()).pop() ?? ""),
+          }),
+        );
         const sections = parseSections(boot.scriptOutput);
         if (!sections.insmod?.includes("insmod-ok")) throw new Error(`the guest could not load the driver:\n${boot.serial.slice(-3000)}`);
         const json = sections.dra?.split("\n").find((l) => l.startsWith("["));
         if (!json) throw new Error(`the discovery program printed nothing usable:\n${boot.scriptOutput.slice(-3000)}`);
         const devices = JSON.parse(json) as GuestDevice[];
-        console.log(`      guest booted and ran in ${(boot.durationMs / 1000).toFixed(1)} s; /sys/class/${SYSFS_CLASS}: ${sections.ls?.trim().split(/\s+/).join(" ")}`);
+        console.log(`      guest booted and ran in ${seconds(boot.durationMs)}; /sys/class/${SYSFS_CLASS}: ${sections.ls?.trim().split(/\s+/).join(" ")}`);
 
         step(6, "What a DRA driver sees inside the guest (@mock-accel/sysfs-client)");
         console.log(guestTable(devices));
@@ -183,8 +194,10 @@ export const command: CommandModule = {
         }
       }
 
-      console.log(`\nAttach these devices to your own VM with${values.keep ? "" : " (run the demo with --keep to leave them up)"}:`);
-      console.log(`qemu-system-x86_64 \\\n${formatArgs(qemuArgs(vm, { transport: "vfio-user", runDir }))}`);
+      console.log("\nAttach these devices to your own VM: add its disk (or -kernel and -initrd) to this command.");
+      if (!values.keep) console.log("(The devices stop when the demo ends: run it with --keep to leave them up.)");
+      if (!qemu) console.log("(no QEMU with vfio-user-pci here yet: `bash scripts/install-qemu-vfio-user.sh -v` prints the path to use instead of qemu-system-x86_64)");
+      console.log(`${qemu ? shellQuote(qemu) : "qemu-system-x86_64"} \\\n${formatArgs(qemuArgs(vm, { transport: "vfio-user", runDir }))}`);
       if (values.keep) {
         console.log(`\nDevices stay up (--keep); sockets in ${runDir}. Ctrl-C stops them.`);
         await new Promise<void>((resolve) => (keepWaiting = resolve));

@@ -5,8 +5,8 @@ import { runAllChecks } from "../doctor/checks.ts";
 
 const HELP = `Usage: mock-accel doctor [--json]
 
-Checks Bun, libvfio-user, QEMU (and which of vfio-user-pci and x-pci-proxy-dev it offers),
-kernel headers and the guest tools, and prints the command that fixes each problem.
+Checks Bun, libvfio-user, each QEMU found (which mock transport it can serve, and why not the
+other), kernel headers and the guest tools, and prints the command that fixes each problem.
 Exit status 1 when something required is missing.`;
 
 export const command: CommandModule = {

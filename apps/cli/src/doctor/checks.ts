@@ -15,9 +15,19 @@ export interface CheckResult {
   detail: string;
   /** Command that fixes a missing or degraded item. */
   fix?: string;
+  /** For a QEMU: each mock transport, whether this QEMU can serve it, and why not. */
+  transports?: TransportSupport[];
 }
 
-export const repoRoot = join(import.meta.dir, "../../../..");
+export interface TransportSupport {
+  transport: "vfio-user" | "proxy";
+  device: "vfio-user-pci" | "x-pci-proxy-dev";
+  serves: boolean;
+  /** Why not, when it cannot. */
+  reason?: string;
+}
+
+export const repoRoot = join(import.meta.dirname, "../../../..");
 
 
 function run(cmd: string, args: string[], timeoutMs = 10_000): { ok: boolean; out: string } {
@@ -53,6 +63,8 @@ export interface QemuInfo {
   proxyDev: boolean;
   /** The proxy transport runs on this version (the server's own rule; see docs/transports.md). */
   proxyWorks: boolean;
+  /** Why the proxy transport does not run on this version, when it does not. */
+  proxyProblem: string | null;
 }
 
 export function inspectQemu(path: string): QemuInfo | null {
@@ -64,7 +76,20 @@ export function inspectQemu(path: string): QemuInfo | null {
   // `-device help` aborts when a foreign QEMU sees the system's modules: ask per device.
   const has = (dev: string) => run(path, ["-device", `${dev},help`]).out.includes("options:");
   const proxyDev = has("x-pci-proxy-dev");
-  return { path, version, vfioUserPci: has("vfio-user-pci"), proxyDev, proxyWorks: proxyDev && parsed !== null && proxyUnsupportedReason(parsed) === null };
+  const proxyProblem = !proxyDev ? "no x-pci-proxy-dev device" : parsed === null ? "unknown QEMU version" : proxyUnsupportedReason(parsed);
+  return { path, version, vfioUserPci: has("vfio-user-pci"), proxyDev, proxyWorks: proxyProblem === null, proxyProblem };
+}
+
+/** Which mock transports `q` can serve; the one it cannot says why. */
+export function transportSupport(q: QemuInfo): TransportSupport[] {
+  return [
+    q.vfioUserPci
+      ? { transport: "vfio-user", device: "vfio-user-pci", serves: true }
+      : { transport: "vfio-user", device: "vfio-user-pci", serves: false, reason: "no vfio-user-pci device (QEMU 10.1 and later have it)" },
+    q.proxyProblem === null
+      ? { transport: "proxy", device: "x-pci-proxy-dev", serves: true }
+      : { transport: "proxy", device: "x-pci-proxy-dev", serves: false, reason: q.proxyProblem },
+  ];
 }
 
 export function qemuCandidates(): string[] {
@@ -75,8 +100,15 @@ export function qemuCandidates(): string[] {
 export function checkQemu(): CheckResult[] {
   const infos = qemuCandidates().map(inspectQemu).filter((q): q is QemuInfo => q !== null);
   const results: CheckResult[] = infos.map((q) => {
-    const offers = [q.vfioUserPci ? "vfio-user-pci" : null, q.proxyDev ? `x-pci-proxy-dev${q.proxyWorks ? "" : " (crashes on this version)"}` : null].filter(Boolean);
-    return { name: "qemu", status: "ok", detail: `${q.path}: QEMU ${q.version}, offers ${offers.length ? offers.join(", ") : "neither mock transport"}` };
+    const transports = transportSupport(q);
+    const serves = transports.filter((t) => t.serves).map((t) => `--transport ${t.transport} (${t.device})`);
+    const cannot = transports.filter((t) => !t.serves).map((t) => `NOT --transport ${t.transport}: ${t.reason}`);
+    return {
+      name: "qemu",
+      status: serves.length > 0 ? "ok" : "warn",
+      detail: `QEMU ${q.version} at ${q.path}: serves ${serves.length ? serves.join(", ") : "neither mock transport"}; ${cannot.join("; ") || "both"}`,
+      transports,
+    };
   });
   if (!infos.some((q) => q.vfioUserPci))
     results.push({ name: "qemu vfio-user-pci", status: "missing", detail: "no QEMU >= 10.1 with vfio-user-pci", fix: "bash scripts/install-qemu-vfio-user.sh -v" });
