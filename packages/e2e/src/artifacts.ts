@@ -21,9 +21,9 @@ export const E2E_DIR = join(import.meta.dirname, "..");
 const execFileAsync = promisify(execFile);
 
 /** Run a build command; on failure, throw `what` with the command's own output. */
-async function runBuild(what: string, cmd: string, args: string[], cwd?: string): Promise<void> {
+async function runBuild(what: string, cmd: string, args: string[], cwd?: string, env?: NodeJS.ProcessEnv): Promise<void> {
   try {
-    await execFileAsync(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+    await execFileAsync(cmd, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
     throw new Error(`${what} failed:\n${e.stderr || e.stdout || e.message}`);
@@ -141,15 +141,11 @@ const GO_CLIENT_DIR = join(REPO_ROOT, "clients", "go");
  * dependencies through its own proxy configuration the first time (as Bun fetches its runtime).
  */
 export async function goDiscoverProgram(): Promise<string> {
-  const version = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" }).stdout.trim();
+  const version = (await execFileAsync("go", ["env", "GOVERSION"])).stdout.trim();
   const inputs = filesUnder(GO_CLIENT_DIR, (p) => p.endsWith(".go") || p.endsWith("go.mod") || p.endsWith("go.sum"));
   return cached("go-discover", hashFiles(inputs, [version]), "mockaccel-discover", async (out) => {
-    const r = spawnSync("go", ["build", "-trimpath", "-o", out, "./cmd/mockaccel-discover"], {
-      cwd: GO_CLIENT_DIR,
-      encoding: "utf8",
-      env: { ...process.env, CGO_ENABLED: "0", GOWORK: "off" },
-    });
-    if (r.status !== 0) throw new Error(`go build ./cmd/mockaccel-discover failed:\n${r.stderr || r.stdout}`);
+    await runBuild("go build ./cmd/mockaccel-discover", "go", ["build", "-trimpath", "-o", out, "./cmd/mockaccel-discover"], GO_CLIENT_DIR,
+      { ...process.env, CGO_ENABLED: "0", GOWORK: "off" });
   });
 }
 
