@@ -42,7 +42,7 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
   }
 }
 
-describe.skipIf(kube.skip)("the DRA driver against a real control plane", () => {
+describe.skipIf(kube.skip)("the DRA driver against a real control plane", { timeout: 180_000 }, () => {
   let plane: ControlPlane;
   let dir: string;
   let fake: FakeSysfs;
@@ -82,7 +82,7 @@ describe.skipIf(kube.skip)("the DRA driver against a real control plane", () => 
     });
     kubelet = new KubeletStandIn(join(dir, "plugins_registry"));
     await kubelet.register(DRIVER);
-  });
+  }, 240_000);
 
   afterAll(async () => {
     kubelet?.close();
@@ -90,7 +90,7 @@ describe.skipIf(kube.skip)("the DRA driver against a real control plane", () => 
     await plane?.stop();
     await fake?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it("publishes ResourceSlices the real API server accepts, listed by `kubectl get resourceslices --field-selector spec.driver=`", async () => {
     await eventually("the driver's devices in ResourceSlices", async () => ((await publishedDevices()).join() === shownDevices().join() ? true : undefined));
@@ -127,6 +127,7 @@ describe.skipIf(kube.skip)("the DRA driver against a real control plane", () => 
 
   it("as the DaemonSet's ServiceAccount in a Pod on its node, the driver may publish that node's slices and no other's (RBAC and the admission policy, enforced)", async () => {
     const objects = renderObjects({ driverName: DRIVER });
+    await apply(objects.filter((o) => !o.apiVersion.startsWith("kmm.sigs.x-k8s.io/")));
     const ds = objects.find((o) => o.kind === "DaemonSet") as K8sObject & { spec: { template: { spec: { serviceAccountName: string } } } };
     const namespace = ds.metadata.namespace!;
     const sa = ds.spec.template.spec.serviceAccountName;
@@ -157,14 +158,19 @@ describe.skipIf(kube.skip)("the DRA driver against a real control plane", () => 
       });
       expect(logB.lines.filter((l) => l.startsWith("error:"))).toEqual([]);
       // The same credentials may not touch another node's slices.
-      const theirs = (await slices()).items.find((s) => s.spec.nodeName === NODE)!;
-      const forged = { apiVersion: "resource.k8s.io/v1", kind: "ResourceSlice", metadata: { name: `forged-${Date.now()}` }, spec: { ...theirs.spec, pool: { ...theirs.spec.pool, name: `${NODE}-forged` } } };
+      const forged = {
+        apiVersion: "resource.k8s.io/v1", kind: "ResourceSlice", metadata: { name: `forged-${Date.now()}` },
+        spec: { driver: DRIVER, nodeName: NODE, pool: { name: `${NODE}-forged`, generation: 1, resourceSliceCount: 1 }, devices: [{ name: "forged0" }] },
+      };
       const res = await fetch(`${plane.server}/apis/resource.k8s.io/v1/resourceslices`, {
         method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(forged),
         tls: { ca: readFileSync(plane.pki.ca.cert, "utf8") },
       } as RequestInit);
-      expect(res.status).toBe(403);
-      expect(await res.text()).toContain(`may only change ResourceSlices of its own node`);
+      const body = await res.text();
+      // A ValidatingAdmissionPolicy's failed validation is reason Invalid (422) unless it sets one.
+      expect(res.status, body).toBe(422);
+      expect(body).toContain("ValidatingAdmissionPolicy 'mock-accel-dra-kubelet-plugin-own-node'");
+      expect(body).toContain(`may only change ResourceSlices of its own node`);
     } finally {
       await driverB.stop();
       await fakeB.cleanup();
