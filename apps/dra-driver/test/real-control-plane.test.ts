@@ -112,6 +112,17 @@ describe.skipIf(kube.skip)("the DRA driver against a real control plane", { time
     expect(await publishedDevices()).toEqual(shownDevices());
   });
 
+  it("slices the kubelet wipes at its start (all of the node's) come back through the watch, owned by the Node", async () => {
+    const before = await publishedDevices();
+    await plane.kubectlOk(["delete", "resourceslices", "--field-selector", `spec.nodeName=${NODE}`]);
+    // The driver resyncs only every 60 s by default: seeing them again within this wait is the watch.
+    await eventually("the slices republished", async () => ((await publishedDevices()).join() === before.join() ? true : undefined), 20_000);
+    const nodeUid = (await plane.kubectlOk(["get", "node", NODE, "-o", "jsonpath={.metadata.uid}"])).trim();
+    const owners = JSON.parse(await plane.kubectlOk(["get", "resourceslices", "--field-selector", `spec.nodeName=${NODE}`, "-o", "jsonpath={.items[*].metadata.ownerReferences}"]).then((t) => `[${t.trim().split(/\s+/).join(",")}]`)) as { kind: string; name: string; uid: string }[][];
+    expect(owners.length).toBeGreaterThan(0);
+    for (const o of owners) expect(o).toEqual([expect.objectContaining({ kind: "Node", name: NODE, uid: nodeUid })]);
+  });
+
   it("everything `dra manifests` prints applies with kubectl apply --server-side (but the KMM Module, whose CRD is KMM's)", async () => {
     const objects = renderObjects({ driverName: DRIVER });
     const kmm = objects.filter((o) => o.apiVersion.startsWith("kmm.sigs.x-k8s.io/"));
@@ -177,6 +188,36 @@ describe.skipIf(kube.skip)("the DRA driver against a real control plane", { time
       await plane.kubectl(["delete", "pod", "driver-on-b", "-n", namespace, "--grace-period=0", "--force"]);
       await plane.kubectl(["delete", "resourceslices", "--field-selector", `spec.nodeName=${other}`]);
     }
+  });
+
+  it("a prioritized-list claim: the scheduler allocates `accel/vf`, and the plugin reports request `accel` as the kubelet matches it", async () => {
+    await apply(renderObjects({ driverName: DRIVER }).filter((o) => o.kind === "DeviceClass"));
+    const name = "first-available";
+    await apply([{
+      apiVersion: "resource.k8s.io/v1", kind: "ResourceClaim", metadata: { name, namespace: NAMESPACE },
+      spec: { devices: { requests: [{ name: "accel", firstAvailable: [
+        // No PF of the tree has 1Ti: the scheduler must fall through to the VF.
+        { name: "huge", deviceClassName: "mock-accel-pf", selectors: [{ cel: { expression: `device.capacity["${DRIVER}"].memory.compareTo(quantity("1Ti")) >= 0` } }] },
+        { name: "vf", deviceClassName: "mock-accel-vf" },
+      ] }] } },
+    }]);
+    await apply([{
+      apiVersion: "v1", kind: "Pod", metadata: { name: `uses-${name}`, namespace: NAMESPACE },
+      spec: { tolerations: [{ operator: "Exists" }], resourceClaims: [{ name: "accel", resourceClaimName: name }],
+        containers: [{ name: "main", image: "example.invalid/never-pulled", resources: { claims: [{ name: "accel", request: "accel" }] } }] },
+    }]);
+    const claim = await eventually(`claim ${name} allocated`, async () => {
+      const c = JSON.parse(await plane.kubectlOk(["get", "resourceclaim", name, "-n", NAMESPACE, "-o", "json"])) as Claim;
+      return c.status?.allocation ? c : undefined;
+    });
+    expect(claim.status!.allocation!.devices.results.map((r) => r.request)).toEqual(["accel/vf"]);
+    const ref = { namespace: NAMESPACE, name, uid: claimUid(claim.metadata.uid) };
+    const prepared = await kubelet.prepare([ref]);
+    expect(prepared.claims[ref.uid]!.error).toBe("");
+    expect(prepared.claims[ref.uid]!.devices.map((d) => d.requestNames)).toEqual([["accel"]]);
+    expect((await kubelet.unprepare([ref])).claims[ref.uid]!.error).toBe("");
+    await plane.kubectlOk(["delete", "pod", `uses-${name}`, "-n", NAMESPACE, "--grace-period=0", "--force"]);
+    await plane.kubectlOk(["delete", "resourceclaim", name, "-n", NAMESPACE, "--timeout=60s"]);
   });
 
   // What each example claim must get, in the terms its description uses.
