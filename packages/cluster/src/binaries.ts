@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDir } from "@mock-accel/vm-harness";
 
-const REPO_ROOT = join(import.meta.dir, "..", "..", "..");
+const REPO_ROOT = join(import.meta.dirname, "..", "..", "..");
 export const INSTALL_SCRIPT = join(REPO_ROOT, "scripts", "install-kubernetes.sh");
 const VERSIONS_FILE = join(REPO_ROOT, "scripts", "kubernetes.versions");
 

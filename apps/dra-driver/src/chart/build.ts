@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { findKubernetes } from "@mock-accel/cluster";
 import { packageChart } from "./package-chart.ts";
 
-const destination = join(import.meta.dir, "..", "..", "dist", "charts");
+const destination = join(import.meta.dirname, "..", "..", "dist", "charts");
 const kube = findKubernetes();
 if (!kube.ok) {
   console.log(`dra-driver build: Helm chart not packaged: ${kube.reason}`);
