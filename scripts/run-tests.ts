@@ -2,10 +2,12 @@
 // The README's test command (`bun run test`) and what `.ci/run` calls.
 //
 // Steps, each counted in the closing "N passed, N failed" line:
-//   1. `codegen --check`: generated files must match spec/registers.yaml (one check).
-//   2. `turbo build`, and one `tsc` program over every workspace (tsconfig.check.json) (one
+//   1. `codegen --check`: generated files must match spec/registers.yaml, and `chart --check`:
+//      the Helm chart's templates must match apps/dra-driver/src/manifests.ts (one check each).
+//   2. the Kubernetes components built from source (scripts/install-kubernetes.sh; one check),
+//      before the build, which packages the Helm chart with the helm built there.
+//   3. `turbo build`, and one `tsc` program over every workspace (tsconfig.check.json) (one
 //      check each).
-//   3. the Kubernetes components built from source (scripts/install-kubernetes.sh; one check).
 //   4. vitest under Bun over every workspace (each test case counted).
 //   5. the sysfs client's tests again under Node (it must work on both runtimes).
 //   6. the Go client (clients/go): `go vet` (one check) and `go test -json` (each test counted).
@@ -91,6 +93,26 @@ if (only === undefined) {
     failed += 1;
     failures.push("codegen --check: generated files drifted from spec/registers.yaml (run `bun run codegen`)");
   }
+  step("chart --check");
+  const c = spawnSync("bun", ["apps/dra-driver/src/chart/cli.ts", "--check"], { cwd: root, stdio: "inherit" });
+  if (c.status === 0) passed += 1;
+  else {
+    failed += 1;
+    failures.push("chart --check: charts/mock-accel drifted from apps/dra-driver/src/manifests.ts (run `bun run chart`)");
+  }
+}
+
+if (only === undefined || wants("cluster") || wants("dra-driver")) {
+  // The control-plane tests run the real Kubernetes components; a first build takes long and
+  // says so as it goes. Under CI=true a failure here fails the run; on a laptop without Go the
+  // tests that need Kubernetes skip, naming the command.
+  step("Kubernetes components (scripts/install-kubernetes.sh)");
+  const k = spawnSync("bash", ["scripts/install-kubernetes.sh", "-v"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  if (k.status === 0) passed += 1;
+  else if (process.env.CI === "true" || process.env.CI === "1") {
+    failed += 1;
+    failures.push("scripts/install-kubernetes.sh failed (its last lines say why)");
+  } else console.log("Kubernetes components not built; their tests will skip (see the lines above)");
 }
 
 // Always build (turbo makes an unchanged tree a cache hit): Node's run of the sysfs client and
@@ -118,18 +140,6 @@ if (only === undefined) {
   }
 }
 
-if (only === undefined || wants("cluster") || wants("dra-driver")) {
-  // The control-plane tests run the real Kubernetes components; a first build takes long and
-  // says so as it goes. Under CI=true a failure here fails the run; on a laptop without Go the
-  // tests that need Kubernetes skip, naming the command.
-  step("Kubernetes components (scripts/install-kubernetes.sh)");
-  const k = spawnSync("bash", ["scripts/install-kubernetes.sh", "-v"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
-  if (k.status === 0) passed += 1;
-  else if (process.env.CI === "true" || process.env.CI === "1") {
-    failed += 1;
-    failures.push("scripts/install-kubernetes.sh failed (its last lines say why)");
-  } else console.log("Kubernetes components not built; their tests will skip (see the lines above)");
-}
 
 // "go" is not a vitest project (step 6); `--only go` runs no vitest at all.
 const vitestOnly = only?.filter((p) => p !== "go");

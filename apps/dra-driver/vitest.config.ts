@@ -5,5 +5,5 @@ import { defineProject } from "vitest/config";
 const sysfsClient = fileURLToPath(new URL("../../packages/sysfs-client/src/index.ts", import.meta.url));
 export default defineProject({
   resolve: { alias: { "@mock-accel/sysfs-client": sysfsClient } },
-  test: { name: "dra-driver", include: ["test/**/*.test.ts"], testTimeout: 60_000 },
+  test: { name: "dra-driver", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 240_000 },
 });

@@ -11,6 +11,11 @@ export const consoleLogger: Logger = {
   error: (m) => console.error(`[dra] error: ${m}`),
 };
 
+/** `dra run --verbosity`: 0 keeps warnings and errors, 1 and up also the info lines. */
+export function leveledLogger(base: Logger, verbosity: number): Logger {
+  return verbosity >= 1 ? base : { info: () => {}, warn: (m) => base.warn(m), error: (m) => base.error(m) };
+}
+
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
 /** Keeps every line; tests assert on what a user would read in the log. */

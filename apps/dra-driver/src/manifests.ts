@@ -12,6 +12,10 @@ export interface ManifestOptions {
   image?: string;
   /** Where KMM pushes the kernel-module images it builds (one tag per kernel). */
   kmodImage?: string;
+  /** The node agent's ServiceAccount (default mock-accel-dra-kubelet-plugin). */
+  serviceAccountName?: string;
+  /** The ClusterRole, its binding and the admission policy (`<name>-own-node`); default: the ServiceAccount's name. */
+  clusterRoleName?: string;
 }
 
 export const DEFAULT_NAMESPACE = "mock-accel-dra";
@@ -54,13 +58,36 @@ export function classSelector(driverName: string, kind: "pf" | "vf"): string {
   return `device.driver == "${driverName}" && device.attributes["${driverName}"].deviceType == "${kind}"`;
 }
 
+export function deviceClassName(kind: "pf" | "vf"): string {
+  return `mock-accel-${kind}`;
+}
+
 export function deviceClasses(driverName: string): K8sObject[] {
   return (["pf", "vf"] as const).map((kind) => ({
     apiVersion: "resource.k8s.io/v1",
     kind: "DeviceClass",
-    metadata: { name: `mock-accel-${kind}`, annotations: { description: kind === "pf" ? "mock-accel physical functions" : "mock-accel SR-IOV virtual functions" } },
+    metadata: { name: deviceClassName(kind), annotations: { description: kind === "pf" ? "mock-accel physical functions" : "mock-accel SR-IOV virtual functions" } },
     spec: { selectors: [{ cel: { expression: classSelector(driverName, kind) } }] },
   }));
+}
+
+/** Optional classes (not printed by `dra manifests`; the Helm chart offers them): VFs with at
+ *  least `vfMinMemory` of memory, and devices of either kind on NUMA node `numaNode`. The
+ *  arguments are text for CEL and names, so the chart generator can pass template expressions. */
+export function exampleDeviceClasses(driverName: string, o: { vfMinMemory: string; numaNode: string }): K8sObject[] {
+  const memory = `device.capacity["${driverName}"].${MEMORY_CAPACITY}.compareTo(quantity("${o.vfMinMemory}")) >= 0`;
+  return [
+    {
+      apiVersion: "resource.k8s.io/v1", kind: "DeviceClass",
+      metadata: { name: `${deviceClassName("vf")}-min-memory`, annotations: { description: `mock-accel SR-IOV virtual functions with at least ${o.vfMinMemory} of memory` } },
+      spec: { selectors: [{ cel: { expression: classSelector(driverName, "vf") } }, { cel: { expression: memory } }] },
+    },
+    {
+      apiVersion: "resource.k8s.io/v1", kind: "DeviceClass",
+      metadata: { name: `mock-accel-numa-node-${o.numaNode}`, annotations: { description: `mock-accel devices on NUMA node ${o.numaNode}` } },
+      spec: { selectors: [{ cel: { expression: `device.driver == "${driverName}" && device.attributes["${driverName}"].${NUMA_NODE_ATTRIBUTE} == ${o.numaNode}` } }] },
+    },
+  ];
 }
 
 export function exampleClaims(driverName: string, namespace: string): ExampleClaim[] {
@@ -127,7 +154,8 @@ export function renderObjects(options: ManifestOptions = {}): K8sObject[] {
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   const image = options.image ?? DEFAULT_IMAGE;
   const kmodImage = options.kmodImage ?? `${image.replace(/:[^:/]*$/, "")}-kmod`;
-  const sa = "mock-accel-dra-kubelet-plugin";
+  const sa = options.serviceAccountName ?? "mock-accel-dra-kubelet-plugin";
+  const role = options.clusterRoleName ?? sa;
   const labels = { "app.kubernetes.io/name": APP };
   const pluginDir = `/var/lib/kubelet/plugins/${driverName}`;
   const hostDirs: [string, string, string][] = [
@@ -141,7 +169,7 @@ export function renderObjects(options: ManifestOptions = {}): K8sObject[] {
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: sa, namespace } },
     {
-      apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: sa },
+      apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: role },
       rules: [
         // Prepare reads the claim the kubelet names; nothing else about claims.
         { apiGroups: ["resource.k8s.io"], resources: ["resourceclaims"], verbs: ["get"] },
@@ -152,14 +180,14 @@ export function renderObjects(options: ManifestOptions = {}): K8sObject[] {
       ],
     },
     {
-      apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: sa },
+      apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: role },
       subjects: [{ kind: "ServiceAccount", name: sa, namespace }],
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: sa },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
     },
     {
       // RBAC cannot say "only your own node's slices"; this policy can, from the node name the
       // API server binds into the pod's service-account token.
-      apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", metadata: { name: `${sa}-own-node` },
+      apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", metadata: { name: `${role}-own-node` },
       spec: {
         failurePolicy: "Fail",
         matchConstraints: { resourceRules: [{ apiGroups: ["resource.k8s.io"], apiVersions: ["*"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["resourceslices"] }] },
@@ -175,8 +203,8 @@ export function renderObjects(options: ManifestOptions = {}): K8sObject[] {
       },
     },
     {
-      apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name: `${sa}-own-node` },
-      spec: { policyName: `${sa}-own-node`, validationActions: ["Deny"] },
+      apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name: `${role}-own-node` },
+      spec: { policyName: `${role}-own-node`, validationActions: ["Deny"] },
     },
     {
       apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: APP, namespace, labels },

@@ -3,7 +3,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { parseArgs } from "node:util";
 import { DEFAULT_DRIVER_NAME, startDriver } from "./driver.ts";
-import { consoleLogger } from "./logger.ts";
+import { consoleLogger, leveledLogger } from "./logger.ts";
 
 export const RUN_USAGE = `Usage: mock-accel dra run [options]
 
@@ -19,6 +19,8 @@ Options:
   --cdi-dir DIR          CDI spec directory (default /var/run/cdi)
   --checkpoint PATH      checkpoint file (default <plugin-dir>/checkpoint.json)
   --watch-interval-ms N  how often sysfs is looked at for added/removed devices (default 500)
+  --resync-interval-ms N how often the ResourceSlices are republished unchanged (default 60000)
+  --verbosity N          0: warnings and errors only; 1: also what the driver does (default 1)
   -h, --help             show this help`;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -29,7 +31,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       options: {
         "driver-name": { type: "string" }, "node-name": { type: "string" }, kubeconfig: { type: "string" },
         "sysfs-root": { type: "string" }, "registrar-dir": { type: "string" }, "plugin-dir": { type: "string" },
-        "cdi-dir": { type: "string" }, checkpoint: { type: "string" }, "watch-interval-ms": { type: "string" }, help: { type: "boolean", short: "h" },
+        "cdi-dir": { type: "string" }, checkpoint: { type: "string" }, "watch-interval-ms": { type: "string" },
+        "resync-interval-ms": { type: "string" }, verbosity: { type: "string" }, help: { type: "boolean", short: "h" },
       },
     }));
   } catch (err) {
@@ -45,11 +48,19 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.error("mock-accel dra run: no node name: pass --node-name or set NODE_NAME (the DaemonSet sets it from spec.nodeName)");
     return 2;
   }
-  const watchIntervalMs = values["watch-interval-ms"] === undefined ? undefined : Number(values["watch-interval-ms"]);
-  if (watchIntervalMs !== undefined && !(Number.isInteger(watchIntervalMs) && watchIntervalMs > 0)) {
-    console.error(`mock-accel dra run: --watch-interval-ms: expected a positive integer, got ${values["watch-interval-ms"]}`);
-    return 2;
-  }
+  const integer = (flag: "watch-interval-ms" | "resync-interval-ms" | "verbosity", min: number): number | undefined | null => {
+    const text = values[flag];
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() !== "" && Number.isInteger(n) && n >= min) return n;
+    console.error(`mock-accel dra run: --${flag}: expected an integer of at least ${min}, got ${JSON.stringify(text)}`);
+    return null;
+  };
+  const watchIntervalMs = integer("watch-interval-ms", 1);
+  const resyncIntervalMs = integer("resync-interval-ms", 1);
+  const verbosity = integer("verbosity", 0);
+  if (watchIntervalMs === null || resyncIntervalMs === null || verbosity === null) return 2;
+  const log = leveledLogger(consoleLogger, verbosity ?? 1);
   const kubeConfig = new KubeConfig();
   try {
     if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
@@ -65,21 +76,22 @@ export async function runCommand(argv: string[]): Promise<number> {
     driver = await startDriver({
       driverName: values["driver-name"], nodeName, kubeConfig, sysfsRoot: values["sysfs-root"],
       registrarDir: values["registrar-dir"], pluginDir: values["plugin-dir"], cdiDir: values["cdi-dir"],
-      checkpointPath: values.checkpoint, watchIntervalMs, log: consoleLogger,
+      checkpointPath: values.checkpoint, watchIntervalMs, resyncIntervalMs, log,
     });
   } catch (err) {
     // What stops the start (a corrupt checkpoint, a bad name, a socket that cannot be bound) is
     // the operator's to fix: one line naming it, not a stack trace.
-    console.error(`mock-accel dra run: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    console.error(`mock-accel dra run: ${err instanceof Error ? err.message.split("
+")[0] : String(err)}`);
     return 1;
   }
-  consoleLogger.info(`running as ${driver.paths.driverName} on node ${nodeName}`);
+  log.info(`running as ${driver.paths.driverName} on node ${nodeName}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
   });
-  consoleLogger.info("stopping");
+  log.info("stopping");
   await driver.stop();
   // Everything is closed; should a request to an unresponsive API server still hold the event
   // loop (a watch that never got its response headers cannot be aborted), do not hang the
