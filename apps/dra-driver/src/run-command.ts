@@ -81,8 +81,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   } catch (err) {
     // What stops the start (a corrupt checkpoint, a bad name, a socket that cannot be bound) is
     // the operator's to fix: one line naming it, not a stack trace.
-    console.error(`mock-accel dra run: ${err instanceof Error ? err.message.split("
-")[0] : String(err)}`);
+    console.error(`mock-accel dra run: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
     return 1;
   }
   log.info(`running as ${driver.paths.driverName} on node ${nodeName}`);
