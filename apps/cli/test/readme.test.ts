@@ -21,6 +21,7 @@ function readmeCommands(): string[] {
 const EXERCISED_ELSEWHERE: Record<string, string> = {
   "./mock-accel demo": "apps/cli/test/demo.test.ts",
   "./mock-accel test": ".ci/run",
+  "bun run mock-accel cluster control-plane": "packages/cluster/test/control-plane.test.ts",
 };
 
 const lib = requirement("libvfio-user", libvfioUserInstalled(), "bash scripts/install-libvfio-user.sh");
