@@ -77,7 +77,7 @@ describe.skipIf(kube.skip)("a control plane on loopback", () => {
     expect(r.stdout.trim()).toBe("no");
     const anonymous = await fetch(`${plane.server}/api/v1/namespaces`, { tls: { ca: readFileSync(plane.pki.ca.cert, "utf8") } } as RequestInit);
     expect(anonymous.status).toBe(403);
-    expect(await anonymous.text()).toContain(`"system:anonymous" cannot list resource "namespaces"`);
+    expect(((await anonymous.json()) as { message: string }).message).toContain(`User "system:anonymous" cannot list resource "namespaces"`);
   });
 
   it("schedules a Pod onto a registered Node (the scheduler and controllers run)", async () => {
