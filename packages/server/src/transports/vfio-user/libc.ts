@@ -1,6 +1,7 @@
 // The few libc calls the event loop needs that Bun has no API for: epoll (Bun cannot wait for an
 // arbitrary fd), eventfd (wakes the worker from the main thread), errno (libvfio-user reports
-// through it), setsockopt (receive/send timeouts on the listening socket), umask/chmod.
+// through it), sockets (the devices' listening sockets and the version handshake, see worker.ts),
+// setsockopt (receive/send timeouts on client connections), umask.
 import { dlopen, FFIType, read } from "bun:ffi";
 
 const symbols = {
@@ -13,12 +14,19 @@ const symbols = {
   write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   close: { args: [FFIType.i32], returns: FFIType.i32 },
   listen: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  bind: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+  connect: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+  accept4: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64 },
+  send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64 },
+  shutdown: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  // int fcntl(int fd, int cmd, ... /* int arg */): the variadic int travels like a fixed one on x86-64.
+  fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  dup3: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
   umask: { args: [FFIType.u32], returns: FFIType.u32 },
   __errno_location: { args: [], returns: FFIType.ptr },
-  gettid: { args: [], returns: FFIType.i32 },
-  tgkill: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-  sigaction: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   strerror: { args: [FFIType.i32], returns: FFIType.cstring },
 } as const;
 
@@ -33,13 +41,6 @@ export function openLibc(): Libc {
   return libc;
 }
 
-/** Address of a libc function, for C code that wants a function pointer (a signal handler). */
-export function libcFunctionPointer(name: keyof typeof symbols): number {
-  openLibc();
-  const fn = libcHandle!.symbols[name] as unknown as { ptr?: number };
-  if (typeof fn.ptr !== "number") throw new Error(`no address for libc ${name}`);
-  return fn.ptr;
-}
 
 /** errno of the calling thread, read right after the failing call. */
 export function errno(): number {
