@@ -29,6 +29,7 @@ const program = `
 #include <syslog.h>
 #include <fcntl.h>
 #include <sys/un.h>
+#include <sys/ioctl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -73,6 +74,12 @@ int main(void) {
   P("LIBC.EBUSY", EBUSY);
   P("LIBC.ENOENT", ENOENT);
   P("LIBC.ENOTCONN", ENOTCONN);
+  P("LIBC.EPOLL_CTL_MOD", EPOLL_CTL_MOD);
+  P("LIBC.EPOLLERR", EPOLLERR);
+  P("LIBC.EPOLLHUP", EPOLLHUP);
+  P("LIBC.EPOLLRDHUP", EPOLLRDHUP);
+  P("LIBC.EPOLLET", (unsigned)EPOLLET);
+  P("LIBC.FIONREAD", FIONREAD);
   P("LIBC.AF_UNIX", AF_UNIX);
   P("LIBC.SOCK_STREAM", SOCK_STREAM);
   P("LIBC.SOCK_NONBLOCK", SOCK_NONBLOCK);

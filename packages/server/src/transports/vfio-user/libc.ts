@@ -23,6 +23,8 @@ const symbols = {
   shutdown: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   // int fcntl(int fd, int cmd, ... /* int arg */): the variadic int travels like a fixed one on x86-64.
   fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  // int ioctl(int fd, unsigned long request, ... /* int *argp */)
+  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   dup3: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
   umask: { args: [FFIType.u32], returns: FFIType.u32 },

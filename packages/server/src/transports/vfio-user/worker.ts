@@ -43,12 +43,16 @@ const VFIO_USER_HEADER_BYTES = 16;
 const VFIO_USER_VERSION = 1;
 /** Larger than any VERSION a client needs (its JSON capabilities); bigger first messages are refused. */
 const MAX_VERSION_BYTES = 64 * 1024;
+/** Above this a message may never fit the socket's queue at once: the library reads it as it comes. */
+const MAX_QUEUED_MESSAGE_BYTES = 64 * 1024;
 /** Handshakes waiting for their VERSION, per device and in all. Beyond: closed at once. */
 const MAX_PENDING_PER_DEVICE = 8;
 const MAX_PENDING = 256;
 /** epoll data token of the control eventfd; devices use their id (1 .. 2^20-1), handshakes more. */
 const CONTROL_TOKEN = 0;
 const FIRST_HANDSHAKE_TOKEN = 1 << 20;
+/** An attached client: readable, and hang-ups reported even while part of a message waits. */
+const CONN_EVENTS = LIBC.EPOLLIN | LIBC.EPOLLRDHUP;
 const RANK: Record<WorkerLogLevel | "silent", number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
 
 interface Slot {
@@ -64,6 +68,11 @@ interface Slot {
   libraryListenFd: number;
   /** The attached client's fd (libvfio-user's poll fd), or -1. */
   connFd: number;
+  /**
+   * Part of a message is queued: the fd is watched edge-triggered until more arrives, so the
+   * loop neither spins on it nor lets libvfio-user block reading the rest.
+   */
+  partial: boolean;
   pending: Set<Handshake>;
 }
 
@@ -73,6 +82,11 @@ interface Handshake {
   fd: number;
   slot: Slot;
   deadline: number;
+  /**
+   * Its whole VERSION arrived while another client held the device: out of the epoll set, no
+   * deadline, it waits its turn (as it would in a backlog) and is looked at again on detach.
+   */
+  parked: boolean;
 }
 
 const inbox: ToWorker[] = [];
@@ -141,8 +155,8 @@ async function main(): Promise<void> {
   // which would leave an earlier ptr() pointing at the old copy.
   const eventBuf = new Uint8Array(new ArrayBuffer(LAYOUT.epoll_event.size));
   const eventView = new DataView(eventBuf.buffer);
-  const epollCtl = (op: number, fd: number, token: number): number => {
-    eventView.setUint32(LAYOUT.epoll_event.events, LIBC.EPOLLIN, true);
+  const epollCtl = (op: number, fd: number, token: number, events: number = LIBC.EPOLLIN): number => {
+    eventView.setUint32(LAYOUT.epoll_event.events, events, true);
     eventView.setBigUint64(LAYOUT.epoll_event.data, BigInt(token), true);
     return libc.epoll_ctl(epfd, op, fd, ptr(eventBuf));
   };
@@ -253,6 +267,8 @@ async function main(): Promise<void> {
   const message = new Uint8Array(new ArrayBuffer(MAX_VERSION_BYTES));
   const messagePtr = ptr(message);
   const messageView = new DataView(message.buffer);
+  const queuedBytes = new Int32Array(new ArrayBuffer(4));
+  const queuedPtr = ptr(queuedBytes);
 
   /** A listening UNIX socket at `path`, created with `mode` from its first instant. */
   const listenAt = (path: string, mode: number): number => {
@@ -288,7 +304,7 @@ async function main(): Promise<void> {
     const createErrno = errno();
     libc.umask(oldMask);
     if (ctx === null) return fail("vfu_create_ctx", createErrno);
-    const slot: Slot = { id: req.id, socketPath: req.socketPath, privatePath, ctx, device, publicFd: -1, libraryListenFd: -1, connFd: -1, pending: new Set() };
+    const slot: Slot = { id: req.id, socketPath: req.socketPath, privatePath, ctx, device, publicFd: -1, libraryListenFd: -1, connFd: -1, partial: false, pending: new Set() };
     byCtx.set(ctx, slot);
     try {
       if (lib.vfu_setup_log(ctx, logCb, start.logLevel === "debug" ? LOG.LOG_DEBUG : LOG.LOG_WARNING) < 0) fail("vfu_setup_log");
@@ -367,7 +383,7 @@ async function main(): Promise<void> {
         libc.close(fd);
         continue;
       }
-      const h: Handshake = { token: nextHandshakeToken, fd, slot, deadline: performance.now() + start.clientTimeoutMs };
+      const h: Handshake = { token: nextHandshakeToken, fd, slot, deadline: performance.now() + start.clientTimeoutMs, parked: false };
       nextHandshakeToken = nextHandshakeToken >= 0x7fffffff ? FIRST_HANDSHAKE_TOKEN : nextHandshakeToken + 1;
       if (epollCtl(LIBC.EPOLL_CTL_ADD, fd, h.token) < 0) {
         libc.close(fd);
@@ -434,11 +450,11 @@ async function main(): Promise<void> {
         log("warn", `${slot.socketPath}: setsockopt on the client socket failed: ${strerror(errno())}`);
       }
     }
-    // One client at a time: others wait in the public socket's backlog until this one leaves.
-    for (const other of [...slot.pending]) dropHandshake(other);
+    // One client at a time: new ones wait in the public socket's backlog, and handshakes under
+    // way go on (and park once complete) until this one leaves.
     epollCtl(LIBC.EPOLL_CTL_DEL, slot.publicFd, slot.id);
     slot.connFd = connFd;
-    if (epollCtl(LIBC.EPOLL_CTL_ADD, connFd, slot.id) < 0) log("error", `${slot.socketPath}: epoll_ctl(ADD ${connFd}) failed: ${strerror(errno())}`);
+    if (epollCtl(LIBC.EPOLL_CTL_ADD, connFd, slot.id, CONN_EVENTS) < 0) log("error", `${slot.socketPath}: epoll_ctl(ADD ${connFd}) failed: ${strerror(errno())}`);
     count(COUNTER.attached);
     log("info", `${slot.socketPath}: client connected`);
     emit({ type: "client", id: slot.id, connected: true });
@@ -447,7 +463,22 @@ async function main(): Promise<void> {
   const dropFromPending = (h: Handshake): void => {
     handshakes.delete(h.token);
     h.slot.pending.delete(h);
+    if (!h.parked) epollCtl(LIBC.EPOLL_CTL_DEL, h.fd, h.token);
+  };
+
+  const park = (h: Handshake): void => {
+    h.parked = true;
     epollCtl(LIBC.EPOLL_CTL_DEL, h.fd, h.token);
+  };
+
+  /** The device is free again: parked clients (level-triggered, so at once) take their turn. */
+  const unpark = (slot: Slot): void => {
+    for (const h of slot.pending) {
+      if (!h.parked) continue;
+      h.parked = false;
+      h.deadline = performance.now() + start.clientTimeoutMs;
+      if (epollCtl(LIBC.EPOLL_CTL_ADD, h.fd, h.token) < 0) dropHandshake(h);
+    }
   };
 
   const serviceHandshake = (h: Handshake): void => {
@@ -459,13 +490,15 @@ async function main(): Promise<void> {
       dropHandshake(h);
       return;
     }
-    attach(h, status);
+    if (h.slot.connFd >= 0) park(h);
+    else attach(h, status);
   };
 
   /** After vfu_run_ctx: has the library let the client go (its poll fd is its listener again)? */
   const followPollFd = (slot: Slot): void => {
     const fd = lib.vfu_get_poll_fd(slot.ctx);
     if (fd === slot.connFd) return;
+    slot.partial = false;
     // The old fd may already be closed by the library (EBADF) or gone from the set: ignore.
     epollCtl(LIBC.EPOLL_CTL_DEL, slot.connFd, slot.id);
     slot.connFd = -1;
@@ -474,12 +507,41 @@ async function main(): Promise<void> {
     count(COUNTER.detached);
     log("info", `${slot.socketPath}: client disconnected; listening again, registers kept`);
     emit({ type: "client", id: slot.id, connected: false });
+    unpark(slot);
   };
 
-  const service = (slot: Slot): void => {
+  /**
+   * Is a whole message queued on the attached client's socket? libvfio-user reads a message
+   * with blocking calls once it has its header, so a client that sends half a message would
+   * hold the loop (up to the socket timeout). A hang-up or an error goes to the library as is.
+   */
+  const wholeMessageQueued = (slot: Slot, events: number): boolean => {
+    if (events & (LIBC.EPOLLHUP | LIBC.EPOLLRDHUP | LIBC.EPOLLERR)) return true;
+    if (libc.ioctl(slot.connFd, LIBC.FIONREAD, queuedPtr) < 0) return true;
+    const queued = queuedBytes[0]!;
+    if (queued === 0) return true; // readable with nothing queued: end of stream
+    if (queued < VFIO_USER_HEADER_BYTES) return false;
+    if (Number(libc.recv(slot.connFd, messagePtr, VFIO_USER_HEADER_BYTES, LIBC.MSG_PEEK | LIBC.MSG_DONTWAIT)) !== VFIO_USER_HEADER_BYTES) return true;
+    // A size the library refuses (too small, or beyond its limit) is its to report.
+    const size = messageView.getUint32(4, true);
+    return size <= queued || size < VFIO_USER_HEADER_BYTES || size > MAX_QUEUED_MESSAGE_BYTES;
+  };
+
+  const service = (slot: Slot, events: number): void => {
     if (slot.connFd < 0) {
       acceptClients(slot);
       return;
+    }
+    if (!wholeMessageQueued(slot, events)) {
+      if (!slot.partial) {
+        slot.partial = true;
+        epollCtl(LIBC.EPOLL_CTL_MOD, slot.connFd, slot.id, LIBC.EPOLLIN | LIBC.EPOLLRDHUP | LIBC.EPOLLET);
+      }
+      return;
+    }
+    if (slot.partial) {
+      slot.partial = false;
+      epollCtl(LIBC.EPOLL_CTL_MOD, slot.connFd, slot.id, CONN_EVENTS);
     }
     if (lib.vfu_run_ctx(slot.ctx) < 0) {
       const e = errno();
@@ -494,12 +556,14 @@ async function main(): Promise<void> {
     const now = performance.now();
     let next = Infinity;
     for (const h of [...handshakes.values()]) {
+      if (h.parked) continue;
       if (h.deadline <= now) {
         // The loop may have been held (by an attached client stalled mid-message) while this
         // client's VERSION arrived: look once more before giving up on it.
         const status = versionStatus(h);
         if (typeof status === "number") {
-          attach(h, status);
+          if (h.slot.connFd >= 0) park(h);
+          else attach(h, status);
           continue;
         }
         count(COUNTER.handshakeTimeouts);
@@ -528,6 +592,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < n; i++) {
       // Tokens are below 2^31, so the low half of the u64 data field holds them.
       const token = read.u32(eventsPtr, i * LAYOUT.epoll_event.size + LAYOUT.epoll_event.data);
+      const ready = read.u32(eventsPtr, i * LAYOUT.epoll_event.size + LAYOUT.epoll_event.events);
       if (token === CONTROL_TOKEN) {
         if (Number(libc.read(eventFd, counterPtr, 8)) === 8) control += Number(counter[0]);
       } else if (token >= FIRST_HANDSHAKE_TOKEN) {
@@ -535,7 +600,7 @@ async function main(): Promise<void> {
         if (h) serviceHandshake(h);
       } else {
         const slot = slots.get(token);
-        if (slot) service(slot);
+        if (slot) service(slot, ready);
       }
     }
     for (; control > 0; control--) {
