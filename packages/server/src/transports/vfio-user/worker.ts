@@ -46,10 +46,14 @@ const MAX_VERSION_BYTES = 64 * 1024;
 /** Above this a message may never fit the socket's queue at once: the library reads it as it comes. */
 const MAX_QUEUED_MESSAGE_BYTES = 64 * 1024;
 /** Handshakes waiting for their VERSION, per device and in all. Beyond: closed at once. */
-const MAX_PENDING_PER_DEVICE = 8;
-const MAX_PENDING = 256;
-/** epoll data token of the control eventfd; devices use their id (1 .. 2^20-1), handshakes more. */
+const MAX_PENDING_PER_DEVICE = 32;
+const MAX_PENDING = 512;
+/**
+ * epoll data tokens: the control eventfd is 0; a device's client connection is its id
+ * (1 .. 2^19-1), its public listening socket id + PUBLIC_TOKEN; handshakes from 2^20 on.
+ */
 const CONTROL_TOKEN = 0;
+const PUBLIC_TOKEN = 1 << 19;
 const FIRST_HANDSHAKE_TOKEN = 1 << 20;
 /** An attached client: readable, and hang-ups reported even while part of a message waits. */
 const CONN_EVENTS = LIBC.EPOLLIN | LIBC.EPOLLRDHUP;
@@ -83,8 +87,8 @@ interface Handshake {
   slot: Slot;
   deadline: number;
   /**
-   * Its whole VERSION arrived while another client held the device: out of the epoll set, no
-   * deadline, it waits its turn (as it would in a backlog) and is looked at again on detach.
+   * Its whole VERSION arrived while another client held the device: watched only for a hang-up,
+   * no deadline, it waits its turn (as it would in a backlog) and is looked at again on detach.
    */
   parked: boolean;
 }
@@ -330,7 +334,7 @@ async function main(): Promise<void> {
       slot.publicFd = listenAt(req.socketPath, req.socketMode);
       // Exactly the mode asked for, whatever bits the umask could not express.
       chmodSync(req.socketPath, req.socketMode);
-      if (epollCtl(LIBC.EPOLL_CTL_ADD, slot.publicFd, slot.id) < 0) fail("epoll_ctl(ADD)");
+      if (epollCtl(LIBC.EPOLL_CTL_ADD, slot.publicFd, slot.id + PUBLIC_TOKEN) < 0) fail("epoll_ctl(ADD)");
     } catch (err) {
       byCtx.delete(ctx);
       lib.vfu_destroy_ctx(ctx);
@@ -362,7 +366,8 @@ async function main(): Promise<void> {
 
   const removeDevice = (slot: Slot): void => {
     for (const h of [...slot.pending]) dropHandshake(h);
-    epollCtl(LIBC.EPOLL_CTL_DEL, slot.connFd >= 0 ? slot.connFd : slot.publicFd, slot.id);
+    if (slot.connFd >= 0) epollCtl(LIBC.EPOLL_CTL_DEL, slot.connFd, slot.id);
+    epollCtl(LIBC.EPOLL_CTL_DEL, slot.publicFd, slot.id + PUBLIC_TOKEN);
     slots.delete(slot.id);
     lib.vfu_destroy_ctx(slot.ctx);
     byCtx.delete(slot.ctx);
@@ -379,9 +384,16 @@ async function main(): Promise<void> {
       if (fd < 0) return; // EAGAIN: none left (or a transient error; epoll says when to retry)
       count(COUNTER.accepted);
       if (slot.pending.size >= MAX_PENDING_PER_DEVICE || handshakes.size >= MAX_PENDING) {
+        // Make room by dropping the oldest client still silent: a real client sends its VERSION
+        // at once, so under a flood of silent ones it is the newcomer that deserves the place.
         count(COUNTER.overflow);
-        libc.close(fd);
-        continue;
+        let oldest: Handshake | undefined;
+        for (const h of slot.pending) if (!h.parked && (!oldest || h.deadline < oldest.deadline)) oldest = h;
+        if (!oldest || handshakes.size >= MAX_PENDING) {
+          libc.close(fd);
+          continue;
+        }
+        dropHandshake(oldest);
       }
       const h: Handshake = { token: nextHandshakeToken, fd, slot, deadline: performance.now() + start.clientTimeoutMs, parked: false };
       nextHandshakeToken = nextHandshakeToken >= 0x7fffffff ? FIRST_HANDSHAKE_TOKEN : nextHandshakeToken + 1;
@@ -450,9 +462,8 @@ async function main(): Promise<void> {
         log("warn", `${slot.socketPath}: setsockopt on the client socket failed: ${strerror(errno())}`);
       }
     }
-    // One client at a time: new ones wait in the public socket's backlog, and handshakes under
-    // way go on (and park once complete) until this one leaves.
-    epollCtl(LIBC.EPOLL_CTL_DEL, slot.publicFd, slot.id);
+    // One client at a time: new ones are still accepted (a full backlog would refuse them),
+    // do their handshake, and park once it is complete until this one leaves.
     slot.connFd = connFd;
     if (epollCtl(LIBC.EPOLL_CTL_ADD, connFd, slot.id, CONN_EVENTS) < 0) log("error", `${slot.socketPath}: epoll_ctl(ADD ${connFd}) failed: ${strerror(errno())}`);
     count(COUNTER.attached);
@@ -463,12 +474,13 @@ async function main(): Promise<void> {
   const dropFromPending = (h: Handshake): void => {
     handshakes.delete(h.token);
     h.slot.pending.delete(h);
-    if (!h.parked) epollCtl(LIBC.EPOLL_CTL_DEL, h.fd, h.token);
+    epollCtl(LIBC.EPOLL_CTL_DEL, h.fd, h.token);
   };
 
+  /** Watched only for a hang-up, so a client that gives up waiting frees its place. */
   const park = (h: Handshake): void => {
     h.parked = true;
-    epollCtl(LIBC.EPOLL_CTL_DEL, h.fd, h.token);
+    epollCtl(LIBC.EPOLL_CTL_MOD, h.fd, h.token, LIBC.EPOLLRDHUP);
   };
 
   /** The device is free again: parked clients (level-triggered, so at once) take their turn. */
@@ -477,11 +489,16 @@ async function main(): Promise<void> {
       if (!h.parked) continue;
       h.parked = false;
       h.deadline = performance.now() + start.clientTimeoutMs;
-      if (epollCtl(LIBC.EPOLL_CTL_ADD, h.fd, h.token) < 0) dropHandshake(h);
+      if (epollCtl(LIBC.EPOLL_CTL_MOD, h.fd, h.token) < 0) dropHandshake(h);
     }
   };
 
   const serviceHandshake = (h: Handshake): void => {
+    if (h.parked) {
+      // Its only event while parked: the client hung up.
+      dropHandshake(h);
+      return;
+    }
     const status = versionStatus(h);
     if (status === "wait") return;
     if (status === "bad") {
@@ -503,7 +520,6 @@ async function main(): Promise<void> {
     epollCtl(LIBC.EPOLL_CTL_DEL, slot.connFd, slot.id);
     slot.connFd = -1;
     if (fd !== slot.libraryListenFd) log("error", `${slot.socketPath}: libvfio-user moved to fd ${fd} unexpectedly`);
-    if (epollCtl(LIBC.EPOLL_CTL_ADD, slot.publicFd, slot.id) < 0) log("error", `${slot.socketPath}: epoll_ctl(ADD) failed: ${strerror(errno())}`);
     count(COUNTER.detached);
     log("info", `${slot.socketPath}: client disconnected; listening again, registers kept`);
     emit({ type: "client", id: slot.id, connected: false });
@@ -528,10 +544,7 @@ async function main(): Promise<void> {
   };
 
   const service = (slot: Slot, events: number): void => {
-    if (slot.connFd < 0) {
-      acceptClients(slot);
-      return;
-    }
+    if (slot.connFd < 0) return;
     if (!wholeMessageQueued(slot, events)) {
       if (!slot.partial) {
         slot.partial = true;
@@ -598,6 +611,9 @@ async function main(): Promise<void> {
       } else if (token >= FIRST_HANDSHAKE_TOKEN) {
         const h = handshakes.get(token);
         if (h) serviceHandshake(h);
+      } else if (token >= PUBLIC_TOKEN) {
+        const slot = slots.get(token - PUBLIC_TOKEN);
+        if (slot) acceptClients(slot);
       } else {
         const slot = slots.get(token);
         if (slot) service(slot, ready);
