@@ -2,7 +2,7 @@
 // arbitrary fd), eventfd (wakes the worker from the main thread), errno (libvfio-user reports
 // through it), sockets (the devices' listening sockets and the version handshake, see worker.ts),
 // setsockopt (receive/send timeouts on client connections), umask.
-import { dlopen, FFIType, read } from "bun:ffi";
+import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
 
 const symbols = {
   epoll_create1: { args: [FFIType.i32], returns: FFIType.i32 },
@@ -44,11 +44,19 @@ export function openLibc(): Libc {
 }
 
 
+// Per thread (each Worker has its own module instance): errno is copied out with memcpy, not
+// read with bun:ffi's read.i32 (see worker.ts on keeping bun:ffi intrinsics out of hot loops).
+const errnoIn = new Int32Array(new ArrayBuffer(4));
+let errnoInPtr: Pointer | undefined;
+
 /** errno of the calling thread, read right after the failing call. */
 export function errno(): number {
   const c = openLibc();
   const p = c.__errno_location();
-  return p === null ? 0 : read.i32(p, 0);
+  if (p === null) return 0;
+  errnoInPtr ??= ptr(errnoIn);
+  c.memcpy(errnoInPtr, p, 4);
+  return errnoIn[0]!;
 }
 
 export function strerror(code: number): string {

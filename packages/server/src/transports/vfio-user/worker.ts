@@ -22,7 +22,7 @@
 // leaves, but after a malformed message it may drop the client and return 0, so the poll fd is
 // compared after every call: back to the library's listening fd means the client is gone, the
 // device listens again on its public socket and keeps its registers.
-import { ptr, toArrayBuffer, read } from "bun:ffi";
+import { ptr } from "bun:ffi";
 import type { JSCallback, Pointer } from "bun:ffi";
 import { chmodSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
@@ -62,8 +62,10 @@ const RANK: Record<WorkerLogLevel | "silent", number> = { debug: 0, info: 1, war
 interface Slot {
   id: number;
   socketPath: string;
-  /** libvfio-user's own socket, in the private directory. */
+  /** libvfio-user's own socket, in the private directory, and its sockaddr_un (kept alive here). */
   privatePath: string;
+  privateAddr: Uint8Array;
+  privateAddrPtr: Pointer;
   ctx: Pointer;
   device: WorkerDevice;
   /** Our listening socket at socketPath. */
@@ -159,10 +161,15 @@ async function main(): Promise<void> {
   // which would leave an earlier ptr() pointing at the old copy.
   const eventBuf = new Uint8Array(new ArrayBuffer(LAYOUT.epoll_event.size));
   const eventView = new DataView(eventBuf.buffer);
+  // Every pointer handed to C is taken once, here, and every byte C leaves for us is read
+  // through a DataView or a memcpy into our own buffer: no bun:ffi read.*, toArrayBuffer or
+  // per-call ptr() in the loop. With those in the hot path the optimizing JIT (DFG) crashed
+  // this thread after some thousands of connections; see docs/transports.md.
+  const eventBufPtr = ptr(eventBuf);
   const epollCtl = (op: number, fd: number, token: number, events: number = LIBC.EPOLLIN): number => {
     eventView.setUint32(LAYOUT.epoll_event.events, events, true);
     eventView.setBigUint64(LAYOUT.epoll_event.data, BigInt(token), true);
-    return libc.epoll_ctl(epfd, op, fd, ptr(eventBuf));
+    return libc.epoll_ctl(epfd, op, fd, eventBufPtr);
   };
   if (epollCtl(LIBC.EPOLL_CTL_ADD, eventFd, CONTROL_TOKEN) < 0) {
     post({ type: "fatal", message: `epoll_ctl(eventfd) failed: ${strerror(errno())}` });
@@ -179,10 +186,16 @@ async function main(): Promise<void> {
   const scratchPtr = ptr(scratch);
 
   // One callback of each kind for all devices, dispatched on the context pointer.
+  const errnoOut = new Int32Array(new ArrayBuffer(4));
+  const errnoOutPtr = ptr(errnoOut);
   const setErrno = (code: number) => {
     const p = libc.__errno_location();
-    if (p !== null) new Int32Array(toArrayBuffer(p, 0, 4))[0] = code;
+    errnoOut[0] = code;
+    if (p !== null) libc.memcpy(p, errnoOutPtr, 4);
   };
+  // Accesses wider than 8 bytes (up to a whole 4 KiB region) go through this buffer.
+  const wide = new Uint8Array(new ArrayBuffer(LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE));
+  const widePtr = ptr(wide);
   // libvfio-user's info messages are its internals ("vfu_reset_ctx: ..." on every teardown);
   // our own lines say what a user needs (connected, disconnected, reset), so they go to debug.
   const vfuLogLevel: Record<number, WorkerLogLevel> = { [LOG.LOG_ERR]: "error", [LOG.LOG_WARNING]: "warn", [LOG.LOG_INFO]: "debug", [LOG.LOG_DEBUG]: "debug" };
@@ -211,9 +224,14 @@ async function main(): Promise<void> {
             libc.memcpy(buf, scratchPtr, count);
           }
         } else {
-          const bytes = new Uint8Array(toArrayBuffer(buf, 0, count));
-          if (isWrite) slot.device.bar0Write(offset, bytes);
-          else slot.device.bar0Read(offset, bytes);
+          const bytes = wide.subarray(0, count);
+          if (isWrite) {
+            libc.memcpy(widePtr, buf, count);
+            slot.device.bar0Write(offset, bytes);
+          } else {
+            slot.device.bar0Read(offset, bytes);
+            libc.memcpy(buf, widePtr, count);
+          }
         }
       } catch (err) {
         log("error", `${slot.socketPath}: BAR0 ${isWrite ? "write" : "read"} at 0x${offset.toString(16)}: ${String(err)}`);
@@ -232,9 +250,14 @@ async function main(): Promise<void> {
         return -1;
       }
       try {
-        const bytes = new Uint8Array(toArrayBuffer(buf, 0, count));
-        if (isWrite) slot.device.configWrite(offset, bytes);
-        else slot.device.configRead(offset, bytes);
+        const bytes = wide.subarray(0, count);
+        if (isWrite) {
+          libc.memcpy(widePtr, buf, count);
+          slot.device.configWrite(offset, bytes);
+        } else {
+          slot.device.configRead(offset, bytes);
+          libc.memcpy(buf, widePtr, count);
+        }
       } catch (err) {
         // An exception must not unwind through libvfio-user's C frames.
         log("error", `${slot.socketPath}: config ${isWrite ? "write" : "read"} at 0x${offset.toString(16)}: ${String(err)}`);
@@ -268,6 +291,7 @@ async function main(): Promise<void> {
   const timeoutView = new DataView(timeout.buffer);
   timeoutView.setBigInt64(LAYOUT.timeval.tv_sec, BigInt(Math.floor(start.clientTimeoutMs / 1000)), true);
   timeoutView.setBigInt64(LAYOUT.timeval.tv_usec, BigInt((start.clientTimeoutMs % 1000) * 1000), true);
+  const timeoutPtr = ptr(timeout);
   const message = new Uint8Array(new ArrayBuffer(MAX_VERSION_BYTES));
   const messagePtr = ptr(message);
   const messageView = new DataView(message.buffer);
@@ -308,7 +332,8 @@ async function main(): Promise<void> {
     const createErrno = errno();
     libc.umask(oldMask);
     if (ctx === null) return fail("vfu_create_ctx", createErrno);
-    const slot: Slot = { id: req.id, socketPath: req.socketPath, privatePath, ctx, device, publicFd: -1, libraryListenFd: -1, connFd: -1, partial: false, pending: new Set() };
+    const privateAddr = unixAddress(privatePath);
+    const slot: Slot = { id: req.id, socketPath: req.socketPath, privatePath, privateAddr, privateAddrPtr: ptr(privateAddr), ctx, device, publicFd: -1, libraryListenFd: -1, connFd: -1, partial: false, pending: new Set() };
     byCtx.set(ctx, slot);
     try {
       // libvfio-user's own log only at debug level. Its messages about hostile clients say
@@ -322,7 +347,8 @@ async function main(): Promise<void> {
       // The whole image goes in (revision, status, capability pointer, PCIe capability);
       // set_id/set_class then state the identity explicitly, from the same image.
       const image = device.configImage();
-      new Uint8Array(toArrayBuffer(cfgPtr!, 0, LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE)).set(image.subarray(0, LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE));
+      wide.set(image.subarray(0, LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE));
+      libc.memcpy(cfgPtr!, widePtr, LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE);
       const cfg = new DataView(image.buffer, image.byteOffset, image.byteLength);
       lib.vfu_pci_set_id(ctx, cfg.getUint16(0x00, true), cfg.getUint16(0x02, true), cfg.getUint16(0x2c, true), cfg.getUint16(0x2e, true));
       lib.vfu_pci_set_class(ctx, cfg.getUint8(0x0b), cfg.getUint8(0x0a), cfg.getUint8(0x09));
@@ -437,8 +463,7 @@ async function main(): Promise<void> {
     if (Number(libc.recv(h.fd, messagePtr, size, LIBC.MSG_DONTWAIT)) !== size) return refuse("its VERSION message went missing");
     relay = libc.socket(LIBC.AF_UNIX, LIBC.SOCK_STREAM | LIBC.SOCK_CLOEXEC, 0);
     if (relay < 0) return refuse(`socket: ${strerror(errno())}`);
-    const addr = unixAddress(slot.privatePath);
-    if (libc.connect(relay, ptr(addr), LAYOUT.sockaddr_un.size) < 0) return refuse(`connect to the library's socket: ${strerror(errno())}`);
+    if (libc.connect(relay, slot.privateAddrPtr, LAYOUT.sockaddr_un.size) < 0) return refuse(`connect to the library's socket: ${strerror(errno())}`);
     if (Number(libc.send(relay, messagePtr, size, LIBC.MSG_NOSIGNAL | LIBC.MSG_DONTWAIT)) !== size) return refuse(`forwarding VERSION: ${strerror(errno())}`);
     // The library accepts the relay's peer and finds the whole VERSION already queued.
     const r = lib.vfu_attach_ctx(slot.ctx);
@@ -461,8 +486,8 @@ async function main(): Promise<void> {
     } else {
       // A client that stops in the middle of a message (or stops reading replies) holds the
       // loop in libvfio-user's blocking recv/send for at most this long.
-      if (libc.setsockopt(connFd, LIBC.SOL_SOCKET, LIBC.SO_RCVTIMEO, ptr(timeout), LAYOUT.timeval.size) < 0 ||
-        libc.setsockopt(connFd, LIBC.SOL_SOCKET, LIBC.SO_SNDTIMEO, ptr(timeout), LAYOUT.timeval.size) < 0) {
+      if (libc.setsockopt(connFd, LIBC.SOL_SOCKET, LIBC.SO_RCVTIMEO, timeoutPtr, LAYOUT.timeval.size) < 0 ||
+        libc.setsockopt(connFd, LIBC.SOL_SOCKET, LIBC.SO_SNDTIMEO, timeoutPtr, LAYOUT.timeval.size) < 0) {
         log("warn", `${slot.socketPath}: setsockopt on the client socket failed: ${strerror(errno())}`);
       }
     }
@@ -595,6 +620,7 @@ async function main(): Promise<void> {
   const counterPtr = ptr(counter);
   const events = new Uint8Array(new ArrayBuffer(LAYOUT.epoll_event.size * MAX_EVENTS));
   const eventsPtr = ptr(events);
+  const eventsView = new DataView(events.buffer);
   post({ type: "ready", eventFd, libraryPath });
 
   for (;;) {
@@ -608,8 +634,8 @@ async function main(): Promise<void> {
     let control = 0;
     for (let i = 0; i < n; i++) {
       // Tokens are below 2^31, so the low half of the u64 data field holds them.
-      const token = read.u32(eventsPtr, i * LAYOUT.epoll_event.size + LAYOUT.epoll_event.data);
-      const ready = read.u32(eventsPtr, i * LAYOUT.epoll_event.size + LAYOUT.epoll_event.events);
+      const token = eventsView.getUint32(i * LAYOUT.epoll_event.size + LAYOUT.epoll_event.data, true);
+      const ready = eventsView.getUint32(i * LAYOUT.epoll_event.size + LAYOUT.epoll_event.events, true);
       if (token === CONTROL_TOKEN) {
         if (Number(libc.read(eventFd, counterPtr, 8)) === 8) control += Number(counter[0]);
       } else if (token >= FIRST_HANDSHAKE_TOKEN) {
