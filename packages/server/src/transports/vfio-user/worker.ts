@@ -36,7 +36,8 @@ import { createWorkerDevice, type WorkerDevice } from "./worker-device.ts";
 declare const self: Worker;
 
 const MAX_EVENTS = 64;
-const LISTEN_BACKLOG = 8;
+/** Clients connecting faster than the loop accepts wait here instead of being refused. */
+const LISTEN_BACKLOG = 128;
 const SCRATCH_BYTES = 8;
 /** vfio-user message header: u16 msg_id, u16 command, u32 msg_size (header included), u32 flags, u32 error. */
 const VFIO_USER_HEADER_BYTES = 16;
