@@ -13,8 +13,6 @@ import { PCI_REGION, REG, VfioUserClient } from "@mock-accel/server";
 
 const root = join(import.meta.dirname, "../../..");
 const SUITE = "cli up soak";
-const RECONNECTS = Number(process.env.MOCK_ACCEL_SOAK_RECONNECTS ?? 100_000);
-const HOSTILE = Number(process.env.MOCK_ACCEL_SOAK_HOSTILE ?? 50_000);
 /** Connections in flight at once, per kind. */
 const CONCURRENCY = 4;
 /** Every this many hostile clients, one connects and stays silent until the server drops it. */
@@ -116,6 +114,9 @@ async function readRate(path: string, seconds: number): Promise<number> {
 }
 
 export default async function bench(): Promise<BenchRow[]> {
+  // Read per run, so apps/cli/test/up-soak.test.ts can ask for fewer.
+  const RECONNECTS = Number(process.env.MOCK_ACCEL_SOAK_RECONNECTS ?? 100_000);
+  const HOSTILE = Number(process.env.MOCK_ACCEL_SOAK_HOSTILE ?? 50_000);
   const rows: BenchRow[] = [];
   const runDir = mkdtempSync(join(tmpdir(), "mock-accel-bench-soak-"));
   const up = spawn("bun", ["apps/cli/src/main.ts", "up", "examples/cluster.yaml", "--run-dir", runDir], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
