@@ -57,6 +57,11 @@ export const COUNTER = {
   overflow: 4,
   /** Clients that left after attaching (cleanly or dropped by libvfio-user). */
   detached: 5,
+  /**
+   * The longest the loop spent on one event (an accept, a handshake, one request), in
+   * microseconds: how long any other device's access could have waited behind it.
+   */
+  longestEventMicros: 6,
 } as const;
 export const COUNTER_SLOTS = 8;
 

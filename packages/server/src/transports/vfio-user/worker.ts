@@ -58,6 +58,8 @@ const PUBLIC_TOKEN = 1 << 19;
 const FIRST_HANDSHAKE_TOKEN = 1 << 20;
 /** An attached client: readable, and hang-ups reported even while part of a message waits. */
 const CONN_EVENTS = LIBC.EPOLLIN | LIBC.EPOLLRDHUP;
+/** An event that holds the loop longer than this is logged: every other device waited for it. */
+const SLOW_EVENT_MICROS = 20_000;
 const RANK: Record<WorkerLogLevel | "silent", number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
 
 interface Slot {
@@ -631,10 +633,12 @@ async function main(): Promise<void> {
       return;
     }
     let control = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0, before = performance.now(); i < n; i++) {
       // Tokens are below 2^31, so the low half of the u64 data field holds them.
       const token = eventsView.getUint32(i * LAYOUT.epoll_event.size + LAYOUT.epoll_event.data, true);
       const ready = eventsView.getUint32(i * LAYOUT.epoll_event.size + LAYOUT.epoll_event.events, true);
+      const what = token >= FIRST_HANDSHAKE_TOKEN ? "handshake" : token >= PUBLIC_TOKEN ? "accept" : token === CONTROL_TOKEN ? "control" : "request";
+      const whose = token >= FIRST_HANDSHAKE_TOKEN ? handshakes.get(token)?.slot : token >= PUBLIC_TOKEN ? slots.get(token - PUBLIC_TOKEN) : slots.get(token);
       if (token === CONTROL_TOKEN) {
         if (Number(libc.read(eventFd, counterPtr, 8)) === 8) control += Number(counter[0]);
       } else if (token >= FIRST_HANDSHAKE_TOKEN) {
@@ -647,6 +651,11 @@ async function main(): Promise<void> {
         const slot = slots.get(token);
         if (slot) service(slot, ready);
       }
+      const after = performance.now();
+      const micros = Math.round((after - before) * 1000);
+      if (micros > Atomics.load(counters, COUNTER.longestEventMicros)) Atomics.store(counters, COUNTER.longestEventMicros, micros);
+      if (micros > SLOW_EVENT_MICROS) log("warn", `${whose?.socketPath ?? "vfio-user"}: one ${what} held the loop for ${(micros / 1000).toFixed(1)} ms`);
+      before = after;
     }
     for (; control > 0; control--) {
       const msg = await nextMessage();
