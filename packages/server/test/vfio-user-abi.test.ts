@@ -92,6 +92,7 @@ int main(void) {
   P("LIBC.F_SETFL", F_SETFL);
   P("LIBC.O_NONBLOCK", O_NONBLOCK);
   P("LIBC.O_CLOEXEC", O_CLOEXEC);
+  P("LIBC.O_PATH", O_PATH);
   P("LAYOUT.sockaddr_un.size", sizeof(struct sockaddr_un));
   P("LAYOUT.sockaddr_un.sun_family", offsetof(struct sockaddr_un, sun_family));
   P("LAYOUT.sockaddr_un.sun_path", offsetof(struct sockaddr_un, sun_path));

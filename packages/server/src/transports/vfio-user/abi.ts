@@ -63,6 +63,7 @@ export const LIBC = {
   F_SETFL: 4,
   O_NONBLOCK: 0o4000,
   O_CLOEXEC: 0o2000000,
+  O_PATH: 0o10000000,
 } as const;
 
 

@@ -10,9 +10,7 @@
 //   await host.close();          // removes every socket
 import { ptr } from "bun:ffi";
 import { EventEmitter } from "node:events";
-import { mkdtempSync, rmdirSync, unlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { unlinkSync } from "node:fs";
 import type { DeviceConfig } from "../../generated/registers.ts";
 import { silentLogger, type Logger, type LogLevel } from "../../device/logger.ts";
 import { EventRing } from "./event-ring.ts";
@@ -100,7 +98,6 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
     private readonly ready: { eventFd: number },
     private readonly ring: EventRing,
     private readonly counters: Int32Array,
-    private readonly privateDir: string,
     private readonly log: Logger,
     /** The libvfio-user the worker opened. */
     readonly libraryPath: string,
@@ -123,8 +120,6 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
     const events = EventRing.create();
     const counters = new Int32Array(new SharedArrayBuffer(COUNTER_SLOTS * 4));
     const clientTimeoutMs = options.clientTimeoutMs ?? 1000;
-    // libvfio-user's own sockets: only this user may reach them (the worker relays each client in).
-    const privateDir = mkdtempSync(join(tmpdir(), "mock-accel-vfu-"));
     const ready = await new Promise<FromWorker & { type: "ready" }>((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const m = event.data;
@@ -137,17 +132,15 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
         libraryPath,
         logLevel: options.logLevel ?? "info",
         clientTimeoutMs,
-        privateDir,
         events,
         counters,
       };
       worker.postMessage(start);
     }).catch((err: unknown) => {
       worker.terminate();
-      rmdirSync(privateDir);
       throw err;
     });
-    return new VfioUserHost(worker, ready, new EventRing(events), counters, privateDir, log, ready.libraryPath, options.eventIntervalMs ?? 20);
+    return new VfioUserHost(worker, ready, new EventRing(events), counters, log, ready.libraryPath, options.eventIntervalMs ?? 20);
   }
 
   /** Serve one device on a new socket. Resolves once the socket is listening. */
@@ -229,21 +222,14 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
     clearInterval(this.drainTimer);
     this.drainEvents();
     // The worker unlinks each socket; this covers a worker that died first.
-    for (const [id, d] of this.devices) {
-      for (const path of [d.socketPath, join(this.privateDir, `${id}.sock`)]) {
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
-        }
+    for (const d of this.devices.values()) {
+      try {
+        unlinkSync(d.socketPath);
+      } catch {
+        // already gone
       }
     }
     this.devices.clear();
-    try {
-      rmdirSync(this.privateDir);
-    } catch (err) {
-      this.log.warn(`${this.privateDir}: not removed: ${String(err)}`);
-    }
   }
 
   private request(id: number, message: ToWorker): Promise<void> {

@@ -74,8 +74,6 @@ export interface WorkerStart {
    * attached client sockets, so a client stalled mid-message holds the loop at most this long.
    */
   clientTimeoutMs: number;
-  /** A private (0700) directory where libvfio-user's own listening sockets live. */
-  privateDir: string;
   /** EventRing buffer (worker writes, main thread drains). */
   events: SharedArrayBuffer;
   /** COUNTER slots. */

@@ -11,7 +11,7 @@
 //   (event-ring.ts) and counters into a shared Int32Array; the main thread reads both.
 // - No client can hold the loop. libvfio-user's vfu_attach_ctx accepts and then blocks reading
 //   the client's VERSION message, even with LIBVFIO_USER_FLAG_ATTACH_NB. So the library listens
-//   on a private path nobody else can reach, and this loop owns the public socket: it accepts
+//   on a socket nobody else can reach (see addDevice), and this loop owns the public socket: it accepts
 //   without blocking, waits in epoll (with a deadline) until the client's whole VERSION message
 //   has arrived, then connects to the library's private socket, forwards that message, calls
 //   vfu_attach_ctx (which now finds its data and cannot block), passes the library's reply back,
@@ -24,7 +24,8 @@
 // device listens again on its public socket and keeps its registers.
 import { ptr } from "bun:ffi";
 import type { JSCallback, Pointer } from "bun:ffi";
-import { chmodSync, unlinkSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmdirSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LIBC, LIBVFIO_USER, LAYOUT, LOG } from "./abi.ts";
 import { EventRing } from "./event-ring.ts";
@@ -65,8 +66,8 @@ const RANK: Record<WorkerLogLevel | "silent", number> = { debug: 0, info: 1, war
 interface Slot {
   id: number;
   socketPath: string;
-  /** libvfio-user's own socket, in the private directory, and its sockaddr_un (kept alive here). */
-  privatePath: string;
+  /** O_PATH fd of libvfio-user's (unlinked) socket file, and the sockaddr_un naming it via /proc. */
+  libraryPathFd: number;
   privateAddr: Uint8Array;
   privateAddrPtr: Pointer;
   ctx: Pointer;
@@ -328,15 +329,33 @@ async function main(): Promise<void> {
       log: (level, message) => log(level, `${req.socketPath}: ${message}`),
       registerWrite: (name, value, previous) => emit({ type: "register-write", id: req.id, name, value: String(value), previous: String(previous) }),
     });
-    const privatePath = join(start.privateDir, `${req.id}.sock`);
+    // libvfio-user binds its socket in a fresh 0700 folder. The worker keeps an O_PATH fd to
+    // that socket file and removes the file and the folder at once: it reaches the socket
+    // through /proc/self/fd/N, nobody else can, and nothing is left on disk, even if the
+    // process is killed.
+    const privateDir = mkdtempSync(join(tmpdir(), "mock-accel-vfu-"));
+    const privatePath = join(privateDir, "s");
     const pathBuf = Buffer.from(`${privatePath}\0`, "utf8");
-    const oldMask = libc.umask(0o177);
-    const ctx = lib.vfu_create_ctx(LIBVFIO_USER.VFU_TRANS_SOCK, ptr(pathBuf), LIBVFIO_USER.LIBVFIO_USER_FLAG_ATTACH_NB, null, LIBVFIO_USER.VFU_DEV_TYPE_PCI) as Pointer | null;
-    const createErrno = errno();
-    libc.umask(oldMask);
-    if (ctx === null) return fail("vfu_create_ctx", createErrno);
-    const privateAddr = unixAddress(privatePath);
-    const slot: Slot = { id: req.id, socketPath: req.socketPath, privatePath, privateAddr, privateAddrPtr: ptr(privateAddr), ctx, device, publicFd: -1, libraryListenFd: -1, connFd: -1, partial: false, pending: new Set() };
+    let ctx: Pointer | null;
+    let pathFd = -1;
+    try {
+      const oldMask = libc.umask(0o177);
+      ctx = lib.vfu_create_ctx(LIBVFIO_USER.VFU_TRANS_SOCK, ptr(pathBuf), LIBVFIO_USER.LIBVFIO_USER_FLAG_ATTACH_NB, null, LIBVFIO_USER.VFU_DEV_TYPE_PCI) as Pointer | null;
+      const createErrno = errno();
+      libc.umask(oldMask);
+      if (ctx === null) return fail("vfu_create_ctx", createErrno);
+      pathFd = libc.open(ptr(pathBuf), LIBC.O_PATH | LIBC.O_CLOEXEC);
+      if (pathFd < 0) {
+        const e = errno();
+        lib.vfu_destroy_ctx(ctx);
+        return fail("open(O_PATH) of libvfio-user's socket", e);
+      }
+    } finally {
+      removeSocket(privatePath);
+      rmdirSync(privateDir);
+    }
+    const privateAddr = unixAddress(`/proc/self/fd/${pathFd}`);
+    const slot: Slot = { id: req.id, socketPath: req.socketPath, libraryPathFd: pathFd, privateAddr, privateAddrPtr: ptr(privateAddr), ctx, device, publicFd: -1, libraryListenFd: -1, connFd: -1, partial: false, pending: new Set() };
     byCtx.set(ctx, slot);
     try {
       // libvfio-user's own log only at debug level: about hostile clients it says nothing ours
@@ -369,7 +388,7 @@ async function main(): Promise<void> {
     } catch (err) {
       byCtx.delete(ctx);
       lib.vfu_destroy_ctx(ctx);
-      removeSocket(privatePath);
+      libc.close(pathFd);
       if (slot.publicFd >= 0) {
         libc.close(slot.publicFd);
         removeSocket(req.socketPath);
@@ -404,7 +423,7 @@ async function main(): Promise<void> {
     byCtx.delete(slot.ctx);
     libc.close(slot.publicFd);
     removeSocket(slot.socketPath);
-    removeSocket(slot.privatePath);
+    libc.close(slot.libraryPathFd);
     log("info", `${slot.socketPath}: removed`);
   };
 
