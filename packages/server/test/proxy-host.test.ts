@@ -2,7 +2,7 @@
 // x-pci-proxy-dev speaks (realize sequence, BAR programming, BAR accesses, reset, fds with
 // SET_IRQFD / SYNC_SYSMEM) to devices served by ProxyHost. Hostile input closes only the
 // connection it came on.
-import { mkdtempSync, readdirSync, readlinkSync, readSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -311,6 +311,61 @@ describe("proxy host: hostile input closes that connection only", () => {
       const c = await connect(device);
       expect(await c.configRead(0x00, 2)).toBe(0x1de5);
       c.close();
+    }
+  });
+});
+
+describe("ProxyHost: who may hold a device", () => {
+  test("the socket has its final mode from the moment it is bound, whatever the umask", async () => {
+    const own = mkdtempSync(join(tmpdir(), "proxy-mode-"));
+    const h = await ProxyHost.start();
+    const realListen = Bun.listen;
+    const modesAtBind: number[] = [];
+    const oldMask = process.umask(0);
+    // Look at the file right after bind, before anything else can touch it (a chmod would
+    // come later): that is the window in which another user could connect.
+    (Bun as unknown as { listen: typeof Bun.listen }).listen = ((options: Parameters<typeof Bun.listen>[0]) => {
+      const listener = realListen(options);
+      modesAtBind.push(statSync((options as { unix: string }).unix).mode & 0o777);
+      return listener;
+    }) as typeof Bun.listen;
+    try {
+      await h.addDevice({ socketPath: join(own, "a.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "mode-a" }) });
+      await h.addDevice({ socketPath: join(own, "b.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "mode-b" }), socketMode: 0o660 });
+    } finally {
+      (Bun as unknown as { listen: typeof Bun.listen }).listen = realListen;
+      process.umask(oldMask);
+      await h.close();
+      rmSync(own, { recursive: true, force: true });
+    }
+    expect(modesAtBind).toEqual([0o600, 0o660]);
+  });
+
+  test("a peer that never sends a message is disconnected, and the device takes the next one", async () => {
+    const own = mkdtempSync(join(tmpdir(), "proxy-idle-"));
+    const h = await ProxyHost.start({ handshakeTimeoutMs: 100 });
+    try {
+      const d = await h.addDevice({ socketPath: join(own, "d.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "idle" }) });
+      const silent = connectUnixSocket(d.socketPath);
+      try {
+        await expect.poll(() => d.connected, { timeout: 5000 }).toBe(true);
+        await expect.poll(() => d.connected, { timeout: 5000 }).toBe(false);
+      } finally {
+        closeFd(silent);
+      }
+      const c = await ProxyClient.connect(d.socketPath);
+      try {
+        expect(await c.configRead(0x00, 2)).toBe(0x1de5);
+        // A peer that has spoken is not timed out, however long it then stays quiet.
+        await Bun.sleep(300);
+        expect(d.connected).toBe(true);
+        expect(await c.configRead(0x02, 2)).toBe(0x0001);
+      } finally {
+        c.close();
+      }
+    } finally {
+      await h.close();
+      rmSync(own, { recursive: true, force: true });
     }
   });
 });

@@ -245,7 +245,9 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
     expect(u32(await readReg(c, "STATUS"))).toBe(100);
     await c.regionWrite(PCI_REGION.BAR0, REG.STATUS.offsetBytes, le32(0));
     c.close();
-    expect(log.find("client disconnected").length).toBeGreaterThanOrEqual(100);
+    // Logs reach the main thread through the event ring, drained on a timer.
+    await expect.poll(() => log.find("client disconnected").length).toBeGreaterThanOrEqual(100);
+    expect(host.stats().detached).toBeGreaterThanOrEqual(100);
   });
 
   it("garbage, truncated, oversized and stalled clients do not kill the server", async () => {
@@ -408,6 +410,76 @@ describe.skipIf(lib.skip)("VfioUserHost: PFs and VFs in one process", () => {
       expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
     } finally {
       c.close();
+    }
+  });
+});
+
+describe.skipIf(lib.skip)("VfioUserHost: a client that never finishes its handshake holds nothing", () => {
+  let dir: string;
+  let host: VfioUserHost;
+  beforeAll(async () => {
+    assertAvailable(lib);
+    dir = mkdtempSync(join(tmpdir(), "vfu-silent-"));
+    // Far longer than any client timeout in these tests: before the worker owned the handshake,
+    // libvfio-user's blocking VERSION read held every device of the process this long.
+    host = await VfioUserHost.start({ clientTimeoutMs: 60_000 });
+  });
+  afterAll(async () => {
+    await host?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true }); // unset when the requirement failed
+  });
+
+  it("another device keeps answering while silent clients connect to one device over and over", async () => {
+    const a = await host.addDevice({ socketPath: join(dir, "a.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "silent-a" }) });
+    const b = await host.addDevice({ socketPath: join(dir, "b.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "silent-b" }) });
+    const held = connect({ path: a.socketPath }); // connects and says nothing, for the whole test
+    await new Promise((r) => setTimeout(r, 20));
+    const c = await VfioUserClient.connect(b.socketPath, { timeoutMs: 3000 });
+    let stop = false;
+    const silentLoop = (async () => {
+      while (!stop) {
+        const s = connect({ path: a.socketPath });
+        await new Promise((r) => setTimeout(r, 2));
+        await closeRaw(s);
+      }
+    })();
+    try {
+      for (let i = 0; i < 500; i++) expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
+    } finally {
+      stop = true;
+      await silentLoop;
+      c.close();
+    }
+    // The silent device itself still takes a real client while the held one keeps waiting.
+    const again = await VfioUserClient.connect(a.socketPath, { timeoutMs: 3000 });
+    try {
+      expect(uuidToCanonical(await readReg(again, "UUID"))).toBe(uuidToCanonical(buildDeviceConfig({ kind: "pf", uuid: "silent-a" }).uuid));
+    } finally {
+      again.close();
+      await closeRaw(held);
+    }
+    expect(host.stats().accepted).toBeGreaterThan(2);
+  });
+
+  it("drops a client that sends no VERSION within the client timeout, and counts it", async () => {
+    const quick = await VfioUserHost.start({ clientTimeoutMs: 100 });
+    try {
+      const d = await quick.addDevice({ socketPath: join(dir, "quick.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "quick" }) });
+      const s = connect({ path: d.socketPath });
+      s.resume();
+      await new Promise<void>((resolve) => (s.closed ? resolve() : s.once("close", () => resolve())));
+      expect(quick.stats().handshakeTimeouts).toBe(1);
+      // Garbage instead of a VERSION header is refused without waiting for the timeout.
+      const g = connect({ path: d.socketPath });
+      g.write(Buffer.from("GET / HTTP/1.1\r\n\r\n"));
+      g.resume();
+      await new Promise<void>((resolve) => (g.closed ? resolve() : g.once("close", () => resolve())));
+      expect(quick.stats().handshakeRefused).toBe(1);
+      const c = await VfioUserClient.connect(d.socketPath);
+      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
+      c.close();
+    } finally {
+      await quick.close();
     }
   });
 });

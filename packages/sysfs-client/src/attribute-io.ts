@@ -1,8 +1,9 @@
 // Reading and writing one attribute file, with the spec's parser and schema, mapping every
 // failure to a typed error. The only module that touches attribute files.
 import { constants } from "node:fs";
-import { open, readFile, stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { readBoundedText } from "./bounded-read.ts";
 import { Value } from "@sinclair/typebox/value";
 import {
   ATTRIBUTES,
@@ -50,7 +51,7 @@ export async function readAttribute<N extends ReadableAttributeName>(
   if (!isVisibleOn(name, kind)) throw new AttributeNotFoundError(name, path, `${s.functions.toUpperCase()}-only, this is a ${kind.toUpperCase()}`);
   let raw: string;
   try {
-    raw = await readFile(path, "utf8");
+    raw = await readBoundedText(path);
   } catch (err) {
     if (errnoCode(err) === "ENOENT") throw new AttributeNotFoundError(name, path);
     throw new AttributeReadError(name, path, errnoCode(err), err);

@@ -1,10 +1,11 @@
 // Discovery the way the kernel lays devices out: /sys/class/mock-accel/<name> is a link to the
 // class device, whose `device` link is the PCI function directory (its uevent gives the IDs,
 // numa_node the node). A VF's PF is function 0 of the VF's slot.
-import { lstat, readdir, readFile, readlink, realpath } from "node:fs/promises";
+import { lstat, readdir, readlink, realpath } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { PCI_IDS, SYSFS_CLASS } from "./generated/attributes.ts";
 import { readAttribute } from "./attribute-io.ts";
+import { readBoundedText } from "./bounded-read.ts";
 import { MockAccelDevice, type DeviceKind } from "./device.ts";
 import { DeviceNotFoundError, DriverNotLoadedError, MockAccelSysfsError, SysfsLayoutError, errnoCode } from "./errors.ts";
 import { functionZero, parsePciAddress } from "./pci-address.ts";
@@ -210,7 +211,7 @@ async function readPciIdentity(pciPath: string): Promise<{ vendorId: number; dev
   const path = join(pciPath, "uevent");
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readBoundedText(path);
   } catch (err) {
     throw new SysfsLayoutError(path, `cannot read the PCI function's uevent (${errnoCode(err)})`, err);
   }
@@ -226,16 +227,29 @@ async function readPciIdentity(pciPath: string): Promise<{ vendorId: number; dev
 }
 
 const PCI_NUMBER = { 16: /^0x[0-9a-f]+\n?$/i, 10: /^-?\d+\n?$/ } as const;
+/**
+ * What the kernel can show: 16-bit IDs, a 24-bit class, and a NUMA node below MAX_NUMNODES
+ * (at most 1 << 10 on x86-64) or -1 for none.
+ */
+const PCI_NUMBER_RANGE: Record<string, [number, number]> = { vendor: [0, 0xffff], device: [0, 0xffff], class: [0, 0xffffff], numa_node: [-1, 1023] };
+
+/** Text for an error message: quoted, and cut short when long. */
+function shown(raw: string): string {
+  return raw.length <= 64 ? JSON.stringify(raw) : `${JSON.stringify(raw.slice(0, 64))}... (${raw.length} bytes)`;
+}
 
 async function readPciNumber(pciPath: string, file: string, radix: 16 | 10): Promise<number> {
   const path = join(pciPath, file);
   let raw: string;
   try {
-    raw = await readFile(path, "utf8");
+    raw = await readBoundedText(path);
   } catch (err) {
     throw new SysfsLayoutError(path, `cannot read the PCI function's ${file} (${errnoCode(err)})`, err);
   }
-  if (!PCI_NUMBER[radix].test(raw)) throw new SysfsLayoutError(path, `cannot parse ${JSON.stringify(raw)} as ${radix === 16 ? "hex" : "a decimal"}`);
-  return parseInt(raw, radix);
+  if (!PCI_NUMBER[radix].test(raw)) throw new SysfsLayoutError(path, `cannot parse ${shown(raw)} as ${radix === 16 ? "hex" : "a decimal"}`);
+  const value = parseInt(raw, radix);
+  const [min, max] = PCI_NUMBER_RANGE[file] ?? [0, 0xffffffff];
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new SysfsLayoutError(path, `${file} ${raw.trim()} is outside ${min}..${max}`);
+  return value;
 }
 

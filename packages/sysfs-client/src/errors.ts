@@ -43,7 +43,9 @@ export class AttributeParseError extends MockAccelSysfsError {
   /** The text exactly as read from the file. */
   readonly raw: string;
   constructor(attribute: string, path: string, raw: string, format: string) {
-    super(`${path}: cannot parse ${JSON.stringify(raw)} as ${format} (attribute '${attribute}')`, path);
+    // The text is kept whole in `raw` (at most a page); the message shows the start of it.
+    const shown = raw.length <= 64 ? JSON.stringify(raw) : `${JSON.stringify(raw.slice(0, 64))}... (${raw.length} bytes)`;
+    super(`${path}: cannot parse ${shown} as ${format} (attribute '${attribute}')`, path);
     this.attribute = attribute;
     this.raw = raw;
   }

@@ -4,7 +4,12 @@
 import { CAPABILITIES_FIELDS, FW_VERSION_FIELDS, parseSize } from "@mock-accel/server";
 
 export function parseMemorySize(value: string | number): bigint {
-  return typeof value === "number" ? BigInt(value) : parseSize(value);
+  if (typeof value === "string") return parseSize(value);
+  // YAML gives numbers as doubles: beyond 2^53 the value is no longer the one written.
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`size ${String(value)} is not a byte count from 1 to ${Number.MAX_SAFE_INTEGER}; write large sizes with a unit, e.g. "16G"`);
+  }
+  return BigInt(value);
 }
 
 type CapabilityField = keyof typeof CAPABILITIES_FIELDS;

@@ -1,8 +1,8 @@
 // Reads a topology file into a resolved Topology (every device with its id, kind, NUMA node,
 // PCI placement and device configuration), or into every error at once with file:line:column.
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
-import { PCI } from "@mock-accel/server";
+import { PCI, uuidFromLabelOrCanonical } from "@mock-accel/server";
 import { TopologySchema, type RawPf, type RawTopology } from "./topology-schema.ts";
 import { formatSourceError, YamlSource, type SourceError } from "./yaml-source.ts";
 import { capabilityBits, parseMemorySize, parseFwVersion } from "./device-values.ts";
@@ -54,17 +54,41 @@ export class TopologyError extends Error {
   }
 }
 
+/**
+ * Largest topology file read. The biggest the schema allows is well under this; a larger file
+ * is refused before YAML parsing (which for tens of MB takes minutes and gigabytes).
+ */
+export const MAX_TOPOLOGY_BYTES = 1 << 20;
+
 export function loadTopologyFile(file: string): Topology {
-  let text: string;
+  const fail = (message: string): never => {
+    throw new TopologyError([{ file, line: 1, column: 1, path: "", message }]);
+  };
+  let text = "";
   try {
-    text = readFileSync(file, "utf8");
+    const fd = openSync(file, "r");
+    try {
+      if (!fstatSync(fd).isFile()) fail("not a regular file");
+      // Read at most one byte past the limit: a file growing meanwhile cannot get past it.
+      const buf = Buffer.alloc(MAX_TOPOLOGY_BYTES + 1);
+      let got = 0;
+      for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, null)) > 0; ) got += n;
+      if (got > MAX_TOPOLOGY_BYTES) fail(`larger than ${MAX_TOPOLOGY_BYTES} bytes; a topology file is a few KiB`);
+      text = buf.subarray(0, got).toString("utf8");
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
-    throw new TopologyError([{ file, line: 1, column: 1, path: "", message: `cannot read: ${(err as Error).message}` }]);
+    if (err instanceof TopologyError) throw err;
+    fail(`cannot read: ${(err as Error).message}`);
   }
   return parseTopology(text, file);
 }
 
 export function parseTopology(text: string, file: string): Topology {
+  if (Buffer.byteLength(text) > MAX_TOPOLOGY_BYTES) {
+    throw new TopologyError([{ file, line: 1, column: 1, path: "", message: `larger than ${MAX_TOPOLOGY_BYTES} bytes; a topology file is a few KiB` }]);
+  }
   const src = new YamlSource(file, text);
   if (src.syntaxErrors.length > 0) throw new TopologyError(src.syntaxErrors);
   const raw: unknown = src.doc.toJS();
@@ -76,6 +100,9 @@ export function parseTopology(text: string, file: string): Topology {
         // TypeBox names the object; point at the offending key itself.
         return src.error(segments, `unknown key '${segments.at(-1)}' (allowed: ${Object.keys(props).join(", ")})`, true);
       }
+      // A union's own message ("Expected union value") says nothing; its description does.
+      const description = (e.schema as { description?: string }).description;
+      if (e.type === ValueErrorType.Union && description) return src.error(segments, `expected ${description}`);
       return src.error(segments, e.message);
     });
     throw new TopologyError(dedupe(errors));
@@ -107,10 +134,12 @@ function resolve(src: YamlSource, raw: RawTopology): Topology {
       return null;
     }
   };
+  // Keyed by the UUID the device will report: a label and its own canonical UUID are the same
+  // device identity, however differently they are written.
   const claimUuid = (path: (string | number)[], uuid: string, id: string) => {
-    const key = uuid.toLowerCase();
+    const key = uuidFromLabelOrCanonical(uuid).canonical;
     const other = uuids.get(key);
-    if (other !== undefined) errors.push(src.error(path, `uuid '${uuid}' is already used by ${other}`));
+    if (other !== undefined) errors.push(src.error(path, `uuid '${uuid}' is already used by ${other} (both are ${key})`));
     else uuids.set(key, id);
   };
 

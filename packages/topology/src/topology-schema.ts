@@ -5,8 +5,8 @@ import { Type, type Static } from "@sinclair/typebox";
 import { PCI } from "@mock-accel/server";
 
 const Closed = { additionalProperties: false } as const;
-/** "16G", "512M", "2GiB" or a byte count. */
-const Size = Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 1 })]);
+/** "16G", "512M", "2GiB" or a byte count (checked in full by parseMemorySize). */
+const Size = Type.Union([Type.String({ minLength: 1 }), Type.Number()], { description: 'a size: "16G", "512M", "2GiB" or a byte count' });
 
 export const VfSchema = Type.Object(
   {
@@ -43,12 +43,14 @@ export const NumaNodeSchema = Type.Object(
 export const VmSchema = Type.Object(
   {
     name: Type.String({ pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 63 }),
-    numa_nodes: Type.Array(NumaNodeSchema, { minItems: 1 }),
+    numa_nodes: Type.Array(NumaNodeSchema, { minItems: 1, maxItems: 8 }),
   },
   Closed,
 );
 
-export const TopologySchema = Type.Object({ vms: Type.Array(VmSchema, { minItems: 1 }) }, Closed);
+/** More VMs than anyone runs on one host; with the per-VM limits, this bounds the devices. */
+export const MAX_VMS = 64;
+export const TopologySchema = Type.Object({ vms: Type.Array(VmSchema, { minItems: 1, maxItems: MAX_VMS }) }, Closed);
 
 export type RawTopology = Static<typeof TopologySchema>;
 export type RawPf = Static<typeof PfSchema>;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { allDevices, loadTopologyFile, parseTopology, TopologyError } from "../src/load-topology.ts";
+import { uuidFromLabelOrCanonical } from "@mock-accel/server";
+import { allDevices, loadTopologyFile, MAX_TOPOLOGY_BYTES, parseTopology, TopologyError } from "../src/load-topology.ts";
 
 const examples = join(import.meta.dirname, "../../../examples");
 
@@ -65,6 +67,36 @@ describe("topology files", () => {
     expect(errs).toContainEqual(expect.stringMatching(/^t\.yaml:8:19 vms\[0\]\.numa_nodes\[0\]\.pfs\[1\]\.uuid: uuid 'same' is already used by vm0-n0-pf0/));
     expect(errs).toContainEqual(expect.stringMatching(/^t\.yaml:9:27 .*capabilities: unknown capability 'teleport'/));
     expect(errs.at(-1)).toBe("Invalid topology: 3 error(s)");
+  });
+
+  it("a label and its own canonical UUID are the same device identity", () => {
+    const canonical = uuidFromLabelOrCanonical("gpu-a").canonical;
+    const errs = errorsOf(`vms:\n  - name: vm0\n    numa_nodes:\n      - node: 0\n        pfs:\n          - uuid: gpu-a\n          - uuid: "${canonical.toUpperCase()}"\n`);
+    expect(errs[0]).toMatch(new RegExp(`^t\\.yaml:7:19 .*pfs\\[1\\]\\.uuid: uuid '${canonical.toUpperCase()}' is already used by vm0-n0-pf0 \\(both are ${canonical}\\)`));
+  });
+
+  it("numeric sizes: zero, negative, fractional and beyond 2^53 are refused at their position", () => {
+    const at = (memory: string) => errorsOf(`vms:\n  - name: vm0\n    numa_nodes:\n      - node: 0\n        pfs:\n          - uuid: a\n            memory: ${memory}\n`);
+    for (const bad of ["0", "-5", "1.5", "18446744073709551616", "99999999999999999999"]) {
+      const errs = at(bad);
+      expect(errs, bad).toHaveLength(1);
+      expect(errs[0], bad).toMatch(/^t\.yaml:7:21 vms\[0\]\.numa_nodes\[0\]\.pfs\[0\]\.memory: size .* is not a byte count/);
+    }
+    expect(at("true")[0]).toMatch(/memory: expected a size: "16G", "512M", "2GiB" or a byte count/);
+    expect(parseTopology("vms:\n  - name: vm0\n    numa_nodes:\n      - node: 0\n        pfs:\n          - uuid: a\n            memory: 4096\n", "t.yaml").vms[0]!.numaNodes[0]!.pfs[0]!.pf.memorySizeBytes).toBe(4096n);
+  });
+
+  it("refuses a file over the size limit before parsing it, and too many VMs", () => {
+    const dir = mkdtempSync(join(tmpdir(), "topology-size-"));
+    try {
+      const big = join(dir, "big.yaml");
+      writeFileSync(big, `vms:\n${"  - name: vm0\n    numa_nodes: [{ node: 0 }]\n".repeat(Math.ceil(MAX_TOPOLOGY_BYTES / 40))}`);
+      expect(() => loadTopologyFile(big)).toThrow(/big\.yaml:1:1 : larger than 1048576 bytes|larger than 1048576 bytes/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const many = `vms:\n${Array.from({ length: 65 }, (_, i) => `  - name: vm${i}\n    numa_nodes: [{ node: 0 }]\n`).join("")}`;
+    expect(errorsOf(many).join("\n")).toMatch(/vms: Expected array length to be less or equal to 64|vms: .*64/);
   });
 
   it("refuses more VFs than total_vfs", () => {

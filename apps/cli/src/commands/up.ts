@@ -90,6 +90,14 @@ async function up(argv: string[]): Promise<number> {
   console.log(devicesTable(running.devices));
   console.log(`\n${running.devices.length} device(s) up over ${transport} in ${Math.round(performance.now() - started)} ms. Ctrl-C stops them.`);
   await stopped;
+  if ("stats" in running.host) {
+    // What the clients did over the life of this process, for whoever watches a long run.
+    const st = running.host.stats();
+    console.error(
+      `vfio-user: ${st.accepted} connections accepted, ${st.attached} attached, ${st.handshakeTimeouts} handshakes timed out, ` +
+        `${st.handshakeRefused} refused; longest single event ${(st.longestEventMicros / 1000).toFixed(3)} ms`,
+    );
+  }
   // The host's worker and timers do not hold the loop open; this does until close finishes.
   const keepAlive = setInterval(() => {}, 1000);
   await running.close();

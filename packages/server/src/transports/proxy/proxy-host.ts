@@ -27,7 +27,15 @@ import { ProxyFunction } from "./proxy-function.ts";
 
 export interface ProxyHostOptions {
   log?: Logger;
+  /**
+   * A peer that sends no complete message within this long after connecting is disconnected,
+   * so a silent connection cannot hold the device (it has one peer at a time). QEMU sends its
+   * first config read as it realizes the device. Default 10,000 ms.
+   */
+  handshakeTimeoutMs?: number;
 }
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface ProxyAddDeviceOptions {
   /** Listen here; QEMU's side connects (`connectUnixSocket`) and inherits the fd. */
@@ -133,13 +141,16 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
   private readonly entries = new Map<string, DeviceEntry>();
   private closed = false;
 
-  private constructor(private readonly log: Logger) {
+  private constructor(
+    private readonly log: Logger,
+    private readonly handshakeTimeoutMs: number,
+  ) {
     super();
   }
 
   /** Nothing runs before devices are added (no worker: Bun's loop serves the sockets). */
   static async start(options: ProxyHostOptions = {}): Promise<ProxyHost> {
-    return new ProxyHost(options.log ?? silentLogger);
+    return new ProxyHost(options.log ?? silentLogger, options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
   }
 
   /** Sockets currently served. */
@@ -167,17 +178,26 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     device.on("register-write", (e) =>
       this.emit("register-write", { socketPath, kind: options.kind, name: e.name, value: e.value, previous: e.previous }),
     );
-    entry.listener = Bun.listen<SocketData>({
-      unix: socketPath,
-      socket: {
-        open: (socket) => this.onOpen(entry, socket),
-        data: (socket, chunk) => this.onData(socket, chunk),
-        drain: (socket) => socket.data?.connection?.drain(),
-        close: (socket) => this.onClose(socket),
-        error: (_socket, err) => log.error(`socket error: ${err.message}`),
-      },
-    });
+    // bind() makes the socket file with 0777 & ~umask: with this umask it has `mode` from its
+    // first instant, so nobody can connect in a window before a chmod (Bun.listen binds
+    // synchronously, and this thread does nothing else meanwhile).
+    const oldMask = process.umask(0o777 & ~mode);
     try {
+      entry.listener = Bun.listen<SocketData>({
+        unix: socketPath,
+        socket: {
+          open: (socket) => this.onOpen(entry, socket),
+          data: (socket, chunk) => this.onData(socket, chunk),
+          drain: (socket) => socket.data?.connection?.drain(),
+          close: (socket) => this.onClose(socket),
+          error: (_socket, err) => log.error(`socket error: ${err.message}`),
+        },
+      });
+    } finally {
+      process.umask(oldMask);
+    }
+    try {
+      // The umask cannot add bits; this states the mode exactly, whatever the umask held.
       chmodSync(socketPath, mode);
     } catch (err) {
       // Not yet tracked by close(): stop listening and remove the socket here.
@@ -257,6 +277,14 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     });
     socket.data = { entry, connection };
     entry.active = socket;
+    if (this.handshakeTimeoutMs > 0 && !entry.socketPath.startsWith("fd:")) {
+      setTimeout(() => {
+        if (entry.active !== socket || connection.messages > 0) return;
+        this.log.warn(`${entry.name}: peer sent no message within ${this.handshakeTimeoutMs} ms; disconnected it`);
+        entry.active = null;
+        socket.terminate();
+      }, this.handshakeTimeoutMs).unref();
+    }
     this.log.info(`${entry.name}: peer connected`);
     this.emit("client", { socketPath: entry.socketPath, connected: true });
   }

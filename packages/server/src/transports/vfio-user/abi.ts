@@ -28,12 +28,18 @@ export const LIBVFIO_USER = {
 /** <syslog.h> levels passed to vfu_setup_log and received by the log callback. */
 export const LOG = { LOG_ERR: 3, LOG_WARNING: 4, LOG_INFO: 6, LOG_DEBUG: 7 } as const;
 
-/** <sys/epoll.h>, <sys/eventfd.h>, <sys/socket.h>, <errno.h> */
+/** <sys/epoll.h>, <sys/eventfd.h>, <sys/socket.h>, <fcntl.h>, <errno.h> */
 export const LIBC = {
   EPOLL_CLOEXEC: 0o2000000,
   EPOLL_CTL_ADD: 1,
   EPOLL_CTL_DEL: 2,
+  EPOLL_CTL_MOD: 3,
   EPOLLIN: 1,
+  EPOLLERR: 8,
+  EPOLLHUP: 0x10,
+  EPOLLRDHUP: 0x2000,
+  EPOLLET: 0x80000000,
+  FIONREAD: 0x541b,
   EFD_CLOEXEC: 0o2000000,
   EFD_NONBLOCK: 0o4000,
   SOL_SOCKET: 1,
@@ -45,23 +51,29 @@ export const LIBC = {
   EBUSY: 16,
   ENOENT: 2,
   ENOTCONN: 107,
-  SA_RESTART: 0x10000000,
+  AF_UNIX: 1,
+  SOCK_STREAM: 1,
+  SOCK_NONBLOCK: 0o4000,
+  SOCK_CLOEXEC: 0o2000000,
+  MSG_PEEK: 2,
+  MSG_DONTWAIT: 0x40,
+  MSG_NOSIGNAL: 0x4000,
+  SHUT_RDWR: 2,
+  F_GETFL: 3,
+  F_SETFL: 4,
+  O_NONBLOCK: 0o4000,
+  O_CLOEXEC: 0o2000000,
+  O_PATH: 0o10000000,
 } as const;
 
-/**
- * The real-time signal that interrupts the worker when a client stalls libvfio-user's blocking
- * version handshake (see attach-watchdog.ts). glibc's SIGRTMIN is 34 and JavaScriptCore/Bun use
- * none of the top ones; the ABI test checks it lies in SIGRTMIN..SIGRTMAX.
- */
-export const WATCHDOG_SIGNAL = 60;
 
 /** Struct layouts: sizes and field offsets in bytes. */
 export const LAYOUT = {
   /** struct epoll_event is packed on x86-64: u32 events, then the u64 data union. */
   epoll_event: { size: 12, events: 0, data: 4 },
   timeval: { size: 16, tv_sec: 0, tv_usec: 8 },
-  /** glibc's userspace struct sigaction (not the kernel's). */
-  sigaction: { size: 152, sa_handler: 0, sa_mask: 8, sa_flags: 136 },
+  /** struct sockaddr_un: sa_family_t, then a 108-byte path. */
+  sockaddr_un: { size: 110, sun_family: 0, sun_path: 2 },
   /** The callback argument types: size_t count, loff_t offset, bool is_write, ssize_t return. */
   size_t: 8,
   loff_t: 8,

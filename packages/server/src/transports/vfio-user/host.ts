@@ -1,6 +1,8 @@
 // VfioUserHost: many vfio-user devices in one process. The main thread keeps only bookkeeping;
 // every libvfio-user context lives in one event-loop worker (worker.ts), which it steers with
-// posted messages plus an eventfd bump that wakes the worker's epoll_wait.
+// posted messages plus an eventfd bump that wakes the worker's epoll_wait. What the worker has to
+// say per event (logs, clients, register writes) comes back through a SharedArrayBuffer ring
+// that this side drains on a timer, never as a message (event-ring.ts says why).
 //
 //   const host = await VfioUserHost.start({ log });
 //   const dev = await host.addDevice({ socketPath, kind: "pf", config });
@@ -11,10 +13,10 @@ import { EventEmitter } from "node:events";
 import { unlinkSync } from "node:fs";
 import type { DeviceConfig } from "../../generated/registers.ts";
 import { silentLogger, type Logger, type LogLevel } from "../../device/logger.ts";
-import { armAttachWatchdog, createAttachState } from "./attach-watchdog.ts";
+import { EventRing } from "./event-ring.ts";
 import { openLibc } from "./libc.ts";
 import { openLibvfioUser } from "./libvfio-user.ts";
-import type { DeviceKind, FromWorker, ToWorker, WorkerStart } from "./protocol.ts";
+import { COUNTER, COUNTER_SLOTS, type DeviceKind, type FromWorker, type RingEvent, type ToWorker, type WorkerStart } from "./protocol.ts";
 import { prepareSocketPath } from "./socket-path.ts";
 
 export interface VfioUserHostOptions {
@@ -22,11 +24,18 @@ export interface VfioUserHostOptions {
   /** Lowest level the worker forwards to `log` (default "info"); "debug" includes libvfio-user's own. */
   logLevel?: LogLevel;
   /**
-   * Receive/send timeout on client connections. A client that stops in the middle of a
-   * message holds the (shared) event loop for at most this long. Default 1000 ms.
+   * Time a new client has to send its VERSION message before it is dropped (it never holds
+   * the event loop meanwhile), and the receive/send timeout on attached connections: a client
+   * that stops in the middle of a message holds the (shared) event loop for at most this long.
+   * Default 1000 ms.
    */
   clientTimeoutMs?: number;
+  /** How often the worker's events (logs, clients, register writes) are taken in. Default 20 ms. */
+  eventIntervalMs?: number;
 }
+
+/** Connection counters since start (see COUNTER in protocol.ts). */
+export type HostStats = Record<keyof typeof COUNTER, number> & { eventsDropped: number };
 
 export interface AddDeviceOptions {
   socketPath: string;
@@ -81,19 +90,24 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
   private dead: Error | undefined;
   /** ArrayBuffer-backed so its address never moves (see worker.ts). */
   private readonly wake = new BigUint64Array(new ArrayBuffer(8)).fill(1n);
+  private readonly drainTimer: ReturnType<typeof setInterval>;
+  private eventsDropped = 0;
 
   private constructor(
     private readonly worker: Worker,
-    private readonly ready: { eventFd: number; tid: number },
-    private readonly attachState: Int32Array,
-    private readonly clientTimeoutMs: number,
+    private readonly ready: { eventFd: number },
+    private readonly ring: EventRing,
+    private readonly counters: Int32Array,
     private readonly log: Logger,
     /** The libvfio-user the worker opened. */
     readonly libraryPath: string,
+    eventIntervalMs: number,
   ) {
     super();
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
     worker.onerror = (event) => this.die(new Error(`vfio-user worker crashed: ${event.message}`));
+    this.drainTimer = setInterval(() => this.drainEvents(), eventIntervalMs);
+    this.drainTimer.unref();
   }
 
   /** Start the event-loop worker. Fails (listing every path tried) when libvfio-user is missing. */
@@ -103,7 +117,8 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
     const { path: libraryPath } = openLibvfioUser();
     openLibc();
     const worker = new Worker(workerUrl());
-    const attachState = createAttachState();
+    const events = EventRing.create();
+    const counters = new Int32Array(new SharedArrayBuffer(COUNTER_SLOTS * 4));
     const clientTimeoutMs = options.clientTimeoutMs ?? 1000;
     const ready = await new Promise<FromWorker & { type: "ready" }>((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
@@ -117,14 +132,15 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
         libraryPath,
         logLevel: options.logLevel ?? "info",
         clientTimeoutMs,
-        attachState,
+        events,
+        counters,
       };
       worker.postMessage(start);
     }).catch((err: unknown) => {
       worker.terminate();
       throw err;
     });
-    return new VfioUserHost(worker, ready, attachState, clientTimeoutMs, log, ready.libraryPath);
+    return new VfioUserHost(worker, ready, new EventRing(events), counters, log, ready.libraryPath, options.eventIntervalMs ?? 20);
   }
 
   /** Serve one device on a new socket. Resolves once the socket is listening. */
@@ -158,6 +174,14 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
       kind: options.kind,
       close: () => (closed ??= this.removeDevice(id)),
     };
+  }
+
+  /** Connection counters since start, read from the worker's shared memory. */
+  stats(): HostStats {
+    const stats = { eventsDropped: this.eventsDropped + this.ring.takeDropped() } as HostStats;
+    this.eventsDropped = stats.eventsDropped;
+    for (const [name, slot] of Object.entries(COUNTER)) stats[name as keyof typeof COUNTER] = Atomics.load(this.counters, slot);
+    return stats;
   }
 
   /** Sockets currently served. */
@@ -195,6 +219,8 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
       if ((await Promise.race([closed, timeout])) === "timeout") this.log.warn("vfio-user worker did not stop within 5 s; terminating it");
     }
     this.worker.terminate();
+    clearInterval(this.drainTimer);
+    this.drainEvents();
     // The worker unlinks each socket; this covers a worker that died first.
     for (const d of this.devices.values()) {
       try {
@@ -232,22 +258,6 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
       case "add-failed":
         this.settle(m.id, new Error(m.message));
         return;
-      case "register-write": {
-        const d = this.devices.get(m.id);
-        if (d) this.emit("register-write", { socketPath: d.socketPath, kind: d.kind, name: m.name, value: m.value, previous: m.previous });
-        return;
-      }
-      case "client": {
-        const d = this.devices.get(m.id);
-        if (d) this.emit("client", { socketPath: d.socketPath, connected: m.connected });
-        return;
-      }
-      case "attaching":
-        armAttachWatchdog(this.attachState, m.generation, this.ready.tid, this.clientTimeoutMs, () => {
-          const d = this.devices.get(m.id);
-          this.log.warn(`${d?.socketPath ?? "vfio-user"}: client stalled the version handshake; interrupting it`);
-        });
-        return;
       case "closed":
         this.closedResolve?.();
         return;
@@ -256,6 +266,27 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
         return;
       case "ready":
         return;
+    }
+  }
+
+  /** Take in what the worker has appended to the event ring since the last call. */
+  private drainEvents(): void {
+    this.ring.drain((text) => {
+      const e = JSON.parse(text) as RingEvent;
+      if (e.type === "log") {
+        forwardLog(this.log, e.level, e.message);
+      } else if (e.type === "client") {
+        const d = this.devices.get(e.id);
+        if (d) this.emit("client", { socketPath: d.socketPath, connected: e.connected });
+      } else {
+        const d = this.devices.get(e.id);
+        if (d) this.emit("register-write", { socketPath: d.socketPath, kind: d.kind, name: e.name, value: BigInt(e.value), previous: BigInt(e.previous) });
+      }
+    });
+    const dropped = this.ring.takeDropped();
+    if (dropped > 0) {
+      this.eventsDropped += dropped;
+      this.log.warn(`vfio-user: ${dropped} worker events (logs, client events) dropped: more arrived than the ring holds`);
     }
   }
 

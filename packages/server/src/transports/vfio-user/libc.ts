@@ -1,7 +1,8 @@
 // The few libc calls the event loop needs that Bun has no API for: epoll (Bun cannot wait for an
 // arbitrary fd), eventfd (wakes the worker from the main thread), errno (libvfio-user reports
-// through it), setsockopt (receive/send timeouts on the listening socket), umask/chmod.
-import { dlopen, FFIType, read } from "bun:ffi";
+// through it), sockets (the devices' listening sockets and the version handshake, see worker.ts),
+// setsockopt (receive/send timeouts on client connections), umask.
+import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
 
 const symbols = {
   epoll_create1: { args: [FFIType.i32], returns: FFIType.i32 },
@@ -12,13 +13,24 @@ const symbols = {
   read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   close: { args: [FFIType.i32], returns: FFIType.i32 },
+  // int open(const char *path, int flags, ...): no mode without O_CREAT.
+  open: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   listen: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  bind: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+  connect: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+  accept4: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64 },
+  send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64 },
+  shutdown: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  // int fcntl(int fd, int cmd, ... /* int arg */): the variadic int travels like a fixed one on x86-64.
+  fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  // int ioctl(int fd, unsigned long request, ... /* int *argp */)
+  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  dup3: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
   umask: { args: [FFIType.u32], returns: FFIType.u32 },
   __errno_location: { args: [], returns: FFIType.ptr },
-  gettid: { args: [], returns: FFIType.i32 },
-  tgkill: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-  sigaction: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   strerror: { args: [FFIType.i32], returns: FFIType.cstring },
 } as const;
 
@@ -33,19 +45,20 @@ export function openLibc(): Libc {
   return libc;
 }
 
-/** Address of a libc function, for C code that wants a function pointer (a signal handler). */
-export function libcFunctionPointer(name: keyof typeof symbols): number {
-  openLibc();
-  const fn = libcHandle!.symbols[name] as unknown as { ptr?: number };
-  if (typeof fn.ptr !== "number") throw new Error(`no address for libc ${name}`);
-  return fn.ptr;
-}
+
+// Per thread (each Worker has its own module instance): errno is copied out with memcpy, not
+// read with bun:ffi's read.i32 (see worker.ts on keeping bun:ffi intrinsics out of hot loops).
+const errnoIn = new Int32Array(new ArrayBuffer(4));
+let errnoInPtr: Pointer | undefined;
 
 /** errno of the calling thread, read right after the failing call. */
 export function errno(): number {
   const c = openLibc();
   const p = c.__errno_location();
-  return p === null ? 0 : read.i32(p, 0);
+  if (p === null) return 0;
+  errnoInPtr ??= ptr(errnoIn);
+  c.memcpy(errnoInPtr, p, 4);
+  return errnoIn[0]!;
 }
 
 export function strerror(code: number): string {

@@ -25,23 +25,57 @@ export type ToWorker =
   | { type: "shutdown" };
 
 export type FromWorker =
-  | { type: "ready"; eventFd: number; libraryPath: string; tid: number }
-  | { type: "attaching"; id: number; generation: number }
+  | { type: "ready"; eventFd: number; libraryPath: string }
   | { type: "fatal"; message: string }
   | { type: "added"; id: number }
   | { type: "add-failed"; id: number; message: string }
   | { type: "removed"; id: number }
   | { type: "closed" }
+  | { type: "log"; level: WorkerLogLevel; message: string };
+
+/**
+ * Per-event news from the worker (logs, clients coming and going, register writes). These go
+ * through the shared EventRing as JSON, never through postMessage (event-ring.ts says why);
+ * bigints travel as decimal strings.
+ */
+export type RingEvent =
   | { type: "log"; level: WorkerLogLevel; message: string }
   | { type: "client"; id: number; connected: boolean }
-  | { type: "register-write"; id: number; name: string; value: bigint; previous: bigint };
+  | { type: "register-write"; id: number; name: string; value: string; previous: string };
+
+/** Counters the worker keeps in a SharedArrayBuffer (Int32 slots); the main thread only reads. */
+export const COUNTER = {
+  /** Connections accepted on the devices' sockets. */
+  accepted: 0,
+  /** Clients that completed the version handshake and were handed to libvfio-user. */
+  attached: 1,
+  /** Clients dropped for not completing the version handshake within the client timeout. */
+  handshakeTimeouts: 2,
+  /** Clients dropped for a malformed first message, or refused by libvfio-user's negotiation. */
+  handshakeRefused: 3,
+  /** Connections closed at once because too many handshakes were already pending. */
+  overflow: 4,
+  /** Clients that left after attaching (cleanly or dropped by libvfio-user). */
+  detached: 5,
+  /**
+   * The longest the loop spent on one event (an accept, a handshake, one request), in
+   * microseconds: how long any other device's access could have waited behind it.
+   */
+  longestEventMicros: 6,
+} as const;
+export const COUNTER_SLOTS = 8;
 
 /** What the worker is told when it starts (workerData). */
 export interface WorkerStart {
   libraryPath: string;
   logLevel: WorkerLogLevel | "silent";
-  /** Receive/send timeout on client sockets, so a stalled client cannot hold the loop. */
+  /**
+   * Time a new client has to send its whole VERSION message; also the receive/send timeout on
+   * attached client sockets, so a client stalled mid-message holds the loop at most this long.
+   */
   clientTimeoutMs: number;
-  /** attach-watchdog.ts: shared with the main thread, which interrupts a stalled attach. */
-  attachState: Int32Array;
+  /** EventRing buffer (worker writes, main thread drains). */
+  events: SharedArrayBuffer;
+  /** COUNTER slots. */
+  counters: Int32Array;
 }
