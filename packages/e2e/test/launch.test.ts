@@ -19,7 +19,7 @@ afterAll(() => {
 });
 
 const GUEST_SCRIPT = 'for d in /sys/bus/pci/devices/*; do echo "pci $(basename $d) $(cat $d/vendor) $(cat $d/device) $(cat $d/class) $(cat $d/numa_node)"; done\n';
-const APPEND = "console=ttyS0 rdinit=/init panic=-1 quiet";
+const APPEND = "console=ttyS0 rdinit=/init panic=-1 quiet no_timer_check";
 
 async function guest(): Promise<{ kernel: string; initramfs: string }> {
   const kernel = await fetchDebianKernel({ version: findDebianKernelHeaders()[0]!.version });

@@ -10,7 +10,7 @@ export interface BootOptions {
   /** Kernel image (vmlinuz). */
   kernel: string;
   initramfs: string;
-  /** Kernel command line added after the harness's (console=ttyS0 rdinit=/init panic=-1 quiet). */
+  /** Kernel command line added after the harness's (console=ttyS0 rdinit=/init panic=-1 quiet no_timer_check). */
   append?: string;
   /**
    * Machine, memory and CPU arguments; default `-machine q35 -m 512M -smp 1`. Give your own
@@ -64,7 +64,9 @@ export interface BootResult {
 export const DEFAULT_MACHINE = ["-machine", "q35", "-m", "512M", "-smp", "1"];
 
 export function qemuArgs(opts: BootOptions): string[] {
-  const append = ["console=ttyS0", "rdinit=/init", "panic=-1", "quiet", opts.append ?? ""].join(" ").trim();
+  // no_timer_check: under TCG on a busy host the kernel's IO-APIC timer check can time out and
+  // panic ("IO-APIC + timer doesn't work"); the emulated timer is fine, the check is just slow.
+  const append = ["console=ttyS0", "rdinit=/init", "panic=-1", "quiet", "no_timer_check", opts.append ?? ""].join(" ").trim();
   return [
     "-accel", opts.accel ?? "tcg",
     "-nodefaults", "-display", "none", "-serial", "stdio", "-monitor", "none",
