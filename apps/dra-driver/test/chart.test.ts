@@ -5,8 +5,8 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { findKubernetes, installCommand, startControlPlane, type ControlPlane } from "@mock-accel/cluster";
 import { createFakeSysfs, dnsLabelName, MockAccelSysfs, type FakeSysfs } from "@mock-accel/sysfs-client";
-import { assertAvailable, requirement } from "@mock-accel/testkit";
-import { spawn } from "node:child_process";
+import { assertAvailable, requirement, eventually } from "@mock-accel/testkit";
+import { run as runCommand } from "@mock-accel/vm-harness";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -28,16 +28,7 @@ type Doc = K8sObject & { spec?: Record<string, unknown>; data?: Record<string, s
 interface Ran { code: number; stdout: string; stderr: string }
 
 function run(cmd: string, args: string[], env: Record<string, string>, input = ""): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"], timeout: 180_000 });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runCommand(cmd, args, { env: { ...process.env, ...env }, input, timeoutMs: 180_000 });
 }
 
 const docs = (yaml: string): Doc[] => parseAllDocuments(yaml).map((d) => d.toJS() as Doc | null).filter((d): d is Doc => d !== null);
@@ -348,17 +339,3 @@ describe.skipIf(kube.skip)("the Helm chart with the real helm", () => {
   });
 });
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await Bun.sleep(250);
-  }
-}

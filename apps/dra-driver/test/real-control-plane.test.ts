@@ -5,7 +5,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { findKubernetes, installCommand, startControlPlane, type ControlPlane } from "@mock-accel/cluster";
 import { CAPABILITIES_FIELDS, createFakeSysfs, dnsLabelName, MockAccelSysfs, type FakeSysfs } from "@mock-accel/sysfs-client";
-import { assertAvailable, requirement } from "@mock-accel/testkit";
+import { assertAvailable, requirement, eventually } from "@mock-accel/testkit";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,20 +27,6 @@ interface SliceList { items: { spec: { driver: string; nodeName: string; pool: {
 interface AllocationResult { request: string; driver: string; pool: string; device: string }
 interface Claim { metadata: { name: string; namespace: string; uid: string }; status?: { allocation?: { devices: { results: AllocationResult[] } } } }
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await Bun.sleep(250);
-  }
-}
 
 describe.skipIf(kube.skip)("the DRA driver against a real control plane", { timeout: 180_000 }, () => {
   let plane: ControlPlane;

@@ -2,10 +2,10 @@
 // scripts/install-kubernetes.sh: etcd, kube-apiserver (TLS, client certificates, RBAC + Node
 // authorization), kube-controller-manager and kube-scheduler. Started in steps, each with a
 // status line; stopped in reverse, leaving no process, port or file of its own behind.
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { run } from "@mock-accel/vm-harness";
 import { requireKubernetes, type KubernetesBinaries } from "./binaries.ts";
 import { ComponentProcess } from "./component-process.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
@@ -188,16 +188,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     options.onProgress?.(`control plane ready in ${(steps.elapsedMs / 1000).toFixed(1)} s`);
 
     const kubectl = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(binaries.kubectl, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ["pipe", "pipe", "pipe"], timeout: opts.timeoutMs ?? 120_000 });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-        child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-        child.stdin.end(opts.input ?? "");
-      });
+      run(binaries.kubectl, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, input: opts.input ?? "", timeoutMs: opts.timeoutMs ?? 120_000 });
     let stopped = false;
     return {
       runDir, binaries, server, kubeconfig, pki, ports, components,

@@ -30,3 +30,23 @@ export function requirement(what: string, present: boolean, install: string): Re
 export function assertAvailable(req: Requirement): void {
   if (!req.available) throw new Error(req.reason);
 }
+
+/**
+ * Polls `fn` until it returns a value other than undefined (errors count as "not yet"), for
+ * state another process reaches in its own time (an API server, a controller). Throws after
+ * `timeoutMs`, naming what it waited for and the last error.
+ */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -14,5 +14,5 @@ export { bootGuest, qemuArgs, DEFAULT_MACHINE, type BootOptions, type BootResult
 export { findSystemQemu, findVfioUserQemu, hasVfioUserPci, INSTALL_QEMU_SCRIPT } from "./qemu.ts";
 export { guestKernelLogProblems } from "./kernel-log.ts";
 export { hostExecutableFiles } from "./host-binary.ts";
-export { run, runOk, type RunResult } from "./run.ts";
+export { run, runOk, type RunOptions, type RunResult } from "./run.ts";
 export { parseSections, SECTION_FUNCTION, SECTION_MARKER } from "./sections.ts";
