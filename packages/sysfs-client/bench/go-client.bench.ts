@@ -4,15 +4,8 @@
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import { join } from "node:path";
+import type { BenchRow } from "../../../bench/run.ts";
 
-interface BenchRow {
-  suite: string;
-  metric: string;
-  value: number;
-  unit: string;
-  aim?: string;
-  note?: string;
-}
 
 const MODULE = join(import.meta.dirname, "../../../clients/go");
 

@@ -4,15 +4,8 @@ import { mkdtemp } from "node:fs/promises";
 import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MockAccelSysfs, createFakeSysfs, type FakeTopology } from "../src/index.ts";
+import type { BenchRow } from "../../../bench/run.ts";
 
-interface BenchRow {
-  suite: string;
-  metric: string;
-  value: number;
-  unit: string;
-  aim?: string;
-  note?: string;
-}
 
 const SUITE = "sysfs-client";
 
