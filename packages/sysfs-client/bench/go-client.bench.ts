@@ -6,7 +6,6 @@ import os from "node:os";
 import { join } from "node:path";
 import type { BenchRow } from "../../../bench/run.ts";
 
-
 const MODULE = join(import.meta.dirname, "../../../clients/go");
 
 export default async function bench(): Promise<BenchRow[]> {

@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { MockAccelSysfs, createFakeSysfs, type FakeTopology } from "../src/index.ts";
 import type { BenchRow } from "../../../bench/run.ts";
 
-
 const SUITE = "sysfs-client";
 
 interface Timing {
