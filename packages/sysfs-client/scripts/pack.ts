@@ -42,6 +42,8 @@ export function packSysfsClient(outDir: string): string {
   try {
     writeFileSync(join(stage, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     cpSync(join(PKG, "README.md"), join(stage, "README.md"));
+    // The package says Apache-2.0; the text travels with it (the repository's LICENSE).
+    cpSync(join(PKG, "..", "..", "LICENSE"), join(stage, "LICENSE"));
     cpSync(join(PKG, "dist"), join(stage, "dist"), { recursive: true });
     mkdirSync(outDir, { recursive: true });
     const r = spawnSync("npm", ["pack", "--json", "--pack-destination", outDir], { cwd: stage, encoding: "utf8" });

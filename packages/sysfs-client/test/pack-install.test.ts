@@ -68,7 +68,8 @@ describe.skipIf(npmReq.skip)("the packed package, installed from its tarball", (
     expect(manifest).not.toHaveProperty("devDependencies");
     expect(JSON.stringify(manifest)).not.toContain("workspace:");
     expect(JSON.stringify(manifest.exports)).not.toContain("src/");
-    expect(readdirSync(installed).sort()).toEqual(["README.md", "dist", "package.json"]);
+    expect(readdirSync(installed).sort()).toEqual(["LICENSE", "README.md", "dist", "package.json"]);
+    expect(readFileSync(join(installed, "LICENSE"), "utf8")).toContain("Apache License");
     expect(existsSync(join(installed, "dist/index.js")) && existsSync(join(installed, "dist/index.d.ts"))).toBe(true);
     expect(existsSync(join(dir, "project/node_modules/@mock-accel/testkit"))).toBe(false);
   });
