@@ -3,7 +3,8 @@
 // (instead of emitting C that would print the wrong thing).
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { loadSpecFile } from "../src/load/load-spec.ts";
+import { readFileSync } from "node:fs";
+import { loadSpecFile, loadSpecText } from "../src/load/load-spec.ts";
 import { emitCHeader } from "../src/emit/emit-c-header.ts";
 import { emitCSysfs } from "../src/emit/emit-c-sysfs.ts";
 import { renderTemplate } from "../src/emit/hbs-env.ts";
@@ -44,6 +45,36 @@ describe("C emitters", () => {
     expect(h).toMatch(/ssize_t mock_accel_sriov_numvfs_store\(/);
     expect(h).not.toMatch(/mock_accel_load_wordlist_show/); // 0200: store only
     expect(h).not.toMatch(/mock_accel_sysfs_status_show/); // register-backed: static in the .c
+  });
+
+  test("only RO registers with a `source` are read at probe; their shows touch no register, live ones read BAR0", () => {
+    const cached = model.attributes.filter((a) => a.cachedAtProbe).map((a) => a.name);
+    expect(cached).toEqual(["uuid", "memory_size", "capabilities", "fw_version", "vf_index"]);
+    // RO with a constant reset is still live: the device's own handlers change it.
+    expect(model.attributes.find((a) => a.name === "passphrase_status")!.cachedAtProbe).toBe(false);
+    const c = sysfsC(model);
+    const body = (name: string): string => {
+      const start = c.indexOf(`mock_accel_sysfs_${name}_show(struct`);
+      return c.slice(start, c.indexOf("\n}\n", start));
+    };
+    for (const name of cached) {
+      expect(body(name)).not.toMatch(/ioread32|_bar0\(/);
+      expect(body(name)).toMatch(/mock_accel_sysfs_cached\(dev\)/);
+    }
+    expect(body("status")).toMatch(/ioread32\(bar0 \+ MOCK_ACCEL_STATUS_OFFSET\)/);
+    const fill = c.slice(c.indexOf("void mock_accel_sysfs_cache_fill("), c.indexOf("\n}\n", c.indexOf("void mock_accel_sysfs_cache_fill(")));
+    expect(fill).toMatch(/c->memory_size \|= \(u64\)ioread32\(bar0 \+ MOCK_ACCEL_MEMORY_SIZE_OFFSET \+ 4\) << 32;/);
+    expect(fill).not.toMatch(/STATUS/);
+    const h = emitCSysfs(model, ctx).find((f) => f.path.endsWith(".h"))!.content;
+    expect(h).toMatch(/struct mock_accel_sysfs_cache \{\n\t__le32 uuid\[4\];\n\tu64 memory_size;\n/);
+    // A register the guest can write is never cached, even with a `source`.
+    const text = readFileSync(join(REPO_ROOT, "spec/registers.yaml"), "utf8");
+    const rw = text.replace(/(- name: MEMORY_SIZE\n(?:\s+\w+: .*\n)*?\s+access:) RO/, "$1 RW");
+    expect(rw).not.toBe(text);
+    const reloaded = loadSpecText(rw, "spec/registers.yaml");
+    if (!reloaded.ok) throw new Error(JSON.stringify(reloaded.errors));
+    expect(reloaded.model.attributes.find((a) => a.name === "memory_size")!.cachedAtProbe).toBe(false);
+    expect(sysfsC(reloaded.model)).not.toMatch(/c->memory_size/);
   });
 
   test("every store validates before its only register write", () => {

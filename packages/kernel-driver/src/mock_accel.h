@@ -16,6 +16,8 @@
 #include <linux/pci.h>
 #include <linux/types.h>
 
+#include "mock_accel_sysfs.h"
+
 #define MOCK_ACCEL_DRV_NAME "mock-accel"
 #define MOCK_ACCEL_CLASS_NAME "mock-accel"
 #define MOCK_ACCEL_FIRMWARE "mock-accel-wordlist.txt"
@@ -51,6 +53,8 @@ struct mock_accel_dev {
 	/* PF: SRIOV_TOTAL_VFS (capped at the spec's maximum) and the enabled count. */
 	u32 total_vfs;
 	u32 num_vfs;
+	/* Registers that cannot change while bound, read once at probe for sysfs. */
+	struct mock_accel_sysfs_cache cache;
 
 	/* Below: under mock_accel_lock. */
 	struct list_head node;

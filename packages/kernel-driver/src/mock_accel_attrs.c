@@ -2,8 +2,8 @@
 /*
  * mock-accel: the sysfs attributes whose value the driver supplies (`source: driver` in
  * spec/registers.yaml). The generated mock_accel_sysfs.h declares these; register-backed
- * attributes are generated in mock_accel_sysfs.c and reach BAR0 through the two accessors
- * at the top.
+ * attributes are generated in mock_accel_sysfs.c and reach BAR0, or the registers read once
+ * at probe, through the accessors at the top.
  */
 #include <linux/device.h>
 #include <linux/kernel.h>
@@ -26,6 +26,11 @@ void __iomem *mock_accel_sysfs_bar0(struct device *dev)
 bool mock_accel_sysfs_is_vf(struct device *dev)
 {
 	return to_mdev(dev)->is_vf;
+}
+
+const struct mock_accel_sysfs_cache *mock_accel_sysfs_cached(struct device *dev)
+{
+	return &to_mdev(dev)->cache;
 }
 
 ssize_t mock_accel_numa_node_show(struct device *dev, struct device_attribute *attr, char *buf)

@@ -243,6 +243,8 @@ static int mock_accel_probe(struct pci_dev *pdev, const struct pci_device_id *id
 	mdev->bar0 = bar0;
 	mdev->pf_id = -1;
 	mdev->is_vf = pdev->device == MOCK_ACCEL_PCI_VF_DEVICE_ID;
+	/* Before any class device exists, so no attribute ever prints an unfilled cache. */
+	mock_accel_sysfs_cache_fill(bar0, &mdev->cache);
 	rc = devm_add_action_or_reset(dev, mock_accel_put_action, mdev);
 	if (rc)
 		return rc;

@@ -5,8 +5,9 @@
  * Do not edit: change the spec and run `bun run codegen`.
  *
  * Register-backed attributes read and write BAR0 with 32-bit accesses only (a 64-bit
- * register is two reads, low word first). Stores validate their input and return -EINVAL
- * before touching any register.
+ * register is two reads, low word first). Registers that cannot change while the driver is
+ * bound are read once at probe into the driver's cache and printed from there. Stores
+ * validate their input and return -EINVAL before touching any register.
  */
 #include <linux/device.h>
 #include <linux/io.h>
@@ -17,48 +18,59 @@
 #include "../include/mock_accel_regs.h"
 #include "mock_accel_sysfs.h"
 
-/* uuid: Device UUID. */
+void mock_accel_sysfs_cache_fill(void __iomem *bar0, struct mock_accel_sysfs_cache *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < MOCK_ACCEL_UUID_SIZE / 4; i++)
+		c->uuid[i] = cpu_to_le32(ioread32(bar0 + MOCK_ACCEL_UUID_OFFSET + 4 * i));
+	c->memory_size = ioread32(bar0 + MOCK_ACCEL_MEMORY_SIZE_OFFSET);
+	c->memory_size |= (u64)ioread32(bar0 + MOCK_ACCEL_MEMORY_SIZE_OFFSET + 4) << 32;
+	c->capabilities = ioread32(bar0 + MOCK_ACCEL_CAPABILITIES_OFFSET);
+	c->fw_version = ioread32(bar0 + MOCK_ACCEL_FW_VERSION_OFFSET);
+	c->vf_index = ioread32(bar0 + MOCK_ACCEL_VF_INDEX_OFFSET);
+}
+
+/* uuid: Device UUID. (read at probe) */
 static ssize_t mock_accel_sysfs_uuid_show(struct device *dev,
 		struct device_attribute *attr, char *buf)
 {
-	void __iomem *bar0 = mock_accel_sysfs_bar0(dev);
+	const struct mock_accel_sysfs_cache *c = mock_accel_sysfs_cached(dev);
 	/* The register's bytes in memory order. */
 	__le32 raw[MOCK_ACCEL_UUID_SIZE / 4 + 1];
 	unsigned int i;
 
-	if (!bar0)
+	if (!c)
 		return -ENODEV;
 	for (i = 0; i < MOCK_ACCEL_UUID_SIZE / 4; i++)
-		raw[i] = cpu_to_le32(ioread32(bar0 + MOCK_ACCEL_UUID_OFFSET + 4 * i));
+		raw[i] = c->uuid[i];
 	raw[MOCK_ACCEL_UUID_SIZE / 4] = 0;
 	return sysfs_emit(buf, "%pUb\n", (const u8 *)raw);
 }
 
-/* memory_size: Device memory in bytes. */
+/* memory_size: Device memory in bytes. (read at probe) */
 static ssize_t mock_accel_sysfs_memory_size_show(struct device *dev,
 		struct device_attribute *attr, char *buf)
 {
-	void __iomem *bar0 = mock_accel_sysfs_bar0(dev);
-	u64 lo, hi, val;
+	const struct mock_accel_sysfs_cache *c = mock_accel_sysfs_cached(dev);
+	u64 val;
 
-	if (!bar0)
+	if (!c)
 		return -ENODEV;
-	lo = ioread32(bar0 + MOCK_ACCEL_MEMORY_SIZE_OFFSET);
-	hi = ioread32(bar0 + MOCK_ACCEL_MEMORY_SIZE_OFFSET + 4);
-	val = (hi << 32) | lo;
+	val = c->memory_size;
 	return sysfs_emit(buf, "%llu\n", val);
 }
 
-/* capabilities: Capability bits. */
+/* capabilities: Capability bits. (read at probe) */
 static ssize_t mock_accel_sysfs_capabilities_show(struct device *dev,
 		struct device_attribute *attr, char *buf)
 {
-	void __iomem *bar0 = mock_accel_sysfs_bar0(dev);
+	const struct mock_accel_sysfs_cache *c = mock_accel_sysfs_cached(dev);
 	u32 val;
 
-	if (!bar0)
+	if (!c)
 		return -ENODEV;
-	val = ioread32(bar0 + MOCK_ACCEL_CAPABILITIES_OFFSET);
+	val = c->capabilities;
 	return sysfs_emit(buf, "0x%08x\n", val);
 }
 
@@ -75,32 +87,32 @@ static ssize_t mock_accel_sysfs_status_show(struct device *dev,
 	return sysfs_emit(buf, "0x%08x\n", val);
 }
 
-/* fw_version: Firmware version "M.m.p". */
+/* fw_version: Firmware version "M.m.p". (read at probe) */
 static ssize_t mock_accel_sysfs_fw_version_show(struct device *dev,
 		struct device_attribute *attr, char *buf)
 {
-	void __iomem *bar0 = mock_accel_sysfs_bar0(dev);
+	const struct mock_accel_sysfs_cache *c = mock_accel_sysfs_cached(dev);
 	u32 val;
 
-	if (!bar0)
+	if (!c)
 		return -ENODEV;
-	val = ioread32(bar0 + MOCK_ACCEL_FW_VERSION_OFFSET);
+	val = c->fw_version;
 	return sysfs_emit(buf, "%u.%u.%u\n",
 			  (val & MOCK_ACCEL_FW_VERSION__MAJOR_bm) >> MOCK_ACCEL_FW_VERSION__MAJOR_bp,
 			  (val & MOCK_ACCEL_FW_VERSION__MINOR_bm) >> MOCK_ACCEL_FW_VERSION__MINOR_bp,
 			  (val & MOCK_ACCEL_FW_VERSION__PATCH_bm) >> MOCK_ACCEL_FW_VERSION__PATCH_bp);
 }
 
-/* vf_index: This VF's index under its PF. */
+/* vf_index: This VF's index under its PF. (read at probe) */
 static ssize_t mock_accel_sysfs_vf_index_show(struct device *dev,
 		struct device_attribute *attr, char *buf)
 {
-	void __iomem *bar0 = mock_accel_sysfs_bar0(dev);
+	const struct mock_accel_sysfs_cache *c = mock_accel_sysfs_cached(dev);
 	u32 val;
 
-	if (!bar0)
+	if (!c)
 		return -ENODEV;
-	val = ioread32(bar0 + MOCK_ACCEL_VF_INDEX_OFFSET);
+	val = c->vf_index;
 	return sysfs_emit(buf, "%u\n", val);
 }
 

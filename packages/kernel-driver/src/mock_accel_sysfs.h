@@ -21,6 +21,25 @@ void __iomem *mock_accel_sysfs_bar0(struct device *dev);
 bool mock_accel_sysfs_is_vf(struct device *dev);
 
 /*
+ * Registers that cannot change while a driver is bound (RO with a `source` in the spec):
+ * mock_accel_sysfs_cache_fill() reads them once at probe, and their attributes print from here
+ * instead of crossing to the device on every read. Multi-word registers keep their bytes
+ * in memory order.
+ */
+struct mock_accel_sysfs_cache {
+	__le32 uuid[4];
+	u64 memory_size;
+	u32 capabilities;
+	u32 fw_version;
+	u32 vf_index;
+};
+
+/* Reads every cached register from BAR0 (32-bit accesses, low word first). */
+void mock_accel_sysfs_cache_fill(void __iomem *bar0, struct mock_accel_sysfs_cache *c);
+/* The cache the driver core filled at probe for the class device's PCI function. */
+const struct mock_accel_sysfs_cache *mock_accel_sysfs_cached(struct device *dev);
+
+/*
  * Attributes with `source: driver` in the spec: the driver core implements these, so a
  * spec change that adds one fails to link until someone writes it.
  */

@@ -22,10 +22,48 @@ interface Names {
   prefix: string; // lower-case C prefix, e.g. mock_accel
   bar0Fn: string;
   isVfFn: string;
+  cacheStruct: string;
+  cacheFillFn: string;
+  cacheFn: string;
 }
 
 function names(model: DeviceModel): Names {
-  return { prefix: model.name, bar0Fn: `${model.name}_sysfs_bar0`, isVfFn: `${model.name}_sysfs_is_vf` };
+  return {
+    prefix: model.name,
+    bar0Fn: `${model.name}_sysfs_bar0`,
+    isVfFn: `${model.name}_sysfs_is_vf`,
+    cacheStruct: `${model.name}_sysfs_cache`,
+    cacheFillFn: `${model.name}_sysfs_cache_fill`,
+    cacheFn: `${model.name}_sysfs_cached`,
+  };
+}
+
+/** One register read at probe: a field of the cache struct, in register order. */
+interface CacheEntry {
+  member: string;
+  reg: string;
+  isU32: boolean;
+  isU64: boolean;
+  isWords: boolean;
+  words: number;
+}
+
+function cacheEntries(model: DeviceModel): CacheEntry[] {
+  const regs = new Map<string, RegisterModel>();
+  for (const a of model.attributes) if (a.cachedAtProbe && a.source.kind === "register") regs.set(a.source.register, findRegister(model, a.source.register));
+  return [...regs.values()]
+    .sort((x, y) => x.offsetBytes - y.offsetBytes)
+    .map((reg) => {
+      if (reg.sizeBytes % 4 !== 0) throw new Error(`codegen: register ${reg.name} is read at probe but is not whole 32-bit words`);
+      return {
+        member: reg.name.toLowerCase(),
+        reg: registerMacro(model, reg),
+        isU32: reg.sizeBytes === 4,
+        isU64: reg.sizeBytes === 8,
+        isWords: reg.sizeBytes > 8,
+        words: reg.sizeBytes / 4,
+      };
+    });
 }
 
 function registerOf(model: DeviceModel, a: SysfsAttributeModel): RegisterModel {
@@ -48,6 +86,8 @@ function showView(model: DeviceModel, a: SysfsAttributeModel, n: Names): object 
     fn: `${n.prefix}_sysfs_${a.name}_show`,
     reg: registerMacro(model, reg),
     field: fieldMacro(model, a, reg),
+    cached: a.cachedAtProbe,
+    member: reg.name.toLowerCase(),
     isU32: false,
     isU64: false,
     isSemver: false,
@@ -179,10 +219,16 @@ export const emitCSysfs: Emitter = (model, ctx): GeneratedFile[] => {
     a.source.kind === "driver" ? `${n.prefix}_${a.name}_show` : `${n.prefix}_sysfs_${a.name}_show`;
   const storeFn = (a: SysfsAttributeModel): string =>
     a.source.kind === "driver" ? `${n.prefix}_${a.name}_store` : `${n.prefix}_sysfs_${a.name}_store`;
+  const cache = cacheEntries(model);
   const common = {
     deviceName: model.name,
     bar0Fn: n.bar0Fn,
     isVfFn: n.isVfFn,
+    cacheStruct: n.cacheStruct,
+    cacheFillFn: n.cacheFillFn,
+    cacheFn: n.cacheFn,
+    cache,
+    cacheHasWords: cache.some((e) => e.isWords),
     groupsVar: `${n.prefix}_groups`,
   };
   const hView = {

@@ -75,17 +75,22 @@ function attributeModel(a: RawAttribute, registers: Map<string, RegisterModel>):
       dra = { kind: "attribute", name: a.dra.attribute, bits };
     } else dra = { kind: "capacity", name: a.dra.capacity };
   }
+  const mode = Number.parseInt(a.mode, 8);
+  const readable = (mode & 0o444) !== 0;
+  const writable = (mode & 0o222) !== 0;
+  const backing = source.kind === "register" ? registers.get(source.register)! : null;
   return {
     name: a.name,
     source,
     format: a.format,
     valueType,
-    mode: Number.parseInt(a.mode, 8),
-    readable: (Number.parseInt(a.mode, 8) & 0o444) !== 0,
-    writable: (Number.parseInt(a.mode, 8) & 0o222) !== 0,
+    mode,
+    readable,
+    writable,
     functions: a.functions ?? "all",
     write,
     dra,
+    cachedAtProbe: backing !== null && readable && !writable && backing.access === "RO" && backing.source !== null,
     description: a.description ?? "",
   };
 }

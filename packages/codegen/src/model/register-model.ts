@@ -103,6 +103,13 @@ export interface SysfsAttributeModel {
   functions: FunctionScope;
   write: AttributeWrite | null;
   dra: DraMapping | null;
+  /**
+   * Read-only register-backed attribute whose register is RO with a `source`: the value is set
+   * when the device server starts the device and cannot change while a driver is bound, so
+   * the driver reads it once at probe. RO with only a `reset` is not enough (a handler may
+   * change it, e.g. PASSPHRASE_STATUS), and anything writable stays a live read.
+   */
+  cachedAtProbe: boolean;
   description: string;
 }
 

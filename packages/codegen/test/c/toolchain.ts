@@ -160,6 +160,15 @@ export class HarnessSession {
     return out;
   }
 
+  /** Fills the probe-time cache from BAR0 as the driver does at probe; the 32-bit reads it made. */
+  probe(): { reads?: number } {
+    const out: { reads?: number } = {};
+    this.push("probe", (l) => {
+      out.reads = Number(l.split(" ")[1]);
+    });
+    return out;
+  }
+
   show(name: string): { result?: ShowResult } {
     const out: { result?: ShowResult } = {};
     this.push(`show ${name}`, (l) => {

@@ -22,6 +22,14 @@ bool mock_accel_sysfs_is_vf(struct device *dev)
 	return parent && dev_is_pci(parent) && to_pci_dev(parent)->is_virtfn;
 }
 
+/* Compiled, never loaded: one cache stands in for the per-device one a driver fills at probe. */
+static struct mock_accel_sysfs_cache mock_accel_sysfs_test_cache;
+
+const struct mock_accel_sysfs_cache *mock_accel_sysfs_cached(struct device *dev)
+{
+	return &mock_accel_sysfs_test_cache;
+}
+
 static int __init mock_accel_sysfs_test_init(void)
 {
 	/* Keep the groups referenced the way a driver would hand them to the driver core. */

@@ -7,6 +7,7 @@
  *   vf 0|1                     the device is a PF (0) or a VF (1)
  *   set OFFSET HEX             write bytes into BAR0 at OFFSET (hex)
  *   dump OFFSET LEN            -> "dump HEX"
+ *   probe                      fill the probe-time cache from BAR0 -> "probe reads"
  *   show NAME                  -> "show RET HEX reads writes bad"   (HEX = the text shown)
  *   store NAME HEX             -> "store RET reads writes bad changed"
  *   visible NAME               -> "visible MODE"  (octal, 0 = hidden)
@@ -21,6 +22,7 @@
 
 static struct device test_dev;
 static bool test_is_vf;
+static struct mock_accel_sysfs_cache test_cache;
 
 void __iomem *mock_accel_sysfs_bar0(struct device *dev)
 {
@@ -30,6 +32,11 @@ void __iomem *mock_accel_sysfs_bar0(struct device *dev)
 bool mock_accel_sysfs_is_vf(struct device *dev)
 {
 	return test_is_vf;
+}
+
+const struct mock_accel_sysfs_cache *mock_accel_sysfs_cached(struct device *dev)
+{
+	return dev == &test_dev ? &test_cache : NULL;
 }
 
 static struct device_attribute *find_attr(const char *name)
@@ -114,6 +121,10 @@ int main(void)
 			}
 			memcpy(shim_bar + off, data, n);
 			puts("ok");
+		} else if (strcmp(cmd, "probe") == 0) {
+			reset_counts();
+			mock_accel_sysfs_cache_fill(shim_bar, &test_cache);
+			printf("probe %lu\n", shim_reads);
 		} else if (strcmp(cmd, "dump") == 0) {
 			size_t off = strtoul(name, NULL, 16);
 			size_t n = strtoul(arg, NULL, 10);
