@@ -2,7 +2,8 @@
 // starting QEMU until the guest lists its class devices after insmod, and the in-guest latency
 // of reading `status` through sysfs, timed inside the guest over 1,000 reads: raw pread() of
 // the attribute file (the transport's round trip dominates) and the typed sysfs client's
-// read("status") (what a DRA driver pays).
+// read("status") (what a DRA driver pays); and raw pread() of `memory_size`, a constant the
+// driver reads once at probe, so no round trip at all.
 import { statSync } from "node:fs";
 import type { BenchRow } from "../../../bench/run.ts";
 import { guestArtifacts, runGuest, type Transport } from "../src/index.ts";
@@ -23,13 +24,22 @@ export default async function bench(): Promise<BenchRow[]> {
     if (r.boot.exitCode !== 0) throw new Error(`e2e bench over ${transport}: guest exited ${r.boot.exitCode}\n${r.boot.serial.slice(-2000)}`);
     const raw = /ns_per_read (\d+)/.exec(r.sections["bench-sysfs-read"] ?? "");
     const client = /"usPerRead":([\d.]+)/.exec(r.sections["bench-client-read"] ?? "");
-    if (!raw || !client || r.devicesReadyMs === null) throw new Error(`e2e bench over ${transport}: the guest printed no timings\n${r.boot.scriptOutput.slice(-2000)}`);
+    const constant = /ns_per_read (\d+)/.exec(r.sections["bench-sysfs-read-constant"] ?? "");
+    if (!raw || !client || !constant || r.devicesReadyMs === null) throw new Error(`e2e bench over ${transport}: the guest printed no timings\n${r.boot.scriptOutput.slice(-2000)}`);
     const suite = `e2e ${transport}`;
     const cpus = r.vm.numaNodes.reduce((n, node) => n + node.cpus, 0);
     const setup = `TCG, ${cpus} vCPUs, ${Math.round(statSync(r.initramfs).size / 2 ** 20)} MB initramfs`;
     rows.push(
       { suite, metric: "guest boot to devices ready (QEMU start to class devices listed after insmod)", value: r.devicesReadyMs / 1000, unit: "s", note: setup },
       { suite, metric: `status read through sysfs, pread() (${READS} reads, timed in the guest)`, value: Number(raw[1]) / 1000, unit: "µs/read" },
+      { suite, metric: `memory_size (read at probe) through sysfs, pread() (${READS} reads, timed in the guest)`, value: Number(constant[1]) / 1000, unit: "µs/read" },
+      {
+        suite,
+        metric: "memory_size pread() / status pread() (constant vs live MMIO read, one guest)",
+        value: Number(constant[1]) / Number(raw[1]),
+        unit: "×",
+        aim: "≤ 0.2",
+      },
       { suite, metric: `status read through the typed sysfs client (${READS} reads, timed in the guest)`, value: Number(client[1]), unit: "µs/read" },
     );
   }

@@ -32,6 +32,8 @@ export function guestScript(opts: GuestScriptOptions = {}): string {
     ? `
 section bench-sysfs-read
 ${GUEST.helper} time-read ${C}/$P1/status ${reads}
+section bench-sysfs-read-constant
+${GUEST.helper} time-read ${C}/$P1/memory_size ${reads}
 section bench-client-read
 ${GUEST.discover} time-status $P1 ${reads}
 `
