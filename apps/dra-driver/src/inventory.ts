@@ -67,13 +67,30 @@ export class DeviceInventory {
    * not matter here.
    */
   async find(draName: string): Promise<MockAccelDevice | undefined> {
+    return (await this.lookup())(draName);
+  }
+
+  /**
+   * One discovery, then `find` for any number of names against it: a claim's devices are looked
+   * up together instead of discovering the whole tree once per device (issue 20). The function
+   * throws, as `find` does, only when the name asked for is a broken device.
+   */
+  async lookup(): Promise<(draName: string) => MockAccelDevice | undefined> {
     const { found, broken } = await this.discover();
-    const device = found.find((d) => dnsLabelName(d) === draName);
-    if (device) return device;
-    for (const [name, err] of broken) {
-      if (labelOf(name) === draName) throw new Error(`device ${draName} (${name}) cannot be used: ${err.message}`, { cause: err });
+    const byLabel = new Map<string, MockAccelDevice>();
+    // The first device with a label wins, as in snapshot(); one no label can carry is never asked for.
+    for (const d of found) {
+      const label = labelOf(d.name);
+      if (label !== null && !byLabel.has(label)) byLabel.set(label, d);
     }
-    return undefined;
+    return (draName) => {
+      const device = byLabel.get(draName);
+      if (device) return device;
+      for (const [name, err] of broken) {
+        if (labelOf(name) === draName) throw new Error(`device ${draName} (${name}) cannot be used: ${err.message}`, { cause: err });
+      }
+      return undefined;
+    };
   }
 
   /** One broken or unreadable device is reported and skipped by the client, never fatal (issue 9). */
