@@ -105,7 +105,7 @@ export class ClaimPreparer implements DraHandler {
       return [];
     }
     const found: MockAccelDevice[] = [];
-    const find = await this.o.inventory.lookup();
+    const find = await this.o.inventory.lookup(devices.map((d) => d.deviceName));
     for (const d of devices) {
       const device = find(d.deviceName);
       if (!device) throw new Error(`device ${d.deviceName} is not present on node ${nodeName}`);
@@ -149,7 +149,7 @@ export class ClaimPreparer implements DraHandler {
     const known = checkpoint.get(uid);
     // Unknown claims succeed: the kubelet may repeat an unprepare that already completed.
     if (known) {
-      const find = await this.o.inventory.lookup();
+      const find = await this.o.inventory.lookup(known.devices.filter((d) => !d.adminAccess).map((d) => d.deviceName));
       for (const d of known.devices) {
         if (d.adminAccess) continue;
         const device = find(d.deviceName);
