@@ -97,7 +97,7 @@ export function buildCdiSpec(driverName: string, claimUid: ClaimUid, devices: re
 export function writeCdiSpec(path: string, spec: CdiSpec): void {
   if (spec.devices.length === 0) throw new Error(`${path}: refusing to write a CDI spec with no devices`);
   mkdirSync(join(path, ".."), { recursive: true });
-  const tmp = `${path}.tmp`;
+  const tmp = stagingPath(path);
   try {
     const fd = openSync(tmp, "w", 0o644);
     try {
@@ -114,6 +114,13 @@ export function writeCdiSpec(path: string, spec: CdiSpec): void {
   }
 }
 
+/** Where writeCdiSpec writes a spec before renaming it into place; not a `.json`, so runtimes never read it. */
+export function stagingPath(path: string): string {
+  return `${path}.tmp`;
+}
+
+/** The spec, and the temporary copy a plugin killed inside writeCdiSpec left behind. */
 export function removeCdiSpec(path: string): void {
   rmSync(path, { force: true });
+  rmSync(stagingPath(path), { force: true });
 }

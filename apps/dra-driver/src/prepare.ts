@@ -105,8 +105,9 @@ export class ClaimPreparer implements DraHandler {
       return [];
     }
     const found: MockAccelDevice[] = [];
+    const find = await this.o.inventory.lookup(devices.map((d) => d.deviceName));
     for (const d of devices) {
-      const device = await this.o.inventory.find(d.deviceName);
+      const device = find(d.deviceName);
       if (!device) throw new Error(`device ${d.deviceName} is not present on node ${nodeName}`);
       found.push(device);
       if (d.adminAccess) continue;
@@ -148,9 +149,10 @@ export class ClaimPreparer implements DraHandler {
     const known = checkpoint.get(uid);
     // Unknown claims succeed: the kubelet may repeat an unprepare that already completed.
     if (known) {
+      const find = await this.o.inventory.lookup(known.devices.filter((d) => !d.adminAccess).map((d) => d.deviceName));
       for (const d of known.devices) {
         if (d.adminAccess) continue;
-        const device = await this.o.inventory.find(d.deviceName);
+        const device = find(d.deviceName);
         if (!device) {
           log.warn(`${describe(known, uid)}: device ${d.deviceName} is gone; nothing to clear`);
           continue;

@@ -233,6 +233,15 @@ describe("unprepare", () => {
     expect((await env.kubelet.prepare([{ namespace: "default", name: "next", uid: next }])).claims[next]!.error).toBe("");
   });
 
+  it("removes the temporary CDI spec a killed plugin left behind along with the spec", async () => {
+    const uid = env.api.allocateClaim("default", "c", [pf("mock0")]);
+    await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
+    const path = cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(uid));
+    writeFileSync(`${path}.tmp`, "{");
+    expect((await env.kubelet.unprepare([{ namespace: "default", name: "c", uid }])).claims[uid]).toEqual({ error: "" });
+    expect(readdirSync(env.paths.cdiDir)).toEqual([]);
+  });
+
   it("succeeds for a claim it never prepared", async () => {
     const uid = "44444444-4444-4444-4444-444444444444";
     const res = await env.kubelet.unprepare([{ namespace: "default", name: "never", uid }]);

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { AttributeParseError, AttributeReadError, MockAccelSysfs, SysfsLayoutError } from "@mock-accel/sysfs-client";
+import { AttributeParseError, AttributeReadError, MockAccelSysfs, SysfsLayoutError, WriteRejectedError } from "@mock-accel/sysfs-client";
 import { requirement, assertAvailable } from "@mock-accel/testkit";
 import { fakeSysfs } from "./fake-root.ts";
 
@@ -27,6 +27,16 @@ describe("hostile sysfs trees", () => {
     const err = await dev.read("status").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AttributeReadError);
     expect((err as AttributeReadError).code).toBe("EINVAL");
+  });
+
+  test.skipIf(mkfifo.skip)("a FIFO in place of a writable attribute is refused at once instead of waiting for a reader", async () => {
+    assertAvailable(mkfifo);
+    const { dev, classPath } = await device();
+    await rm(join(classPath, "status"));
+    expect(spawnSync("mkfifo", ["-m", "0644", join(classPath, "status")]).status).toBe(0);
+    const err = await dev.write("status", 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WriteRejectedError);
+    expect((err as WriteRejectedError).code).toBe("EINVAL");
   });
 
   test("an attribute larger than a page is refused without being read whole or quoted whole", async () => {
