@@ -12,7 +12,8 @@ export {
 } from "./device/device-config.ts";
 export { PciConfigSpace, PCI_CFG, PCIE_CAP, SRIOV_CAP, type PciConfigSpaceOptions } from "./device/config-space.ts";
 export { RegisterFile } from "./device/register-file.ts";
-export { EFF_WORDS, WordPicker } from "./device/passphrase.ts";
+export { EFF_WORDS } from "./device/eff-words.ts";
+export { WordPicker } from "./device/passphrase.ts";
 export { createConsoleLogger, silentLogger, MemoryLogger, type Logger, type LogLevel } from "./device/logger.ts";
 export {
   VfioUserHost,

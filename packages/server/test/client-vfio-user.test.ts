@@ -10,7 +10,7 @@ import { PCI_REGION } from "../src/client/vfio-user-protocol.ts";
 import { decodeConfigSpace } from "../src/device/config-decode.ts";
 import { buildDeviceConfig, uuidFromLabelOrCanonical } from "../src/device/device-config.ts";
 import { MockDevice } from "../src/device/mock-device.ts";
-import { EFF_WORDS } from "../src/device/passphrase.ts";
+import { EFF_WORDS } from "../src/device/eff-words.ts";
 import { REG, REGISTERS } from "../src/generated/registers.ts";
 import { VfioUserHost } from "../src/transports/vfio-user/host.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";

@@ -108,3 +108,14 @@ describe("buildDeviceConfig", () => {
     expect(() => buildDeviceConfig(options as never)).toThrow(message);
   });
 });
+
+describe("device-config.ts stays light to load (issue 20)", () => {
+  // node:crypto costs about 5 MB of RSS in the process that builds device configs (the
+  // server's main thread); uuidV5 uses Bun.CryptoHasher instead. The RSS itself is in the bench.
+  test("it does not import node:crypto", async () => {
+    const source = await Bun.file(new URL("../src/device/device-config.ts", import.meta.url)).text();
+    const imports = new Bun.Transpiler({ loader: "ts" }).scanImports(source).map((i) => i.path);
+    expect(imports).not.toContain("node:crypto");
+    expect(imports).not.toContain("crypto");
+  });
+});

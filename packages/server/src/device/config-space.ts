@@ -42,12 +42,22 @@ export interface PciConfigSpaceOptions {
   multifunction?: boolean;
 }
 
+/**
+ * Initial image and write mask per set of options. Both depend only on the options, and a
+ * process serving hundreds of devices would otherwise hold two identical 4 KiB copies of them
+ * per device (issue 20).
+ */
+const templates = new Map<string, { readonly initial: Uint8Array; readonly writeMask: Uint8Array }>();
+
 export class PciConfigSpace {
   static readonly SIZE_BYTES = CONFIG_SPACE_BYTES;
   /** The live image, as a read returns it. libvfio-user may be handed these bytes directly. */
   readonly bytes = new Uint8Array(CONFIG_SPACE_BYTES);
-  private readonly writeMask = new Uint8Array(CONFIG_SPACE_BYTES);
-  private readonly initial: Uint8Array;
+  /** Shared by every space built with the same options (`templates`); never written after the build. */
+  private readonly writeMask: Uint8Array;
+  /** Shared the same way until setMultifunction gives this space its own copy. */
+  private initial: Uint8Array;
+  private initialShared: boolean;
   private readonly view = new DataView(this.bytes.buffer);
 
   constructor(readonly options: PciConfigSpaceOptions) {
@@ -58,10 +68,22 @@ export class PciConfigSpace {
     if (BAR0_SIZE_BYTES < 16 || (BAR0_SIZE_BYTES & (BAR0_SIZE_BYTES - 1)) !== 0) {
       throw new Error(`BAR0 size ${BAR0_SIZE_BYTES} is not a power of two >= 16`);
     }
-    this.buildHeader(kind, options.multifunction ?? false);
-    this.buildExpressCapability();
-    if (kind === "pf") this.buildSriovCapability(options.totalVfs);
-    this.initial = this.bytes.slice();
+    const multifunction = options.multifunction ?? false;
+    const key = `${kind}/${multifunction}/${kind === "pf" ? options.totalVfs : 0}`;
+    const template = templates.get(key);
+    if (template) {
+      this.bytes.set(template.initial);
+      this.writeMask = template.writeMask;
+      this.initial = template.initial;
+    } else {
+      this.writeMask = new Uint8Array(CONFIG_SPACE_BYTES);
+      this.buildHeader(kind, multifunction);
+      this.buildExpressCapability();
+      if (kind === "pf") this.buildSriovCapability(options.totalVfs);
+      this.initial = this.bytes.slice();
+      templates.set(key, { initial: this.initial, writeMask: this.writeMask });
+    }
+    this.initialShared = true;
   }
 
   private put(offset: number, size: 1 | 2 | 4, value: number, writable = 0): void {
@@ -165,6 +187,10 @@ export class PciConfigSpace {
   setMultifunction(on: boolean): void {
     const at = PCI_CFG.HEADER_TYPE;
     this.bytes[at] = on ? this.bytes[at]! | PCI_CFG.HEADER_TYPE_MULTIFUNCTION : this.bytes[at]! & ~PCI_CFG.HEADER_TYPE_MULTIFUNCTION;
+    if (this.initialShared) {
+      this.initial = this.initial.slice();
+      this.initialShared = false;
+    }
     this.initial[at] = this.bytes[at]!;
   }
 

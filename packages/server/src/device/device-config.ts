@@ -1,7 +1,6 @@
 // Per-device configuration: the values a device server starts a device with (UUID, memory
 // size, ...). Names, types, defaults and bounds come from the generated DEVICE_CONFIG table
 // (spec/registers.yaml `device_config`), so a new entry there is picked up here unchanged.
-import { createHash } from "node:crypto";
 import { DEVICE_CONFIG, PCI, type DeviceConfig, type DeviceConfigDef } from "../generated/registers.ts";
 
 export type DeviceKind = "pf" | "vf";
@@ -65,8 +64,12 @@ function canonicalToBytes(text: string): Uint8Array {
 
 /** RFC 4122 version 5 (SHA-1, name-based) UUID of `name` in `namespace`. */
 export function uuidV5(namespace: Uint8Array, name: string): Uint8Array {
-  const digest = createHash("sha1").update(namespace).update(Buffer.from(name, "utf8")).digest();
-  const bytes = new Uint8Array(digest.subarray(0, 16));
+  // Bun's own hasher, not node:crypto: loading that module costs about 5 MB of RSS in every
+  // process that builds a device config (issue 20).
+  const hasher = new Bun.CryptoHasher("sha1");
+  hasher.update(namespace);
+  hasher.update(name);
+  const bytes = new Uint8Array(hasher.digest().subarray(0, 16));
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   return bytes;

