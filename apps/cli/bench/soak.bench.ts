@@ -9,7 +9,7 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BenchRow } from "../../../bench/run.ts";
-import { PCI_REGION, REG, VfioUserClient } from "@mock-accel/server";
+import { encodeVersionMessage, PCI_REGION, REG, VfioUserClient, VfioUserCommand } from "@mock-accel/server";
 
 const root = join(import.meta.dirname, "../../..");
 const SUITE = "cli up soak";
@@ -38,18 +38,7 @@ function closed(s: Socket): Promise<void> {
   return new Promise((resolve) => (s.closed ? resolve() : s.once("close", () => resolve())));
 }
 
-function versionMessage(major = 0): Uint8Array {
-  const json = new TextEncoder().encode(`${JSON.stringify({ capabilities: { max_msg_fds: 8 } })}\0`);
-  const msg = new Uint8Array(20 + json.length);
-  const v = new DataView(msg.buffer);
-  v.setUint16(0, 1, true);
-  v.setUint16(2, 1, true); // VERSION
-  v.setUint32(4, msg.length, true);
-  v.setUint16(16, major, true);
-  v.setUint16(18, 1, true);
-  msg.set(json, 20);
-  return msg;
-}
+const versionMessage = (major = 0) => encodeVersionMessage({ major });
 
 /** One hostile client of kind `i % 6`: never a well-formed session. */
 async function hostile(path: string, i: number, rand: () => number, stopped: () => boolean): Promise<void> {
@@ -80,14 +69,14 @@ async function hostile(path: string, i: number, rand: () => number, stopped: () 
       break;
     case 4: // VERSION, then a REGION_READ header cut short
       hv.setUint16(0, 2, true);
-      hv.setUint16(2, 9, true);
+      hv.setUint16(2, VfioUserCommand.REGION_READ, true);
       hv.setUint32(4, 32, true);
       s.write(versionMessage());
       s.write(header.subarray(0, 10));
       break;
     default: // VERSION, then a header claiming 64 MiB
       hv.setUint16(0, 2, true);
-      hv.setUint16(2, 9, true);
+      hv.setUint16(2, VfioUserCommand.REGION_READ, true);
       hv.setUint32(4, 64 << 20, true);
       s.write(versionMessage());
       s.write(header);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { VfioUserClient } from "../src/client/vfio-user-client.ts";
-import { PCI_REGION } from "../src/client/vfio-user-protocol.ts";
+import { encodeVersionMessage, PCI_REGION } from "../src/client/vfio-user-protocol.ts";
 import { buildDeviceConfig, uuidToCanonical } from "../src/device/device-config.ts";
 import { MemoryLogger } from "../src/device/logger.ts";
 import { REG, REGISTERS, PCI } from "../src/generated/registers.ts";
@@ -41,16 +41,7 @@ async function rawSession(path: string): Promise<Socket> {
     sock.once("connect", resolve);
     sock.once("error", reject);
   });
-  const json = new TextEncoder().encode(`${JSON.stringify({ capabilities: { max_msg_fds: 8 } })}\0`);
-  const msg = new Uint8Array(16 + 4 + json.length);
-  const v = new DataView(msg.buffer);
-  v.setUint16(0, 1, true); // msg_id
-  v.setUint16(2, 1, true); // VERSION
-  v.setUint32(4, msg.length, true);
-  v.setUint16(16, 0, true); // major
-  v.setUint16(18, 1, true); // minor
-  msg.set(json, 20);
-  sock.write(msg);
+  sock.write(encodeVersionMessage());
   await new Promise<void>((resolve, reject) => {
     let got = 0;
     const onData = (chunk: Buffer) => {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { VfioUserClient } from "../src/client/vfio-user-client.ts";
-import { PCI_REGION } from "../src/client/vfio-user-protocol.ts";
+import { encodeVersionMessage, PCI_REGION, VfioUserCommand } from "../src/client/vfio-user-protocol.ts";
 import { REG } from "../src/generated/registers.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
 import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
@@ -21,17 +21,7 @@ const lib = requirement("libvfio-user", libvfioUserInstalled(), INSTALL_COMMAND)
 const serverDir = join(import.meta.dirname, "..");
 const connections = Number(process.env.MOCK_ACCEL_SOAK_CONNECTIONS ?? 40_000);
 
-function versionMessage(major: number): Uint8Array {
-  const json = new TextEncoder().encode(`${JSON.stringify({ capabilities: { max_msg_fds: 8 } })}\0`);
-  const msg = new Uint8Array(20 + json.length);
-  const v = new DataView(msg.buffer);
-  v.setUint16(2, 1, true); // VERSION
-  v.setUint32(4, msg.length, true);
-  v.setUint16(16, major, true);
-  v.setUint16(18, 1, true);
-  msg.set(json, 20);
-  return msg;
-}
+const versionMessage = (major: number) => encodeVersionMessage({ msgId: 0, major });
 
 /** One hostile client, of kind `i` mod 4; it leaves as soon as it has said its piece. */
 async function hostile(path: string, i: number): Promise<void> {
@@ -44,7 +34,7 @@ async function hostile(path: string, i: number): Promise<void> {
   });
   const header = new Uint8Array(16);
   const hv = new DataView(header.buffer);
-  hv.setUint16(2, 9, true); // REGION_READ
+  hv.setUint16(2, VfioUserCommand.REGION_READ, true);
   switch ((i >> 1) % 4) {
     case 0:
       s.write(new Uint8Array(24).fill(7));

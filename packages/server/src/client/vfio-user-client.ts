@@ -6,6 +6,7 @@ import type { Socket } from "bun";
 import { constants as osConstants } from "node:os";
 import {
   CLIENT_VERSION,
+  encodeVersionPayload,
   COMMAND_NAMES,
   DEVICE_INFO_BYTES,
   FLAG_ERROR,
@@ -158,13 +159,7 @@ export class VfioUserClient {
   }
 
   private async negotiate(capabilities?: Record<string, unknown>): Promise<void> {
-    const json = JSON.stringify({ capabilities: capabilities ?? { max_msg_fds: 8, max_data_xfer_size: 1 << 20 } });
-    const text = new TextEncoder().encode(`${json}\0`);
-    const payload = new Uint8Array(4 + text.length);
-    const v = new DataView(payload.buffer);
-    v.setUint16(0, CLIENT_VERSION.major, true);
-    v.setUint16(2, CLIENT_VERSION.minor, true);
-    payload.set(text, 4);
+    const payload = encodeVersionPayload(capabilities ?? { max_msg_fds: 8, max_data_xfer_size: 1 << 20 });
     const reply = await this.call(VfioUserCommand.VERSION, payload);
     if (reply.length < 4) throw new Error(`vfio-user VERSION reply too short (${reply.length} bytes)`);
     const rv = new DataView(reply.buffer, reply.byteOffset, reply.byteLength);

@@ -33,6 +33,32 @@ export const FLAG_ERROR = 1 << 5;
 /** The protocol version this client speaks (libvfio-user LIB_VFIO_USER_MAJOR/MINOR). */
 export const CLIENT_VERSION = { major: 0, minor: 1 } as const;
 
+/** VERSION's payload: u16 major, u16 minor, then the capabilities as NUL-terminated JSON. */
+export function encodeVersionPayload(capabilities: Record<string, unknown>, version: { major: number; minor: number } = CLIENT_VERSION): Uint8Array {
+  const text = new TextEncoder().encode(`${JSON.stringify({ capabilities })}\0`);
+  const payload = new Uint8Array(4 + text.length);
+  const v = new DataView(payload.buffer);
+  v.setUint16(0, version.major, true);
+  v.setUint16(2, version.minor, true);
+  payload.set(text, 4);
+  return payload;
+}
+
+/**
+ * A whole VERSION command (header + payload), for tests and tools that speak to a server
+ * byte by byte (silent, half-finished or hostile clients) rather than through VfioUserClient.
+ */
+export function encodeVersionMessage(options: { msgId?: number; major?: number; minor?: number; capabilities?: Record<string, unknown> } = {}): Uint8Array {
+  const payload = encodeVersionPayload(options.capabilities ?? { max_msg_fds: 8 }, { major: options.major ?? CLIENT_VERSION.major, minor: options.minor ?? CLIENT_VERSION.minor });
+  const msg = new Uint8Array(HEADER_BYTES + payload.length);
+  const v = new DataView(msg.buffer);
+  v.setUint16(0, options.msgId ?? 1, true);
+  v.setUint16(2, VfioUserCommand.VERSION, true);
+  v.setUint32(4, msg.length, true);
+  msg.set(payload, HEADER_BYTES);
+  return msg;
+}
+
 /** struct vfio_device_info (linux/vfio.h) flags. */
 export const DEVICE_FLAGS = { RESET: 1 << 0, PCI: 1 << 1 } as const;
 export const DEVICE_INFO_BYTES = 16;

@@ -185,13 +185,7 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     try {
       entry.listener = Bun.listen<SocketData>({
         unix: socketPath,
-        socket: {
-          open: (socket) => this.onOpen(entry, socket),
-          data: (socket, chunk) => this.onData(socket, chunk),
-          drain: (socket) => socket.data?.connection?.drain(),
-          close: (socket) => this.onClose(socket),
-          error: (_socket, err) => log.error(`socket error: ${err.message}`),
-        },
+        socket: this.socketHandlers(entry, log),
       });
     } finally {
       process.umask(oldMask);
@@ -231,13 +225,7 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     this.entries.set(socketPath, entry);
     const adopt: FdSocketOptions<SocketData> = {
       fd,
-      socket: {
-        open: (socket) => this.onOpen(entry, socket),
-        data: (socket, chunk) => this.onData(socket, chunk),
-        drain: (socket) => socket.data?.connection?.drain(),
-        close: (socket) => this.onClose(socket),
-        error: (_socket, err) => log.error(`socket error: ${err.message}`),
-      },
+      socket: this.socketHandlers(entry, log),
     };
     try {
       // bun-types declares FdSocketOptions but no Bun.connect overload taking it; Bun itself
@@ -262,6 +250,17 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     if (this.closed) return;
     this.closed = true;
     for (const e of [...this.entries.values()]) await e.close();
+  }
+
+  /** The same handlers for a listening socket and for an fd QEMU's launcher hands over. */
+  private socketHandlers(entry: DeviceEntry, log: Logger): FdSocketOptions<SocketData>["socket"] {
+    return {
+      open: (socket) => this.onOpen(entry, socket),
+      data: (socket, chunk) => this.onData(socket, chunk),
+      drain: (socket) => socket.data?.connection?.drain(),
+      close: (socket) => this.onClose(socket),
+      error: (_socket, err) => log.error(`socket error: ${err.message}`),
+    };
   }
 
   private onOpen(entry: DeviceEntry, socket: Socket<SocketData>): void {

@@ -125,7 +125,6 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
         const m = event.data;
         if (m.type === "ready") resolve(m);
         else if (m.type === "fatal") reject(new Error(`vfio-user worker failed to start: ${m.message}`));
-        else if (m.type === "log") forwardLog(log, m.level, m.message);
       };
       worker.onerror = (event) => reject(new Error(`vfio-user worker failed to start: ${event.message}`));
       const start: WorkerStart = {
@@ -248,9 +247,6 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
 
   private receive(m: FromWorker): void {
     switch (m.type) {
-      case "log":
-        forwardLog(this.log, m.level, m.message);
-        return;
       case "added":
       case "removed":
         this.settle(m.id);

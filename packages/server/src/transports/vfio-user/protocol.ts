@@ -30,8 +30,7 @@ export type FromWorker =
   | { type: "added"; id: number }
   | { type: "add-failed"; id: number; message: string }
   | { type: "removed"; id: number }
-  | { type: "closed" }
-  | { type: "log"; level: WorkerLogLevel; message: string };
+  | { type: "closed" };
 
 /**
  * Per-event news from the worker (logs, clients coming and going, register writes). These go

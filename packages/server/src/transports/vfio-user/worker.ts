@@ -33,6 +33,7 @@ import { errno, openLibc, strerror, type Libc } from "./libc.ts";
 import { logCallback, openLibvfioUser, regionAccessCallback, resetCallback } from "./libvfio-user.ts";
 import { COUNTER, type AddDeviceRequest, type FromWorker, type RingEvent, type ToWorker, type WorkerLogLevel, type WorkerStart } from "./protocol.ts";
 import { createWorkerDevice, type WorkerDevice } from "./worker-device.ts";
+import { HEADER_BYTES, VfioUserCommand } from "../../client/vfio-user-protocol.ts";
 
 declare const self: Worker;
 
@@ -40,9 +41,6 @@ const MAX_EVENTS = 64;
 /** Clients connecting faster than the loop accepts wait here instead of being refused. */
 const LISTEN_BACKLOG = 128;
 const SCRATCH_BYTES = 8;
-/** vfio-user message header: u16 msg_id, u16 command, u32 msg_size (header included), u32 flags, u32 error. */
-const VFIO_USER_HEADER_BYTES = 16;
-const VFIO_USER_VERSION = 1;
 /** Larger than any VERSION a client needs (its JSON capabilities); bigger first messages are refused. */
 const MAX_VERSION_BYTES = 64 * 1024;
 /** Above this a message may never fit the socket's queue at once: the library reads it as it comes. */
@@ -458,12 +456,12 @@ async function main(): Promise<void> {
 
   /** Bytes of the client's first message now queued on its socket: the whole VERSION, or not yet. */
   const versionStatus = (h: Handshake): "wait" | "bad" | number => {
-    const got = Number(libc.recv(h.fd, messagePtr, VFIO_USER_HEADER_BYTES, LIBC.MSG_PEEK | LIBC.MSG_DONTWAIT));
+    const got = Number(libc.recv(h.fd, messagePtr, HEADER_BYTES, LIBC.MSG_PEEK | LIBC.MSG_DONTWAIT));
     if (got === 0) return "bad"; // closed before saying anything
     if (got < 0) return errno() === LIBC.EAGAIN ? "wait" : "bad";
-    if (got < VFIO_USER_HEADER_BYTES) return "wait";
+    if (got < HEADER_BYTES) return "wait";
     const size = messageView.getUint32(4, true);
-    if (messageView.getUint16(2, true) !== VFIO_USER_VERSION || size < VFIO_USER_HEADER_BYTES || size > MAX_VERSION_BYTES) return "bad";
+    if (messageView.getUint16(2, true) !== VfioUserCommand.VERSION || size < HEADER_BYTES || size > MAX_VERSION_BYTES) return "bad";
     const all = Number(libc.recv(h.fd, messagePtr, size, LIBC.MSG_PEEK | LIBC.MSG_DONTWAIT));
     if (all === size) return size;
     return all < 0 && errno() !== LIBC.EAGAIN ? "bad" : "wait";
@@ -585,11 +583,11 @@ async function main(): Promise<void> {
     if (libc.ioctl(slot.connFd, LIBC.FIONREAD, queuedPtr) < 0) return true;
     const queued = queuedBytes[0]!;
     if (queued === 0) return true; // readable with nothing queued: end of stream
-    if (queued < VFIO_USER_HEADER_BYTES) return false;
-    if (Number(libc.recv(slot.connFd, messagePtr, VFIO_USER_HEADER_BYTES, LIBC.MSG_PEEK | LIBC.MSG_DONTWAIT)) !== VFIO_USER_HEADER_BYTES) return true;
+    if (queued < HEADER_BYTES) return false;
+    if (Number(libc.recv(slot.connFd, messagePtr, HEADER_BYTES, LIBC.MSG_PEEK | LIBC.MSG_DONTWAIT)) !== HEADER_BYTES) return true;
     // A size the library refuses (too small, or beyond its limit) is its to report.
     const size = messageView.getUint32(4, true);
-    return size <= queued || size < VFIO_USER_HEADER_BYTES || size > MAX_QUEUED_MESSAGE_BYTES;
+    return size <= queued || size < HEADER_BYTES || size > MAX_QUEUED_MESSAGE_BYTES;
   };
 
   const service = (slot: Slot, events: number): void => {
