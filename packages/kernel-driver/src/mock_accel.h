@@ -74,8 +74,6 @@ int mock_accel_set_num_vfs(struct mock_accel_dev *pf, u32 num_vfs);
 dev_t mock_accel_devt(const struct mock_accel_dev *mdev);
 
 /* Register helpers: 64- and 128-bit registers are read as 32-bit accesses. */
-u64 mock_accel_read64(void __iomem *bar0, unsigned int offset);
-void mock_accel_read_uuid(void __iomem *bar0, u8 uuid[16]);
 
 extern const struct file_operations mock_accel_fops;
 

@@ -33,22 +33,20 @@ static int mock_accel_release_file(struct inode *inode, struct file *file)
 
 static int mock_accel_summary(struct mock_accel_dev *mdev, char *buf, size_t len)
 {
-	void __iomem *bar0 = mdev->bar0;
-	u32 fw = ioread32(bar0 + MOCK_ACCEL_FW_VERSION_OFFSET);
-	u64 mem = mock_accel_read64(bar0, MOCK_ACCEL_MEMORY_SIZE_OFFSET);
+	/* The constants come from the probe-time cache the sysfs attributes print; STATUS is live. */
+	const struct mock_accel_sysfs_cache *c = &mdev->cache;
+	u32 fw = c->fw_version;
+	u64 mem = c->memory_size;
 	int n = 0;
-	u8 uuid[16];
 
-	mock_accel_read_uuid(bar0, uuid);
 	n += scnprintf(buf + n, len - n, "device: %s\n", pci_name(mdev->pdev));
 	n += scnprintf(buf + n, len - n, "function: %s\n", mdev->is_vf ? "vf" : "pf");
 	if (mdev->is_vf)
 		n += scnprintf(buf + n, len - n, "vf_index: %u\n", mdev->vf_index);
-	n += scnprintf(buf + n, len - n, "uuid: %pUb\n", uuid);
+	n += scnprintf(buf + n, len - n, "uuid: %pUb\n", c->uuid);
 	n += scnprintf(buf + n, len - n, "memory_size: %llu (%llu MiB)\n", mem, mem >> 20);
-	n += scnprintf(buf + n, len - n, "capabilities: 0x%08x\n",
-		       ioread32(bar0 + MOCK_ACCEL_CAPABILITIES_OFFSET));
-	n += scnprintf(buf + n, len - n, "status: 0x%08x\n", ioread32(bar0 + MOCK_ACCEL_STATUS_OFFSET));
+	n += scnprintf(buf + n, len - n, "capabilities: 0x%08x\n", c->capabilities);
+	n += scnprintf(buf + n, len - n, "status: 0x%08x\n", ioread32(mdev->bar0 + MOCK_ACCEL_STATUS_OFFSET));
 	n += scnprintf(buf + n, len - n, "numa_node: %d\n", dev_to_node(&mdev->pdev->dev));
 	n += scnprintf(buf + n, len - n, "fw_version: %u.%u.%u\n",
 		       (fw & MOCK_ACCEL_FW_VERSION__MAJOR_bm) >> MOCK_ACCEL_FW_VERSION__MAJOR_bp,

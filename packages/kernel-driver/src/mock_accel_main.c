@@ -17,11 +17,6 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/version.h>
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-#include <linux/unaligned.h>
-#else
-#include <asm/unaligned.h>
-#endif
 
 #include "mock_accel.h"
 #include "mock_accel_regs.h"
@@ -39,22 +34,6 @@ static dev_t mock_accel_devt_base;
 dev_t mock_accel_devt(const struct mock_accel_dev *mdev)
 {
 	return MKDEV(MAJOR(mock_accel_devt_base), mdev->minor);
-}
-
-u64 mock_accel_read64(void __iomem *bar0, unsigned int offset)
-{
-	u64 lo = ioread32(bar0 + offset);
-	u64 hi = ioread32(bar0 + offset + 4);
-
-	return hi << 32 | lo;
-}
-
-void mock_accel_read_uuid(void __iomem *bar0, u8 uuid[16])
-{
-	unsigned int i;
-
-	for (i = 0; i < 16; i += 4)
-		put_unaligned_le32(ioread32(bar0 + MOCK_ACCEL_UUID_OFFSET + i), uuid + i);
 }
 
 static void mock_accel_release(struct kref *ref)
@@ -250,7 +229,7 @@ static int mock_accel_probe(struct pci_dev *pdev, const struct pci_device_id *id
 		return rc;
 
 	if (mdev->is_vf) {
-		mdev->vf_index = ioread32(bar0 + MOCK_ACCEL_VF_INDEX_OFFSET);
+		mdev->vf_index = mdev->cache.vf_index;
 		if (mdev->vf_index >= MOCK_ACCEL_SRIOV_MAX_TOTAL_VFS)
 			return dev_err_probe(dev, -ENODEV, "VF_INDEX %u is out of range 0..%u\n",
 					     mdev->vf_index, MOCK_ACCEL_SRIOV_MAX_TOTAL_VFS - 1);
