@@ -37,10 +37,12 @@ export function readBoundedTextSync(path: string, maxBytes = SYSFS_MAX_BYTES): s
     if (!fstatSync(fd).isFile()) throw fsError("EINVAL", path, "not a regular file");
     const buf = maxBytes === SYSFS_MAX_BYTES ? shared : Buffer.alloc(maxBytes + 1);
     let got = 0;
+    // A regular file (sysfs attributes included: they answer in one read) comes short only at
+    // its end, so a short read ends the loop without a second, empty read.
     while (got < buf.length) {
       const bytesRead = readSync(fd, buf, got, buf.length - got, null);
-      if (bytesRead === 0) break;
       got += bytesRead;
+      if (bytesRead === 0 || got < buf.length) break;
     }
     if (got > maxBytes) throw fsError("EFBIG", path, `longer than ${maxBytes} bytes`);
     return buf.toString("utf8", 0, got);
