@@ -100,8 +100,9 @@ progress() { # label total
 # build LABEL DIR OUT PKG...: go build in module DIR, with a progress count.
 build() {
   local label="$1" dir="$2" out="$3"; shift 3
-  local total
-  total=$( (cd "$dir" && go list -deps "$@" 2>/dev/null | wc -l) || echo "?")
+  local total="?"
+  # Only the -v progress line uses the count; listing the graph costs seconds.
+  if [ "$verbose" = 1 ]; then total=$( (cd "$dir" && go list -deps "$@" 2>/dev/null | wc -l) || echo "?"); fi
   set +e
   (cd "$dir" && go build -v -trimpath -ldflags "$LDFLAGS" -o "$out" "$@") 2>&1 | progress "$label" "$total"
   local rc=${PIPESTATUS[0]}

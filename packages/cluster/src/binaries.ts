@@ -1,12 +1,9 @@
 // Where scripts/install-kubernetes.sh put the Kubernetes components, and which release that
 // is: the pinned versions live in scripts/kubernetes.versions, read by the script and here.
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { cacheDir } from "@mock-accel/vm-harness";
+import { join } from "node:path";
+import { cacheDir, REPO_ROOT } from "@mock-accel/vm-harness";
 
-// import.meta.dir is Bun's; vitest's transform leaves only the URL.
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const INSTALL_SCRIPT = join(REPO_ROOT, "scripts", "install-kubernetes.sh");
 const VERSIONS_FILE = join(REPO_ROOT, "scripts", "kubernetes.versions");
 

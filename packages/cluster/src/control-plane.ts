@@ -226,8 +226,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     };
   } catch (err) {
     await stopAll();
-    const logsKept = (err as Error).message;
+    // The message already quotes the failed component's log; the folder holding it goes.
     owned.remove();
-    throw new Error(`control plane did not start: ${logsKept}`);
+    throw new Error(`control plane did not start: ${(err as Error).message}`);
   }
 }

@@ -2,7 +2,7 @@
 // one CA, the API server's serving certificate (loopback names only), a client certificate per
 // component, and the service-account signing key. EC P-256 throughout: fast to make, and every
 // Kubernetes component accepts it.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "@mock-accel/vm-harness";
 
@@ -67,8 +67,4 @@ export async function createPki(dir: string, { serverIps = ["127.0.0.1", "10.96.
   await openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", serviceAccountKey], dir);
   await openssl(["pkey", "-in", serviceAccountKey, "-pubout", "-out", serviceAccountPub], dir);
   return { dir, ca, apiServer, apiServerKubeletClient, serviceAccountKey, serviceAccountPub, client };
-}
-
-export function readPem(path: string): string {
-  return readFileSync(path, "utf8");
 }

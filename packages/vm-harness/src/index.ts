@@ -11,7 +11,7 @@ export { cacheDir } from "./cache.ts";
 export { extractVmlinux, fetchDebianKernel, installedHeaderVersions, type GuestKernel } from "./kernel.ts";
 export { buildInitramfs, DEFAULT_BUSYBOX, EXIT_MARKER, SCRIPT_START_MARKER, type GuestFile, type InitramfsOptions } from "./initramfs.ts";
 export { bootGuest, qemuArgs, DEFAULT_MACHINE, type BootOptions, type BootResult } from "./boot.ts";
-export { findSystemQemu, findVfioUserQemu, hasVfioUserPci, INSTALL_QEMU_SCRIPT } from "./qemu.ts";
+export { findSystemQemu, findVfioUserQemu, hasVfioUserPci, INSTALL_QEMU_SCRIPT, REPO_ROOT } from "./qemu.ts";
 export { guestKernelLogProblems } from "./kernel-log.ts";
 export { hostExecutableFiles } from "./host-binary.ts";
 export { run, runOk, type RunOptions, type RunResult } from "./run.ts";
