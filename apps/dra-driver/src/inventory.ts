@@ -66,23 +66,16 @@ export class DeviceInventory {
   }
 
   /**
-   * The device published as `draName`, or undefined when the driver does not show it now.
-   * Throws the client's error when that device is there but broken; other broken devices do
-   * not matter here.
-   */
-  async find(draName: string): Promise<MockAccelDevice | undefined> {
-    return (await this.lookup([draName]))(draName);
-  }
-
-  /**
-   * `find` for a claim's devices at once (issue 20). The DRA-name → kernel-name map of the last
+   * A claim's devices by their published (DRA) names: the returned function gives a device, or
+   * undefined when the driver does not show it now. The DRA-name → kernel-name map of the last
    * discovery (the publisher's or a previous claim's) lets each device be resolved alone with
    * `get`, which re-reads its identity, instead of discovering the whole tree per claim (tens of
    * milliseconds on a node of 256 functions); a name the map does not know, a device `get`
    * cannot resolve or one whose name no longer maps back falls back to one full discovery. The
-   * function throws, as `find` does, only when the name asked for is a broken device.
+   * function throws only when the name asked for is a broken device (other broken devices do
+   * not matter here).
    */
-  async lookup(draNames: readonly string[] = []): Promise<(draName: string) => MockAccelDevice | undefined> {
+  async lookup(draNames: readonly string[]): Promise<(draName: string) => MockAccelDevice | undefined> {
     const cached = await this.resolveCached(draNames);
     if (cached) return (draName) => cached.get(draName);
     const { found, broken } = await this.discover();

@@ -97,21 +97,21 @@ export function exampleClaims(driverName: string, namespace: string): ExampleCla
   });
   return [
     claim("one-pf", "one physical function", {
-      requests: [{ name: "accel", exactly: { deviceClassName: "mock-accel-pf", allocationMode: "ExactCount", count: 1 } }],
+      requests: [{ name: "accel", exactly: { deviceClassName: deviceClassName("pf"), allocationMode: "ExactCount", count: 1 } }],
     }),
     claim("two-on-one-numa-node", "two physical functions on the same NUMA node", {
-      requests: [{ name: "accels", exactly: { deviceClassName: "mock-accel-pf", allocationMode: "ExactCount", count: 2 } }],
+      requests: [{ name: "accels", exactly: { deviceClassName: deviceClassName("pf"), allocationMode: "ExactCount", count: 2 } }],
       constraints: [{ requests: ["accels"], matchAttribute: `${driverName}/${NUMA_NODE_ATTRIBUTE}` }],
     }),
     claim("two-vfs-of-one-pf", "two virtual functions of the same physical function", {
-      requests: [{ name: "vfs", exactly: { deviceClassName: "mock-accel-vf", allocationMode: "ExactCount", count: 2 } }],
+      requests: [{ name: "vfs", exactly: { deviceClassName: deviceClassName("vf"), allocationMode: "ExactCount", count: 2 } }],
       constraints: [{ requests: ["vfs"], matchAttribute: `${driverName}/physFn` }],
     }),
     claim("pf-with-8gi", "one physical function with at least 8Gi of memory", {
       requests: [{
         name: "big",
         exactly: {
-          deviceClassName: "mock-accel-pf", allocationMode: "ExactCount", count: 1,
+          deviceClassName: deviceClassName("pf"), allocationMode: "ExactCount", count: 1,
           selectors: [{ cel: { expression: `device.capacity["${driverName}"].${MEMORY_CAPACITY}.compareTo(quantity("8Gi")) >= 0` } }],
         },
       }],
@@ -120,7 +120,7 @@ export function exampleClaims(driverName: string, namespace: string): ExampleCla
       requests: [{
         name: "accel",
         exactly: {
-          deviceClassName: "mock-accel-pf", allocationMode: "ExactCount", count: 1,
+          deviceClassName: deviceClassName("pf"), allocationMode: "ExactCount", count: 1,
           selectors: [{ cel: { expression: `device.attributes["${driverName}"].${ENCRYPTION_ATTRIBUTE} == true` } }],
         },
       }],

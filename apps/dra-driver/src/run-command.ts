@@ -2,6 +2,7 @@
 // run it against temporary directories and a fake sysfs tree.
 import { KubeConfig } from "@kubernetes/client-node";
 import { parseArgs } from "node:util";
+import { apiErrorText } from "./api-errors.ts";
 import { DEFAULT_DRIVER_NAME, startDriver } from "./driver.ts";
 import { consoleLogger, leveledLogger } from "./logger.ts";
 
@@ -81,7 +82,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   } catch (err) {
     // What stops the start (a corrupt checkpoint, a bad name, a socket that cannot be bound) is
     // the operator's to fix: one line naming it, not a stack trace.
-    console.error(`mock-accel dra run: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    console.error(`mock-accel dra run: ${apiErrorText(err)}`);
     return 1;
   }
   log.info(`running as ${driver.paths.driverName} on node ${nodeName}`);

@@ -6,7 +6,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { findKubernetes, installCommand, startControlPlane, type ControlPlane } from "@mock-accel/cluster";
 import { createFakeSysfs, dnsLabelName, MockAccelSysfs, type FakeSysfs } from "@mock-accel/sysfs-client";
 import { assertAvailable, requirement, eventually } from "@mock-accel/testkit";
-import { run as runCommand } from "@mock-accel/vm-harness";
+import { run, runOk } from "@mock-accel/vm-harness";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -25,11 +25,6 @@ const NODE = "chart-node";
 const RELEASE = "mock-accel";
 
 type Doc = K8sObject & { spec?: Record<string, unknown>; data?: Record<string, string> };
-interface Ran { code: number; stdout: string; stderr: string }
-
-function run(cmd: string, args: string[], env: Record<string, string>, input = ""): Promise<Ran> {
-  return runCommand(cmd, args, { env: { ...process.env, ...env }, input, timeoutMs: 180_000 });
-}
 
 const docs = (yaml: string): Doc[] => parseAllDocuments(yaml).map((d) => d.toJS() as Doc | null).filter((d): d is Doc => d !== null);
 const one = (all: Doc[], kind: string, name?: string): Doc => {
@@ -80,12 +75,9 @@ describe.skipIf(kube.skip)("the Helm chart with the real helm", () => {
   let dir: string;
   let env: Record<string, string>;
   const helmBin = () => (found.ok ? found.binaries.helm : "helm");
-  const helm = (args: string[]) => run(helmBin(), args, env);
-  const helmOk = async (args: string[]) => {
-    const r = await helm(args);
-    if (r.code !== 0) throw new Error(`helm ${args.join(" ")} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
-    return r.stdout;
-  };
+  const helmOptions = () => ({ env: { ...process.env, ...env }, timeoutMs: 180_000 });
+  const helm = (args: string[]) => run(helmBin(), args, helmOptions());
+  const helmOk = (args: string[]) => runOk(helmBin(), args, helmOptions());
   const valuesFile = (name: string, values: unknown) => {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, stringify(values));

@@ -2,7 +2,7 @@
 // `bun run chart [--check] [--package DIR]`: the Helm chart's templates from manifests.ts.
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
-import { findKubernetes, installCommand } from "@mock-accel/cluster";
+import { findKubernetes } from "@mock-accel/cluster";
 import { CHART_DIR, checkChart, REPO_ROOT, writeChart } from "./generate-chart.ts";
 import { packageChart } from "./package-chart.ts";
 
