@@ -61,76 +61,19 @@ if [ "$force" = 0 ]; then
 fi
 
 command -v apt-get >/dev/null || die "no QEMU with vfio-user-pci found and apt-get is missing: install QEMU >= 10.1 (qemu-system-x86) and set QEMU=/path/to/qemu-system-x86_64"
-command -v dpkg-deb >/dev/null || die "dpkg-deb is missing (apt-get install dpkg)"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -r "$keyring" ] || die "$keyring is missing: apt-get install debian-archive-keyring"
-
 if [ -z "$mirror" ]; then
   mirror="$(bash "$(dirname "$0")/apt-archive.sh" --debian)" \
     || die "no Debian archive to fetch $suite's qemu-system-x86 from: set MOCK_ACCEL_DEBIAN_MIRROR to a Debian archive's URI, or install QEMU >= 10.1 and set QEMU=/path/to/qemu-system-x86_64"
 fi
-say "Debian archive: $mirror"
 
-arch="$(dpkg --print-architecture)"
-[ "$arch" = amd64 ] || die "only amd64 hosts are supported (this is $arch)"
-
-# Build into a temporary sibling and rename at the end, so a failed run leaves nothing
+# Unpack into a temporary sibling and rename at the end, so a failed run leaves nothing
 # half-written where the wrapper is looked for.
 mkdir -p "$(dirname "$prefix")"
 work="$(mktemp -d "${prefix}.tmp.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-aptdir="$work/apt"
-mkdir -p "$aptdir/etc/sources.list.d" "$aptdir/etc/preferences.d" "$aptdir/etc/apt.conf.d" \
-  "$aptdir/lists/partial" "$aptdir/cache/archives/partial" "$aptdir/debs" "$work/root"
-: > "$aptdir/status"
-cat > "$aptdir/etc/sources.list.d/debian-$suite.sources" <<EOF
-Types: deb
-URIs: $mirror
-Suites: $suite
-Components: main
-Signed-By: $keyring
-EOF
-
-aptopts=(
-  -o "Dir::Etc=$aptdir/etc"
-  -o "Dir::Etc::sourcelist=/dev/null"
-  -o "Dir::Etc::sourceparts=$aptdir/etc/sources.list.d"
-  -o "Dir::Etc::preferencesparts=$aptdir/etc/preferences.d"
-  -o "Dir::Etc::parts=$aptdir/etc/apt.conf.d"
-  -o "Dir::State=$aptdir"
-  -o "Dir::State::Lists=$aptdir/lists"
-  -o "Dir::State::status=$aptdir/status"
-  -o "Dir::Cache=$aptdir/cache"
-  -o "Dir::Cache::archives=$aptdir/cache/archives"
-  -o "APT::Architecture=$arch"
-  -o "APT::Architectures=$arch"
-  -o "APT::Sandbox::User=root"
-  -o "Debug::NoLocking=1"
-)
-
-say "apt-get update ($suite) in a private apt directory"
-out="$(apt-get "${aptopts[@]}" update 2>&1)" || die "apt-get update for $suite failed:
-$out"
-
-say "resolving qemu-system-x86's dependency closure"
-pkgs="$(apt-cache "${aptopts[@]}" depends --recurse --no-recommends --no-suggests \
-  --no-conflicts --no-breaks --no-replaces --no-enhances qemu-system-x86 2>/dev/null \
-  | grep -E '^[a-z0-9]' | grep -v '^<' | sort -u)" || true
-[ -n "$pkgs" ] || die "could not resolve qemu-system-x86 in Debian $suite"
-# Virtual packages have no candidate; keep only what can be downloaded (one policy call: apt
-# loads its cache once per invocation, which costs a second each).
-mapfile -t real < <(apt-cache "${aptopts[@]}" policy $pkgs 2>/dev/null | awk '
-  /^[^ ]/ { name = $1; sub(/:$/, "", name) }
-  /^  Candidate:/ { if ($2 != "(none)") print name }')
-[ "${#real[@]}" -gt 0 ] || die "no downloadable package in qemu-system-x86's closure"
-say "downloading ${#real[@]} packages"
-(cd "$aptdir/debs" && apt-get "${aptopts[@]}" download "${real[@]}" >/dev/null 2>"$aptdir/download.err") \
-  || die "apt-get download failed: $(tail -5 "$aptdir/download.err")"
-
-say "unpacking into $prefix"
-for deb in "$aptdir"/debs/*.deb; do
-  dpkg-deb -x "$deb" "$work/root"
-done
+MOCK_ACCEL_DEBIAN_MIRROR="$mirror" bash "$(dirname "$0")/apt-unpack.sh" $([ "$verbose" = 1 ] && echo -v) \
+  --suite "$suite" --into "$work/root" qemu-system-x86 \
+  || die "could not fetch Debian $suite's qemu-system-x86"
 
 root="$work/root"
 [ -x "$root/usr/bin/qemu-system-x86_64" ] || die "the unpacked qemu-system-x86 has no usr/bin/qemu-system-x86_64"
@@ -149,7 +92,6 @@ exec "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$p/lib/x86_64-linux-gnu" \
   "$p/usr/bin/qemu-system-x86_64" -L "$p/usr/share/qemu" -L "$p/usr/share/seabios" "$@"
 EOF
 chmod 755 "$root/bin/qemu-system-x86_64"
-printf '%s\n' "${real[@]}" > "$root/PACKAGES"
 
 has_vfio_user "$root/bin/qemu-system-x86_64" \
   || die "the fetched QEMU does not offer vfio-user-pci ($("$root/bin/qemu-system-x86_64" --version 2>&1 | head -1))"
