@@ -1,4 +1,4 @@
 // The guest a Kubernetes node runs in: a root filesystem from Debian's packages (containerd,
 // runc, the CNI plugins), the kubelet built from upstream sources, mock_accel.ko, and container
 // images built from files (pause, a busybox workload, the DRA driver), imported at boot.
-export {};
+export { IMAGE_REFS, type ImageName } from "./image-refs.ts";
