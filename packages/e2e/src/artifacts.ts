@@ -8,12 +8,11 @@
 //   - the static C helper (ioctls, timed sysfs reads) built against the uapi header,
 //   - the initramfs holding all of it.
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, UAPI_HEADER } from "@mock-accel/kernel-driver";
-import { buildInitramfs, cacheDir, DEFAULT_BUSYBOX, fetchDebianKernel, hostExecutableFiles, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
+import { buildInitramfs, cacheDir, cachedBuild, DEFAULT_BUSYBOX, hashFiles, fetchDebianKernel, hostExecutableFiles, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
 
 export const E2E_DIR = join(import.meta.dirname, "..");
 // Builds run asynchronously so a caller's progress timer keeps ticking (the first
@@ -53,16 +52,6 @@ export interface GuestArtifacts {
   helperPath: string;
 }
 
-function hashFiles(paths: readonly string[], extra: readonly string[] = []): string {
-  const h = createHash("sha256");
-  for (const e of extra) h.update(`${e}\0`);
-  for (const p of [...paths].sort()) {
-    h.update(`${p}\0`);
-    h.update(readFileSync(p));
-  }
-  return h.digest("hex").slice(0, 16);
-}
-
 function filesUnder(dir: string, keep: (path: string) => boolean = () => true): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
@@ -76,36 +65,6 @@ function filesUnder(dir: string, keep: (path: string) => boolean = () => true): 
 }
 
 /**
- * Returns `<cache>/e2e/<name>-<key>/<file>`, building it with `build(tmpPath)` when absent. The
- * build writes a temporary path that is renamed into place, so a failed or interrupted build
- * never leaves a file that looks finished.
- */
-async function cached(name: string, key: string, file: string, build: (out: string) => Promise<void>): Promise<string> {
-  const dir = join(cacheDir(), "e2e", `${name}-${key}`);
-  const out = join(dir, file);
-  if (existsSync(out)) return out;
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${out}.partial-${process.pid}`;
-  try {
-    await build(tmp);
-    renameSync(tmp, out);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-  pruneOlder(dirname(dir), name, 2);
-  return out;
-}
-
-/** Keeps the `keep` newest `<name>-<key>` builds; older ones are from sources since edited. */
-function pruneOlder(root: string, name: string, keep: number): void {
-  const builds = readdirSync(root)
-    .filter((d) => d.startsWith(`${name}-`) && /^[0-9a-f]{16}$/.test(d.slice(name.length + 1)))
-    .map((d) => ({ path: join(root, d), mtimeMs: statSync(join(root, d)).mtimeMs }))
-    .sort((a, b) => b.mtimeMs - a.mtimeMs);
-  for (const old of builds.slice(keep)) rmSync(old.path, { recursive: true, force: true });
-}
-
-/**
  * A TypeScript program compiled with `bun build --compile` for the guest, cached under
  * `<cache>/e2e/<name>-<key>/<name>` where the key hashes `inputs` (the entry point and every
  * source it bundles that may change) and the Bun version. Baseline: the guest's TCG CPU need
@@ -114,7 +73,7 @@ function pruneOlder(root: string, name: string, keep: number): void {
  */
 export async function compileGuestProgram(opts: { name: string; entry: string; inputs: readonly string[]; cwd?: string }): Promise<string> {
   const inputs = [opts.entry, ...opts.inputs.filter((p) => p !== opts.entry)];
-  return cached(opts.name, hashFiles(inputs, [Bun.version]), opts.name, async (out) => {
+  return cachedBuild("e2e", opts.name, hashFiles(inputs, [Bun.version]), opts.name, async (out) => {
     await runBuild(`bun build --compile ${opts.entry}`, "bun", ["build", "--compile", "--target=bun-linux-x64-baseline", opts.entry, "--outfile", out], opts.cwd ?? dirname(opts.entry));
   });
 }
@@ -143,7 +102,7 @@ const GO_CLIENT_DIR = join(REPO_ROOT, "clients", "go");
 export async function goDiscoverProgram(): Promise<string> {
   const version = (await execFileAsync("go", ["env", "GOVERSION"])).stdout.trim();
   const inputs = filesUnder(GO_CLIENT_DIR, (p) => p.endsWith(".go") || p.endsWith("go.mod") || p.endsWith("go.sum"));
-  return cached("go-discover", hashFiles(inputs, [version]), "mockaccel-discover", async (out) => {
+  return cachedBuild("e2e", "go-discover", hashFiles(inputs, [version]), "mockaccel-discover", async (out) => {
     await runBuild("go build ./cmd/mockaccel-discover", "go", ["build", "-trimpath", "-o", out, "./cmd/mockaccel-discover"], GO_CLIENT_DIR,
       { ...process.env, CGO_ENABLED: "0", GOWORK: "off" });
   });
@@ -151,7 +110,7 @@ export async function goDiscoverProgram(): Promise<string> {
 
 async function helperProgram(): Promise<string> {
   const source = join(GUEST_DIR, "mock-accel-e2e.c");
-  return cached("helper", hashFiles([source, UAPI_HEADER]), "mock-accel-e2e", async (out) => {
+  return cachedBuild("e2e", "helper", hashFiles([source, UAPI_HEADER]), "mock-accel-e2e", async (out) => {
     await runBuild("gcc -static guest/mock-accel-e2e.c (apt-get install gcc libc6-dev)", "gcc", ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-I", dirname(UAPI_HEADER), "-o", out, source]);
   });
 }
@@ -190,7 +149,7 @@ export async function guestInitramfs(a: GuestArtifacts, script: string, extra: R
   const files = Object.fromEntries(Object.entries(merged).filter((e): e is [string, GuestFile] => e[1] !== null));
   const sources = [...Object.values(files).filter((f): f is string => typeof f === "string"), DEFAULT_BUSYBOX];
   const key = hashFiles(sources, [script, ...Object.keys(files)]);
-  return cached("initramfs", key, "initramfs.cpio.gz", async (out) => {
+  return cachedBuild("e2e", "initramfs", key, "initramfs.cpio.gz", async (out) => {
     await buildInitramfs({ files, init: script, outPath: out });
   });
 }
