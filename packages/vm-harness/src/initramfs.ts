@@ -21,6 +21,11 @@ export interface InitramfsOptions {
   files?: Record<string, GuestFile>;
   /** Shell script (busybox sh) run as the guest's job; its exit status is reported. */
   init: string;
+  /**
+   * Replaces the harness's /init (which runs `init` and powers off) with this script, for a
+   * guest that goes on to something else, e.g. switching to a root disk. `init` is then unused.
+   */
+  rawInit?: string;
   /** Where to write the .cpio.gz; default: a new temp file. */
   outPath?: string;
   /** A static busybox; default /bin/busybox (Debian: apt-get install busybox-static). */
@@ -63,8 +68,8 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<string> {
     };
     put("/bin/busybox", busybox);
     chmodSync(join(stage, "bin/busybox"), 0o755);
-    put("/init", { content: INIT, mode: 0o755 });
-    put("/test.sh", { content: opts.init, mode: 0o755 });
+    put("/init", { content: opts.rawInit ?? INIT, mode: 0o755 });
+    if (opts.rawInit === undefined) put("/test.sh", { content: opts.init, mode: 0o755 });
     for (const [guestPath, file] of Object.entries(opts.files ?? {})) put(guestPath, file);
 
     const ownDir = opts.outPath === undefined ? mkdtempSync(join(tmpdir(), "mock-accel-initrd-")) : null;
