@@ -10,6 +10,7 @@ import { requireKubernetes, type KubernetesBinaries } from "./binaries.ts";
 import { ComponentProcess } from "./component-process.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { freeLoopbackPorts } from "./loopback-ports.ts";
+import { startNodeRoutes, writeEgressSelectorConfig, type NodeRoutes } from "./node-routes.ts";
 import { createPki, type CertPair, type Pki } from "./pki.ts";
 
 export interface ControlPlaneOptions {
@@ -35,6 +36,8 @@ export interface ControlPlane {
   readonly pki: Pki;
   readonly ports: { etcd: number; etcdPeer: number; apiServer: number; controllerManager: number; scheduler: number };
   readonly components: readonly ComponentProcess[];
+  /** Where the API server's connections to kubelets (logs, exec) go: add a route per VM node. */
+  readonly nodeRoutes: NodeRoutes;
   /** A kubeconfig for a client certificate made by this cluster's CA. */
   kubeconfigFor(name: string, user: string, groups: string[]): Promise<string>;
   /** `kubectl` with this cluster's admin kubeconfig. */
@@ -105,8 +108,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const owned = claimRunDir(options.runDir);
   const runDir = owned.dir;
   const components: ComponentProcess[] = [];
+  let nodeRoutes: NodeRoutes | undefined;
   const stopAll = async () => {
     for (const c of [...components].reverse()) await c.stop();
+    await nodeRoutes?.close();
   };
   const anyExited = (): string | null => {
     if (options.signal?.aborted) return "interrupted";
@@ -129,6 +134,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       await pki.client("controller-manager", { commonName: "system:kube-controller-manager", groups: [] }));
     const schedConfig = writeKubeconfig(join(runDir, "scheduler.kubeconfig"), server, pki.ca.cert, "system:kube-scheduler",
       await pki.client("scheduler", { commonName: "system:kube-scheduler", groups: [] }));
+    nodeRoutes = await startNodeRoutes(join(runDir, "node-routes.sock"));
+    const egressConfig = writeEgressSelectorConfig(join(runDir, "egress-selector.yaml"), nodeRoutes.socketPath);
     const adminTls = { ca: readFileSync(pki.ca.cert, "utf8"), cert: readFileSync(admin.cert, "utf8"), key: readFileSync(admin.key, "utf8") };
 
     await steps.run(`etcd on 127.0.0.1:${etcd}`, async () => {
@@ -158,6 +165,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--service-cluster-ip-range=${SERVICE_CIDR}`,
         "--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
         "--enable-bootstrap-token-auth=true", "--allow-privileged=true",
+        `--egress-selector-config-file=${egressConfig}`,
         `--cert-dir=${join(runDir, "apiserver-certs")}`, "--profiling=false", "--v=1",
       ], join(logs, "kube-apiserver.log")));
       await waitFor("kube-apiserver", readyTimeoutMs, async () => (await tlsGet(`${server}/readyz`, adminTls)) === 200, anyExited);
@@ -191,7 +199,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       run(binaries.kubectl, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, input: opts.input ?? "", timeoutMs: opts.timeoutMs ?? 120_000 });
     let stopped = false;
     return {
-      runDir, binaries, server, kubeconfig, pki, ports, components,
+      runDir, binaries, server, kubeconfig, pki, ports, components, nodeRoutes,
       async kubeconfigFor(name: string, user: string, groups: string[]) {
         const pair: CertPair = await pki.client(name, { commonName: user, groups });
         return writeKubeconfig(join(runDir, `${name}.kubeconfig`), server, pki.ca.cert, user, pair);

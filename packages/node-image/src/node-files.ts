@@ -148,7 +148,11 @@ mkdir -p /run/lock /run/mock-accel /var/log /var/lib/kubelet
 say "filesystems mounted"
 
 modules=/lib/modules/$(uname -r)
-while read -r m; do insmod "$modules/$m" || fail "insmod $m"; done < ${NODE_PATHS.modulesList}
+# Some (virtio) the initramfs loaded already.
+while read -r m; do
+  n=$(basename "$m" .ko | tr - _)
+  [ -d "/sys/module/$n" ] || insmod "$modules/$m" || fail "insmod $m"
+done < ${NODE_PATHS.modulesList}
 say "modules loaded"
 
 cfg=/sys/firmware/qemu_fw_cfg/by_name/${FW_CFG_PREFIX}

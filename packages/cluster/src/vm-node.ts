@@ -1,0 +1,157 @@
+// One Kubernetes node in a QEMU guest: the topology VM's NUMA layout and mock devices (wired as
+// `qemu-args` does), the node image's disk booted with snapshot=on, and networking that only
+// touches loopback: QEMU user networking with restrict=on, a guest forward from the
+// `kubernetes` Service address to the API server on 127.0.0.1 (socat per connection), and a
+// loopback forward to the guest's kubelet. Per-node files reach the guest through fw_cfg.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { FW_CFG_PREFIX, NODE_MARKERS, nodeEnvText, type NodeConfigFile, type NodeEnv, type NodeImage } from "@mock-accel/node-image";
+import { qemuArgs, type TopologyVm } from "@mock-accel/topology";
+import { freeLoopbackPorts } from "./loopback-ports.ts";
+
+/** The guest network: QEMU's user network, its gateway, and the address of the node `index`. */
+export interface GuestNetwork {
+  /** The slirp network; it holds the `kubernetes` Service address, which is forwarded. */
+  net: string;
+  prefix: number;
+  gateway: string;
+  dns: string;
+  /** The `kubernetes` Service address and port the guest dials for the API server. */
+  apiServerAddress: string;
+  apiServerPort: number;
+  nodeIp(index: number): string;
+}
+
+/** For a cluster whose `kubernetes` Service is 10.96.0.1 (the project's control plane). */
+export const DEFAULT_GUEST_NETWORK: GuestNetwork = {
+  net: "10.96.0.0",
+  prefix: 16,
+  gateway: "10.96.255.2",
+  dns: "10.96.255.3",
+  apiServerAddress: "10.96.0.1",
+  apiServerPort: 443,
+  nodeIp: (index) => `10.96.${32 + index}.15`,
+};
+
+export const KUBELET_PORT = 10250;
+
+export interface VmNodeOptions {
+  qemu: string;
+  image: NodeImage;
+  vm: TopologyVm;
+  /** Where the vfio-user sockets of the VM's devices are (`bringUp`'s runDir). */
+  deviceRunDir: string;
+  /** A folder of this node's own: fw_cfg files, serial logs. */
+  nodeDir: string;
+  index: number;
+  nodeName: string;
+  network: GuestNetwork;
+  /** Host side of the API server (the forward's target): 127.0.0.1 port, or host:port. */
+  apiServerTarget: string;
+  bootstrapKubeconfig: string;
+  caPem: string;
+  labels: Record<string, string>;
+  /** VFs to enable per PF UUID. */
+  vfs: Record<string, number>;
+  onConsoleLine?: (line: string) => void;
+}
+
+export interface VmNode {
+  readonly name: string;
+  readonly ip: string;
+  /** The loopback port forwarded to the guest's kubelet. */
+  readonly kubeletPort: number;
+  readonly consoleLog: string;
+  readonly process: ChildProcess;
+  /** Resolves when QEMU exits, with a description of why. */
+  readonly exited: Promise<string>;
+  /** Resolves when the guest started its kubelet; rejects if the boot script failed or QEMU exited. */
+  readonly kubeletStarted: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startVmNode(o: VmNodeOptions): Promise<VmNode> {
+  mkdirSync(o.nodeDir, { recursive: true });
+  const ip = o.network.nodeIp(o.index);
+  const env: NodeEnv = {
+    NODE_NAME: o.nodeName,
+    NODE_IP: ip,
+    NODE_PREFIX: o.network.prefix,
+    GATEWAY: o.network.gateway,
+    NODE_LABELS: Object.entries(o.labels).map(([k, v]) => `${k}=${v}`).join(","),
+    NODE_VFS: Object.entries(o.vfs).map(([uuid, n]) => `${uuid}=${n}`).join(" "),
+  };
+  const files: Record<NodeConfigFile, string> = {
+    "node.env": nodeEnvText(env),
+    "bootstrap.kubeconfig": o.bootstrapKubeconfig,
+    "ca.crt": o.caPem,
+  };
+  const fwCfg: string[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(o.nodeDir, name);
+    writeFileSync(path, content, { mode: 0o600 });
+    fwCfg.push("-fw_cfg", `name=${FW_CFG_PREFIX}/${name},file=${path}`);
+  }
+  const [kubeletPort] = (await freeLoopbackPorts(1)) as [number];
+  const n = o.network;
+  const netdev = [
+    "user", "id=net0", `net=${n.net}/${n.prefix}`, `host=${n.gateway}`, `dns=${n.dns}`, "restrict=on",
+    `guestfwd=tcp:${n.apiServerAddress}:${n.apiServerPort}-cmd:socat - TCP:${o.apiServerTarget}`,
+    `hostfwd=tcp:127.0.0.1:${kubeletPort}-${ip}:${KUBELET_PORT}`,
+  ].join(",");
+  const consoleLog = join(o.nodeDir, "console.log");
+  const args = [
+    "-accel", "tcg", "-nodefaults", "-display", "none", "-no-reboot", "-monitor", "none",
+    "-cpu", "max",
+    ...qemuArgs(o.vm, { transport: "vfio-user", runDir: o.deviceRunDir }),
+    "-kernel", o.image.kernelImage, "-initrd", o.image.initramfs, "-append", o.image.append,
+    "-serial", "stdio", "-serial", `file:${join(o.nodeDir, "kubelet.log")}`, "-serial", `file:${join(o.nodeDir, "containerd.log")}`,
+    "-drive", `file=${o.image.rootDisk},format=raw,if=none,id=root,snapshot=on`, "-device", "virtio-blk-pci,drive=root,bus=pcie.0",
+    "-netdev", netdev, "-device", "virtio-net-pci,netdev=net0,bus=pcie.0",
+    ...fwCfg,
+  ];
+  writeFileSync(join(o.nodeDir, "qemu.args"), `${[o.qemu, ...args].join("\n")}\n`);
+  const child = spawn(o.qemu, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const log = createWriteStream(consoleLog);
+  let stderr = "";
+  child.stderr!.on("data", (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+  let pending = "";
+  let onMarker: ((line: string) => void) | undefined;
+  child.stdout!.on("data", (b: Buffer) => {
+    log.write(b);
+    pending += b.toString("latin1").replace(/\r/g, "");
+    const lines = pending.split("\n");
+    pending = lines.pop()!;
+    for (const line of lines) {
+      if (!line.startsWith(NODE_MARKERS.step)) continue;
+      o.onConsoleLine?.(line);
+      onMarker?.(line);
+    }
+  });
+  const exited = new Promise<string>((resolve) => {
+    child.on("error", (err) => resolve(`cannot start ${o.qemu}: ${err.message}`));
+    child.on("exit", (code, signal) => {
+      log.end();
+      resolve(`QEMU exited (${signal ?? code})${stderr.trim() ? `: ${stderr.trim().split("\n").slice(-3).join(" / ")}` : ""}; console: ${consoleLog}`);
+    });
+  });
+  const kubeletStarted = new Promise<void>((resolve, reject) => {
+    onMarker = (line) => {
+      if (line.startsWith(NODE_MARKERS.failed)) reject(new Error(`node ${o.nodeName}: ${line.slice(NODE_MARKERS.failed.length).trim()} (console: ${consoleLog})`));
+      else if (line.startsWith(NODE_MARKERS.kubeletStarted)) resolve();
+    };
+    void exited.then((why) => reject(new Error(`node ${o.nodeName}: ${why}`)));
+  });
+  kubeletStarted.catch(() => {}); // a caller that never waits must not see an unhandled rejection
+  return {
+    name: o.nodeName, ip, kubeletPort, consoleLog, process: child, exited, kubeletStarted,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
