@@ -1,3 +1,3 @@
 export { findKubernetes, installCommand, INSTALL_SCRIPT, pinnedVersions, requireKubernetes, type Component, type KubernetesBinaries, type PinnedVersions } from "./binaries.ts";
 export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "./control-plane.ts";
-export type { CertPair, ClientIdentity, Pki } from "./pki.ts";
+export { API_SERVER_KUBELET_CLIENT, type CertPair, type ClientIdentity, type Pki } from "./pki.ts";
