@@ -47,11 +47,20 @@ function bootstrapBindings(): object[] {
     subjects: [{ apiGroup: RBAC_GROUP, kind: "Group", name: group }],
   });
   return [
-    binding("node-bootstrapper", "system:node-bootstrapper", BOOTSTRAP_GROUP),
-    binding("node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", BOOTSTRAP_GROUP),
+    binding("node-bootstrapper", BOOTSTRAPPER_ROLE, BOOTSTRAP_GROUP),
+    binding("node-autoapprove-bootstrap", AUTOAPPROVE_ROLE, BOOTSTRAP_GROUP),
     binding("node-autoapprove-certificate-rotation", "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", NODES_GROUP),
   ];
 }
+
+const BOOTSTRAPPER_ROLE = "system:node-bootstrapper";
+const AUTOAPPROVE_ROLE = "system:certificates.k8s.io:certificatesigningrequests:nodeclient";
+/** What a token holder must be allowed, and the role that grants it: creating CSRs, and the
+ *  right the csrapproving controller checks (SubjectAccessReview) before approving one. */
+const TOKEN_NEEDS: readonly { subresource?: string; role: string }[] = [
+  { role: BOOTSTRAPPER_ROLE },
+  { subresource: "nodeclient", role: AUTOAPPROVE_ROLE },
+];
 
 /** What the kubeconfig's user must be allowed to do for createNodeJoin (server-side apply of a
  *  missing object needs create as well as patch). */
@@ -150,7 +159,49 @@ export async function createNodeJoin(opts: { kubeconfig: string; ttlSeconds?: nu
       "auth-extra-groups": BOOTSTRAP_GROUP,
     },
   }));
-  return { server, caPem, caCertHash: hash, token: `${id}.${secret}`, expires };
+  const creds = { server, caPem, caCertHash: hash, token: `${id}.${secret}`, expires };
+  try {
+    await checkNodeJoin(creds);
+  } catch (err) {
+    await revokeNodeJoin({ kubeconfig: opts.kubeconfig, kubectl: opts.kubectl, token: creds.token });
+    throw err;
+  }
+  return creds;
+}
+
+/**
+ * Checks the credentials the way the node will use them (the token and CA alone, straight to
+ * the server): the API server accepts the token and its holder may create CSRs that get
+ * auto-approved. A token just created may take a moment to be seen: 401s are retried for
+ * `waitMs` (default 10 s). `server`: the address to try (default: the kubeconfig's).
+ */
+export async function checkNodeJoin(creds: NodeJoinCredentials, opts: { server?: string; waitMs?: number } = {}): Promise<void> {
+  const server = opts.server ?? creds.server;
+  const until = Date.now() + (opts.waitMs ?? 10_000);
+  const review = async (subresource: string | undefined) => {
+    const res = await fetch(`${server}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, {
+      method: "POST", tls: { ca: creds.caPem },
+      headers: { authorization: `Bearer ${creds.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview",
+        spec: { resourceAttributes: { group: "certificates.k8s.io", resource: "certificatesigningrequests", subresource, verb: "create" } } }),
+      signal: AbortSignal.timeout(10_000),
+    } as RequestInit);
+    const text = await res.text();
+    return { status: res.status, text, allowed: res.status === 201 && (JSON.parse(text) as { status?: { allowed?: boolean } }).status?.allowed === true };
+  };
+  for (const need of TOKEN_NEEDS) {
+    let r = await review(need.subresource);
+    while (r.status === 401 && Date.now() < until) {
+      await Bun.sleep(250);
+      r = await review(need.subresource);
+    }
+    if (r.status === 401) {
+      throw new Error(`${server} refused the bootstrap token (401): revoked, expired, or the API server does not run with --enable-bootstrap-token-auth`);
+    }
+    if (r.status !== 201) throw new Error(`${server}: asking what the bootstrap token may do: HTTP ${r.status} ${r.text.trim()}`);
+    const what = `create certificatesigningrequests${need.subresource ? `/${need.subresource}` : ""}`;
+    if (!r.allowed) throw new Error(`${server}: the bootstrap token may not ${what}; its group needs the ClusterRole ${need.role} (createNodeJoin binds it for ${BOOTSTRAP_GROUP})`);
+  }
 }
 
 /** Deletes the token's Secret: the API server refuses the token from then on (after its

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  API_SERVER_KUBELET_CLIENT, BOOTSTRAP_GROUP, bootstrapKubeconfig, createNodeJoin, findKubernetes, installCommand, revokeNodeJoin,
+  API_SERVER_KUBELET_CLIENT, BOOTSTRAP_GROUP, bootstrapKubeconfig, checkNodeJoin, createNodeJoin, findKubernetes, installCommand, revokeNodeJoin,
   startControlPlane, TOKEN_NAMESPACE, type ControlPlane, type NodeJoinCredentials,
 } from "../src/index.ts";
 import { kubeconfigText } from "../src/kubeconfig.ts";
@@ -145,15 +145,35 @@ describe.skipIf(kube.skip)("joining a node with a bootstrap token (TLS bootstrap
     await eventually("the revoked token refused", async () => ((await withToken(revoked.token)) === 401 ? true : undefined), 30_000);
     await revokeNodeJoin({ kubeconfig: cp.kubeconfig, kubectl: cp.binaries.kubectl, token: revoked.token }); // already gone: fine
 
-    const expired = await join_({ ttlSeconds: 1 });
-    await Bun.sleep(Math.max(0, expired.expires.getTime() - Date.now()) + 1_000);
-    expect(await withToken(expired.token)).toBe(401);
+    await expect(checkNodeJoin(revoked, { waitMs: 500 })).rejects.toThrow(/refused the bootstrap token \(401\)/);
+
+    // createNodeJoin's own check used it, so the cache may keep it alive a little past expiry.
+    const expired = await join_({ ttlSeconds: 3 });
+    await Bun.sleep(Math.max(0, expired.expires.getTime() - Date.now()));
+    await eventually("the expired token refused", async () => ((await withToken(expired.token)) === 401 ? true : undefined), 30_000);
 
     expect(await withToken(`${creds.token.split(".")[0]}.${"0".repeat(16)}`)).toBe(401);
     expect(await withToken("abcdef.0123456789abcdef")).toBe(401);
     expect(await withToken(creds.token)).toBe(200);
     await expect(revokeNodeJoin({ kubeconfig: cp.kubeconfig, kubectl: cp.binaries.kubectl, token: "not-a-token" })).rejects.toThrow(/token: not a bootstrap token/);
   }, 60_000);
+
+  it("checkNodeJoin names the role a token's holder lacks", async () => {
+    // Tokens made by hand: one in no group of ours, one in kubeadm's group, which the user's
+    // binding from beforeAll lets create CSRs but not have them auto-approved.
+    const tokenOf = async (id: string, groups?: string) => {
+      const secret = "0123456789abcdef";
+      await cp.kubectlOk(["create", "-f", "-"], { input: JSON.stringify({
+        apiVersion: "v1", kind: "Secret", type: "bootstrap.kubernetes.io/token", metadata: { name: `bootstrap-token-${id}`, namespace: TOKEN_NAMESPACE },
+        stringData: { "token-id": id, "token-secret": secret, "usage-bootstrap-authentication": "true", ...(groups ? { "auth-extra-groups": groups } : {}) },
+      }) });
+      return { ...creds, token: `${id}.${secret}` };
+    };
+    await expect(checkNodeJoin(await tokenOf("nogrp1"))).rejects.toThrow(/may not create certificatesigningrequests; its group needs the ClusterRole system:node-bootstrapper/);
+    await expect(checkNodeJoin(await tokenOf("kubadm", "system:bootstrappers:kubeadm:default-node-token")))
+      .rejects.toThrow(/may not create certificatesigningrequests\/nodeclient; its group needs the ClusterRole system:certificates.k8s.io:certificatesigningrequests:nodeclient/);
+    await checkNodeJoin(creds);
+  });
 
   it("names the permissions a kubeconfig's user lacks", async () => {
     const nobody = await cp.kubeconfigFor("nobody", "nobody", []);
