@@ -11,7 +11,7 @@ import { ComponentProcess } from "./component-process.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { freeLoopbackPorts } from "./loopback-ports.ts";
 import { startNodeRoutes, writeEgressSelectorConfig, type NodeRoutes } from "./node-routes.ts";
-import { createPki, type CertPair, type Pki } from "./pki.ts";
+import { API_SERVER_KUBELET_CLIENT, createPki, type CertPair, type Pki } from "./pki.ts";
 
 export interface ControlPlaneOptions {
   /** A folder for certificates, etcd data, kubeconfigs and logs. Created when missing; must be
@@ -169,6 +169,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--cert-dir=${join(runDir, "apiserver-certs")}`, "--profiling=false", "--v=1",
       ], join(logs, "kube-apiserver.log")));
       await waitFor("kube-apiserver", readyTimeoutMs, async () => (await tlsGet(`${server}/readyz`, adminTls)) === 200, anyExited);
+      // Kubelets ask (Webhook authorization) whether the API server's client identity may use
+      // their API (logs, exec, port-forward); RBAC's built-in role for that, bound to it.
+      const granted = await fetch(`${server}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings`, {
+        method: "POST", tls: adminTls, headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          metadata: { name: "mock-accel:apiserver-kubelet-client" },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:kubelet-api-admin" },
+          subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: API_SERVER_KUBELET_CLIENT.commonName }],
+        }),
+      } as RequestInit);
+      if (granted.status !== 201) throw new Error(`granting the kubelet API to ${API_SERVER_KUBELET_CLIENT.commonName}: HTTP ${granted.status} ${await granted.text()}`);
     });
 
     await steps.run("kube-controller-manager and kube-scheduler", async () => {

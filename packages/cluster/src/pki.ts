@@ -31,6 +31,10 @@ export interface Pki {
 
 const DAYS = "30";
 
+/** The API server's identity towards kubelets (kubeadm's names); the control plane grants it the
+ *  kubelet API. */
+export const API_SERVER_KUBELET_CLIENT: ClientIdentity = { commonName: "kube-apiserver-kubelet-client", groups: ["kubeadm:cluster-admins"] };
+
 async function openssl(args: string[], cwd: string): Promise<void> {
   const r = await run("openssl", args, { cwd });
   if (r.code !== 0) throw new Error(`openssl ${args[0]} failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" / ")}`);
@@ -61,7 +65,7 @@ export async function createPki(dir: string, { serverIps = ["127.0.0.1", "10.96.
   const clientExt = ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature,keyEncipherment", "extendedKeyUsage=clientAuth"];
   const client = (name: string, { commonName, groups }: ClientIdentity) =>
     issue(dir, name, ca, `/CN=${escapeSubject(commonName)}${groups.map((g) => `/O=${escapeSubject(g)}`).join("")}`, clientExt);
-  const apiServerKubeletClient = await client("apiserver-kubelet-client", { commonName: "kube-apiserver-kubelet-client", groups: ["kubeadm:cluster-admins"] });
+  const apiServerKubeletClient = await client("apiserver-kubelet-client", API_SERVER_KUBELET_CLIENT);
   const serviceAccountKey = join(dir, "sa.key");
   const serviceAccountPub = join(dir, "sa.pub");
   await openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", serviceAccountKey], dir);
