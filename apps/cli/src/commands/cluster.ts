@@ -1,25 +1,40 @@
-// `mock-accel cluster control-plane [--run-dir DIR] [--version X]`: a Kubernetes control plane
-// built from upstream sources, on loopback, until Ctrl-C.
-import { findKubernetes, startControlPlane } from "@mock-accel/cluster";
+// `mock-accel cluster up|status|down|control-plane`: a Kubernetes cluster whose nodes are a
+// topology's VMs (or just the control plane), built from upstream sources, on loopback.
+import { join } from "node:path";
+import { findKubernetes, readVmClusterState, startControlPlane, startVmCluster, type VmClusterState } from "@mock-accel/cluster";
+import { buildNodeImages } from "@mock-accel/node-image";
+import { defaultRunDir } from "@mock-accel/topology";
+import { run } from "@mock-accel/vm-harness";
 import type { CommandModule } from "../command.ts";
 import { EXIT_USAGE } from "../command.ts";
-import { parseCommand, runUsage } from "../args.ts";
+import { formatTable, parseCommand, runUsage } from "../args.ts";
+import { seconds } from "../progress.ts";
+
+export const defaultClusterRunDir = (): string => join(defaultRunDir(), "cluster");
 
 const HELP = `Usage: mock-accel cluster <subcommand> [options]
 
 Subcommands:
-  control-plane   start etcd, kube-apiserver, kube-controller-manager and kube-scheduler on
-                  127.0.0.1 (certificates made fresh for this run), print the KUBECONFIG line,
-                  and run until SIGINT/SIGTERM; then stop them and remove their files
+  up TOPOLOGY     a cluster whose nodes are the topology's VMs: the control plane on 127.0.0.1,
+                  the topology's devices served over vfio-user, one QEMU guest per VM joined as
+                  a node, the DRA driver installed with the Helm chart. Prints the KUBECONFIG
+                  line and runs until Ctrl-C, SIGTERM or \`cluster down\`; then stops and removes
+                  everything it made
+  status          the running cluster's nodes, ResourceSlices and allocated devices
+  down            stop the cluster \`up\` runs (same --run-dir) and wait until it is gone
+  control-plane   only etcd, kube-apiserver, kube-controller-manager and kube-scheduler on
+                  127.0.0.1, until SIGINT/SIGTERM
 
-Options (control-plane):
-  --run-dir DIR   certificates, etcd data, kubeconfigs and logs (new or empty; default: a new
-                  temporary folder). Removed on the way out.
-  --version X     Kubernetes release built by scripts/install-kubernetes.sh (default: the pinned one)
+Options:
+  --run-dir DIR   the cluster's folder: certificates, etcd data, device sockets, node logs
+                  (up: new or empty; default ${defaultClusterRunDir()}; control-plane: default
+                  a new temporary folder). Removed on the way out.
+  --version X     (control-plane) Kubernetes release built by scripts/install-kubernetes.sh
   -h, --help      show this help
 
 The components come from \`bash scripts/install-kubernetes.sh -v\` (a first build takes
-20-40 minutes on 2 cores).`;
+20-40 minutes on 2 cores). Guests run under TCG: a node is Ready about 30 s after its VM
+starts on an idle 2-core machine; the first \`up\` also builds the node image (about a minute).`;
 
 const OPTIONS = {
   "run-dir": { type: "string" },
@@ -37,11 +52,149 @@ async function cluster(argv: string[]): Promise<number> {
     console.log(HELP);
     return sub === undefined ? EXIT_USAGE : 0;
   }
-  if (sub !== "control-plane") {
+  const handlers: Record<string, (rest: string[]) => Promise<number>> = { up, status, down, "control-plane": controlPlane };
+  const handler = handlers[sub];
+  if (!handler) {
     console.error(`mock-accel cluster: unknown subcommand '${sub}' (see --help)`);
     return EXIT_USAGE;
   }
-  const parsed = parseCommand({ name: "cluster control-plane", options: OPTIONS, help: HELP }, rest);
+  return handler(rest);
+}
+
+/** Resolves on SIGINT/SIGTERM; `abort` fires at the same time, for a start still under way. */
+function stopSignals(): { abort: AbortController; stopped: Promise<void> } {
+  const abort = new AbortController();
+  let resolve!: () => void;
+  const stopped = new Promise<void>((r) => (resolve = r));
+  const onSignal = () => {
+    abort.abort();
+    resolve();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return { abort, stopped };
+}
+
+async function up(argv: string[]): Promise<number> {
+  const parsed = parseCommand({ name: "cluster up", options: OPTIONS, help: HELP, positionals: { count: 1, what: "one topology file" } }, argv);
+  if (typeof parsed === "number") return parsed;
+  const runDir = parsed.values["run-dir"] ?? defaultClusterRunDir();
+  const found = findKubernetes();
+  if (!found.ok) {
+    console.error(`mock-accel cluster up: ${found.reason}`);
+    return 1;
+  }
+  const { abort, stopped } = stopSignals();
+  const t0 = performance.now();
+  const say = (line: string) => console.error(`  [${seconds(performance.now() - t0).padStart(7)}] ${line}`);
+  let vmCluster;
+  try {
+    say("building the container images and the node image (cached after the first run)");
+    const images = await buildNodeImages({ onProgress: say });
+    vmCluster = await startVmCluster({
+      topologyFile: parsed.positionals[0]!, runDir, images: Object.values(images).map((i) => i.archive), onProgress: say, signal: abort.signal,
+    });
+  } catch (err) {
+    console.error(`mock-accel cluster up: ${(err as Error).message}`);
+    return abort.signal.aborted ? 130 : 1;
+  }
+  console.log(`KUBECONFIG=${vmCluster.kubeconfig}`);
+  console.log(`# export KUBECONFIG=${vmCluster.kubeconfig}; kubectl get nodes,resourceslices   (kubectl: ${vmCluster.controlPlane.binaries.kubectl})`);
+  console.error(`  ${vmCluster.nodes.length} node(s) Ready; \`mock-accel cluster status\` shows them, \`mock-accel cluster down\` or Ctrl-C stops everything`);
+  await stopped;
+  console.error("  stopping the VMs, the devices and the control plane");
+  await vmCluster.stop();
+  return 0;
+}
+
+function stateOrComplain(name: string, runDir: string): VmClusterState | null {
+  const state = readVmClusterState(runDir);
+  if (!state) console.error(`mock-accel cluster ${name}: no cluster in ${runDir} (start one with \`mock-accel cluster up TOPOLOGY${runDir === defaultClusterRunDir() ? "" : ` --run-dir ${runDir}`}\`)`);
+  return state;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function status(argv: string[]): Promise<number> {
+  const parsed = parseCommand({ name: "cluster status", options: OPTIONS, help: HELP }, argv);
+  if (typeof parsed === "number") return parsed;
+  const runDir = parsed.values["run-dir"] ?? defaultClusterRunDir();
+  const state = stateOrComplain("status", runDir);
+  if (!state) return 1;
+  const found = findKubernetes();
+  if (!found.ok) {
+    console.error(`mock-accel cluster status: ${found.reason}`);
+    return 1;
+  }
+  const kubectl = async (args: string[]) => {
+    const r = await run(found.binaries.kubectl, ["--kubeconfig", state.kubeconfig, ...args, "-o", "json"], { timeoutMs: 30_000 });
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr.trim()}`);
+    return JSON.parse(r.stdout) as { items: Record<string, never>[] };
+  };
+  console.log(`cluster of ${state.topology} (process ${state.pid}${alive(state.pid) ? "" : ", not running"}); KUBECONFIG=${state.kubeconfig}`);
+  try {
+    const nodes = (await kubectl(["get", "nodes"])).items as unknown as { metadata: { name: string }; status: { conditions?: { type: string; status: string }[]; nodeInfo?: { kubeletVersion: string } } }[];
+    console.log("\nNodes");
+    console.log(formatTable(["NAME", "READY", "KUBELET", "VM CONSOLE"], nodes.map((n) => [
+      n.metadata.name,
+      n.status.conditions?.find((c) => c.type === "Ready")?.status ?? "Unknown",
+      n.status.nodeInfo?.kubeletVersion ?? "",
+      state.nodes.find((s) => s.name === n.metadata.name)?.console ?? "",
+    ]), "  "));
+    const slices = (await kubectl(["get", "resourceslices"])).items as unknown as { metadata: { name: string }; spec: { nodeName?: string; driver: string; devices?: { name: string }[] } }[];
+    console.log("\nResourceSlices");
+    console.log(formatTable(["NODE", "DRIVER", "DEVICES"], slices.map((s) => [s.spec.nodeName ?? "", s.spec.driver, (s.spec.devices ?? []).map((d) => d.name).join(" ")]), "  "));
+    const claims = (await kubectl(["get", "resourceclaims", "--all-namespaces"])).items as unknown as {
+      metadata: { name: string; namespace: string }; status?: { allocation?: { devices?: { results?: { device: string; pool: string }[] } }; reservedFor?: { name: string }[] };
+    }[];
+    const allocated = claims.filter((c) => c.status?.allocation);
+    console.log("\nAllocated devices");
+    console.log(allocated.length === 0 ? "  (none)" : formatTable(["CLAIM", "NODE", "DEVICES", "IN USE BY"], allocated.map((c) => [
+      `${c.metadata.namespace}/${c.metadata.name}`,
+      c.status!.allocation!.devices?.results?.[0]?.pool ?? "",
+      (c.status!.allocation!.devices?.results ?? []).map((r) => r.device).join(" "),
+      (c.status!.reservedFor ?? []).map((r) => r.name).join(" "),
+    ]), "  "));
+  } catch (err) {
+    console.error(`mock-accel cluster status: ${(err as Error).message}`);
+    return 1;
+  }
+  return 0;
+}
+
+async function down(argv: string[]): Promise<number> {
+  const parsed = parseCommand({ name: "cluster down", options: OPTIONS, help: HELP }, argv);
+  if (typeof parsed === "number") return parsed;
+  const runDir = parsed.values["run-dir"] ?? defaultClusterRunDir();
+  const state = stateOrComplain("down", runDir);
+  if (!state) return 1;
+  if (!alive(state.pid)) {
+    console.error(`mock-accel cluster down: the cluster's process ${state.pid} is gone; its files in ${runDir} are left for you to look at or remove`);
+    return 1;
+  }
+  process.kill(state.pid, "SIGTERM");
+  const t0 = performance.now();
+  let said = t0;
+  while (alive(state.pid)) {
+    if (performance.now() - said > 5_000) {
+      console.error(`  waiting for process ${state.pid} to stop the cluster (${seconds(performance.now() - t0)})`);
+      said = performance.now();
+    }
+    await Bun.sleep(200);
+  }
+  console.error(`  stopped in ${seconds(performance.now() - t0)}`);
+  return 0;
+}
+
+async function controlPlane(argv: string[]): Promise<number> {
+  const parsed = parseCommand({ name: "cluster control-plane", options: OPTIONS, help: HELP }, argv);
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
   const found = findKubernetes(values.version);
@@ -50,15 +203,7 @@ async function cluster(argv: string[]): Promise<number> {
     return 1;
   }
   // Handlers first: a Ctrl-C during start-up must still stop what has started.
-  const abort = new AbortController();
-  let stopRequested!: () => void;
-  const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve));
-  const onSignal = () => {
-    abort.abort();
-    stopRequested();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const { abort, stopped } = stopSignals();
   let plane;
   try {
     plane = await startControlPlane({ runDir: values["run-dir"], version: values.version, signal: abort.signal, onProgress: (line) => console.error(`  ${line}`) });
@@ -69,9 +214,8 @@ async function cluster(argv: string[]): Promise<number> {
   console.log(`KUBECONFIG=${plane.kubeconfig}`);
   console.log(`# export KUBECONFIG=${plane.kubeconfig}; ${plane.binaries.kubectl} get --raw /readyz`);
   console.error(`  Kubernetes ${plane.binaries.version} at ${plane.server}; logs in ${plane.runDir}/logs; Ctrl-C stops it`);
-  await stopSignal;
+  await stopped;
   console.error("  stopping the control plane");
   await plane.stop();
   return 0;
 }
-
