@@ -2,3 +2,4 @@
 // runc, the CNI plugins), the kubelet built from upstream sources, mock_accel.ko, and container
 // images built from files (pause, a busybox workload, the DRA driver), imported at boot.
 export { IMAGE_REFS, type ImageName } from "./image-refs.ts";
+export { buildNodeImages, buildNodeImage, imagesCacheDir, IMAGE_NAMES, type BuiltImage, type BuildOptions } from "./images/build.ts";
