@@ -1,0 +1,5 @@
+// Bun's `import text from "x.proto" with { type: "text" }` (src/embedded-protos.ts).
+declare module "*.proto" {
+  const text: string;
+  export default text;
+}
