@@ -139,7 +139,8 @@ export async function startVmCluster(o: VmClusterOptions): Promise<VmCluster> {
         onConsoleLine: (line) => say(`${vm.name}: ${line.replace(/^@@mock-accel-node /, "")}`),
       });
       nodes.push(node);
-      cp.nodeRoutes.add(`${node.ip}:${KUBELET_PORT}`, node.kubeletPort);
+      // The API server dials a node by the first address type it prefers (Hostname by default).
+      for (const address of [node.ip, node.name]) cp.nodeRoutes.add(`${address}:${KUBELET_PORT}`, node.kubeletPort);
     }
     say(`${nodes.length} VM${nodes.length === 1 ? "" : "s"} booting (QEMU TCG)`);
     const names = new Set(nodes.map((n) => n.name));
@@ -168,7 +169,7 @@ export async function startVmCluster(o: VmClusterOptions): Promise<VmCluster> {
     await cp.kubectlOk(["create", "namespace", DRIVER_NAMESPACE]);
     await cp.kubectlOk(["label", "namespace", DRIVER_NAMESPACE, "pod-security.kubernetes.io/enforce=privileged"]);
     const [repository, tag] = splitRef(IMAGE_REFS.driver);
-    const installed = await helm(["install", DRIVER_RELEASE, CHART_DIR, "--namespace", DRIVER_NAMESPACE, "--set", `image.repository=${repository}`, "--set", `image.tag=${tag}`, "--set", "image.pullPolicy=Never"]);
+    const installed = await helm(["install", DRIVER_RELEASE, CHART_DIR, "--namespace", DRIVER_NAMESPACE, "--set", `image.repository=${repository}`, "--set", `image.tag=${tag}`, "--set", "image.pullPolicy=Never", "--set", "hostNetwork=true"]);
     if (installed.code !== 0) throw new Error(`helm install ${CHART_DIR} failed: ${(installed.stderr || installed.stdout).trim()}`);
     const expected = devicesPublished(topology);
     await until("the DRA driver's ResourceSlices", timeout, async () => {

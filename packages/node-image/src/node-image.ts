@@ -4,7 +4,7 @@
 // the cached image is never written. Everything is cached by a hash of its inputs.
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, MODULE_NAME } from "@mock-accel/kernel-driver";
 import { buildInitramfs, cachedBuild, fetchDebianKernel, hashFiles, run, runOk, type GuestKernel } from "@mock-accel/vm-harness";
 import { debianNodeRoot } from "./debian-root.ts";
@@ -79,7 +79,8 @@ async function buildInitramfsFor(kernel: GuestKernel): Promise<string> {
 async function buildRootDisk(kernel: GuestKernel, module: string, inputs: NodeImageInputs, debianRoot: string): Promise<string> {
   const modules = await resolveModules(kernel, NODE_MODULES);
   const texts = [bootScript(), containerdConfig(), cniConfig(), kubeletConfig(), inittab()];
-  const files = [inputs.kubelet, module, FIRMWARE_PATH, ...modules.map((m) => m.path), ...(inputs.images ?? []), join(debianRoot, "PACKAGES")];
+  // This file and node-files.ts decide the layout, so they are inputs too.
+  const files = [import.meta.filename, join(import.meta.dirname, "node-files.ts"), inputs.kubelet, module, FIRMWARE_PATH, ...modules.map((m) => m.path), ...(inputs.images ?? []), join(debianRoot, "PACKAGES")];
   const key = hashFiles(files, texts);
   return cachedBuild("node-image", "root", key, "root.ext4", async (out) => {
     inputs.onProgress?.("node image: assembling the root disk");
@@ -122,7 +123,8 @@ async function buildRootDisk(kernel: GuestKernel, module: string, inputs: NodeIm
       mkdirSync(join(stage, "usr/lib/firmware"), { recursive: true });
       copyFileSync(FIRMWARE_PATH, join(stage, "usr/lib/firmware", FIRMWARE_NAME));
       mkdirSync(join(stage, NODE_PATHS.images), { recursive: true });
-      for (const image of inputs.images ?? []) copyFileSync(image, join(stage, NODE_PATHS.images, image.split("/").pop()!));
+      // Archives from the image cache may share a file name: number them.
+      (inputs.images ?? []).forEach((image, i) => copyFileSync(image, join(stage, NODE_PATHS.images, `${i}-${basename(dirname(image))}.tar`)));
       // Room for containerd to unpack the images and for the pods' writable layers.
       const bytes = duBytes(stage);
       const sizeMiB = Math.ceil((bytes * 2.5) / 2 ** 20) + 1024;

@@ -152,6 +152,7 @@ function daemonSet(h: HelmYaml, o: K8sObject): Obj {
   const podSpec: Obj = {
     ...pod,
     containers: [container],
+    [h.block(() => ["{{- if .Values.hostNetwork }}", "hostNetwork: true", "{{- end }}"])]: null,
     [h.withSection("imagePullSecrets", ".Values.imagePullSecrets")]: null,
     [h.withSection("nodeSelector", ".Values.nodeSelector")]: null,
     [h.withSection("affinity", ".Values.affinity")]: null,
