@@ -5,8 +5,7 @@
 import { IMAGE_REFS } from "@mock-accel/node-image";
 import { createFakeSysfs, MockAccelSysfs, type FakeSysfs } from "@mock-accel/sysfs-client";
 import type { V1Device } from "@kubernetes/client-node";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -20,6 +19,7 @@ import { silentLogger } from "../src/logger.ts";
 import { deviceClasses, type K8sObject } from "../src/manifests.ts";
 import { celDevice, selects } from "./dra-cel.ts";
 import { demoFakeTopology } from "./demo-topology.ts";
+import { runReportScript, SHELL } from "./report-script.ts";
 
 interface PodSpec {
   resourceClaims: { name: string; resourceClaimTemplateName?: string }[];
@@ -164,47 +164,16 @@ describe("parseExampleLog", () => {
   });
 });
 
-// busybox is what the workload image runs; a host without it still runs the script in its sh.
-const shell = spawnSync("busybox", ["true"]).status === 0 ? ["busybox", "sh"] : ["sh"];
-
-describe(`the container's report script, run by \`${shell.join(" ")}\``, () => {
-  it("prints what parseExampleLog reads, then sleeps until TERM, which ends it at once with status 0", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "example-pods-dev-"));
-    let pid: number | undefined;
-    try {
-      mkdirSync(join(dir, "dev"));
-      for (const n of ["mock0", "mock0_vf1", "null"]) writeFileSync(join(dir, "dev", n), "");
-      const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", MOCK_ACCEL_DEVICE: "mock0_vf1", MOCK_ACCEL_DEVICES: "mock0,mock0_vf1", MOCK_ACCEL_UUID: "0f3c-x", OTHER: "ignored" };
-      const child = spawn(shell[0]!, [...shell.slice(1), "-c", reportScript(join(dir, "dev"))], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-      pid = child.pid;
-      let out = "";
-      child.stdout.setEncoding("utf8");
-      const ended = new Promise<void>((resolve, reject) => {
-        child.stdout.on("data", (chunk: string) => {
-          out += chunk;
-          if (out.includes(`${LOG_PREFIX} end\n`)) resolve();
-        });
-        child.on("exit", (code) => reject(new Error(`the script exited (${code}) before its end line: ${out}`)));
-      });
-      await ended;
-      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-      // Still running after the report: it sleeps until the kubelet stops it.
-      expect(child.exitCode).toBeNull();
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      expect(parseExampleLog(out)).toEqual({
-        devices: [join(dir, "dev", "mock0"), join(dir, "dev", "mock0_vf1")],
-        env: { MOCK_ACCEL_DEVICE: "mock0_vf1", MOCK_ACCEL_DEVICES: "mock0,mock0_vf1", MOCK_ACCEL_UUID: "0f3c-x" },
-        complete: true,
-      });
-    } finally {
-      try {
-        // The script's sleep outlives it here (in a container the PID namespace ends it).
-        if (pid !== undefined) process.kill(-pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-      rmSync(dir, { recursive: true, force: true });
-    }
+describe(`the container's report script, run by \`${SHELL.join(" ")}\``, () => {
+  it("prints what parseExampleLog reads, then sleeps until TERM, which ends it with status 0", async () => {
+    const env = { MOCK_ACCEL_DEVICE: "mock0_vf1", MOCK_ACCEL_DEVICES: "mock0,mock0_vf1", MOCK_ACCEL_UUID: "0f3c-x", OTHER: "ignored" };
+    const run = await runReportScript(reportScript(), ["/dev/mock0", "/dev/mock0_vf1"], env);
+    expect(run.exitCode).toBe(0);
+    expect(parseExampleLog(run.log)).toEqual({
+      devices: ["/dev/mock0", "/dev/mock0_vf1"],
+      env: { MOCK_ACCEL_DEVICE: "mock0_vf1", MOCK_ACCEL_DEVICES: "mock0,mock0_vf1", MOCK_ACCEL_UUID: "0f3c-x" },
+      complete: true,
+    });
+    expect(parseExampleLog((await runReportScript(reportScript(), [], {})).log)).toEqual({ devices: [], env: {}, complete: true });
   });
 });
