@@ -2,8 +2,9 @@
 // The README's test command (`bun run test`) and what `.ci/run` calls.
 //
 // Steps, each counted in the closing "N passed, N failed" line:
-//   1. `codegen --check`: generated files must match spec/registers.yaml, and `chart --check`:
-//      the Helm chart's templates must match apps/dra-driver/src/manifests.ts (one check each).
+//   1. `codegen --check`: generated files must match spec/registers.yaml, `chart --check`:
+//      the Helm chart's templates must match apps/dra-driver/src/manifests.ts, and
+//      `example-pods --check`: examples/pods must match its generator (one check each).
 //   2. the Kubernetes components built from source (scripts/install-kubernetes.sh; one check),
 //      before the build, which packages the Helm chart with the helm built there.
 //   3. `turbo build`, and one `tsc` program over every workspace (tsconfig.check.json) (one
@@ -100,6 +101,13 @@ if (only === undefined) {
   else {
     failed += 1;
     failures.push("chart --check: charts/mock-accel drifted from apps/dra-driver/src/manifests.ts (run `bun run chart`)");
+  }
+  step("example-pods --check");
+  const e = spawnSync("bun", ["apps/dra-driver/src/example-pods/cli.ts", "--check"], { cwd: root, stdio: "inherit" });
+  if (e.status === 0) passed += 1;
+  else {
+    failed += 1;
+    failures.push("example-pods --check: examples/pods drifted from apps/dra-driver/src/example-pods/generate-pods.ts (run `bun run example-pods`)");
   }
 }
 

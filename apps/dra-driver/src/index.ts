@@ -13,3 +13,6 @@ export { buildCdiSpec, cdiDeviceId, cdiKind, cdiSpecPath, minimumCdiVersion, typ
 export { startKubeletPlugin, type KubeletPlugin, type KubeletPluginOptions, type DraHandler } from "./kubelet-plugin.ts";
 export { kubeletProtos, PROTO_DIR, DRA_PLUGIN_TYPE, DRA_SERVICE_VERSIONS } from "./proto.ts";
 export { consoleLogger, silentLogger, MemoryLogger, type Logger } from "./logger.ts";
+export {
+  examplePods, exampleObjects, parseExampleLog, reportScript, EXAMPLE_PODS_DIR, FIT_TOGETHER, LOG_PREFIX, POD_CLAIM, type ExamplePod, type ExampleLog,
+} from "./example-pods/generate-pods.ts";

@@ -47,7 +47,6 @@ export function capabilityAttribute(field: keyof typeof CAPABILITIES_FIELDS): st
   if (!bit) throw new Error(`capabilities field ${field} is not published as a DRA attribute (spec/registers.yaml dra.bits)`);
   return bit.name;
 }
-const ENCRYPTION_ATTRIBUTE = capabilityAttribute("ENCRYPTION");
 /** The kernel module's file name: the spec's device.name, as the kernel-driver Kbuild names it. */
 const MODULE_FILE = `${DEVICE_NAME}.ko`;
 /** The node a pod's service-account token is bound to (ServiceAccountTokenPodNodeInfo, on since 1.30). */
@@ -75,12 +74,11 @@ export function deviceClasses(driverName: string): K8sObject[] {
  *  least `vfMinMemory` of memory, and devices of either kind on NUMA node `numaNode`. The
  *  arguments are text for CEL and names, so the chart generator can pass template expressions. */
 export function exampleDeviceClasses(driverName: string, o: { vfMinMemory: string; numaNode: string }): K8sObject[] {
-  const memory = `device.capacity["${driverName}"].${MEMORY_CAPACITY}.compareTo(quantity("${o.vfMinMemory}")) >= 0`;
   return [
     {
       apiVersion: "resource.k8s.io/v1", kind: "DeviceClass",
       metadata: { name: `${deviceClassName("vf")}-min-memory`, annotations: { description: `mock-accel SR-IOV virtual functions with at least ${o.vfMinMemory} of memory` } },
-      spec: { selectors: [{ cel: { expression: classSelector(driverName, "vf") } }, { cel: { expression: memory } }] },
+      spec: { selectors: [{ cel: { expression: classSelector(driverName, "vf") } }, memoryAtLeast(driverName, o.vfMinMemory)] },
     },
     {
       apiVersion: "resource.k8s.io/v1", kind: "DeviceClass",
@@ -90,40 +88,56 @@ export function exampleDeviceClasses(driverName: string, o: { vfMinMemory: strin
   ];
 }
 
+/** A CEL selector: one expression over a candidate device. */
+export interface CelSelector {
+  cel: { expression: string };
+}
+
+/** A request for `count` devices of the PF or VF DeviceClass (the shape example claims and example pods share). */
+export function exactRequest(name: string, kind: "pf" | "vf", count: number, selectors?: CelSelector[]): Record<string, unknown> {
+  return { name, exactly: { deviceClassName: deviceClassName(kind), allocationMode: "ExactCount", count, ...(selectors ? { selectors } : {}) } };
+}
+
+/** The devices of `requests` all on one NUMA node (the spec's numa_node attribute). */
+export function sameNumaNode(driverName: string, requests: string[]): Record<string, unknown> {
+  return { requests, matchAttribute: `${driverName}/${NUMA_NODE_ATTRIBUTE}` };
+}
+
+/** The VFs of `requests` all of one physical function (the driver's physFn attribute: the PF's PCI address). */
+export function samePhysFn(driverName: string, requests: string[]): Record<string, unknown> {
+  return { requests, matchAttribute: `${driverName}/physFn` };
+}
+
+/** Devices that have a CAPABILITIES bit, through its boolean attribute (see capabilityAttribute). */
+export function capabilitySelector(driverName: string, field: keyof typeof CAPABILITIES_FIELDS): CelSelector {
+  return { cel: { expression: `device.attributes["${driverName}"].${capabilityAttribute(field)} == true` } };
+}
+
+/** Devices with at least `quantity` of memory (the spec's memory_size capacity). */
+export function memoryAtLeast(driverName: string, quantity: string): CelSelector {
+  return { cel: { expression: `device.capacity["${driverName}"].${MEMORY_CAPACITY}.compareTo(quantity("${quantity}")) >= 0` } };
+}
+
 export function exampleClaims(driverName: string, namespace: string): ExampleClaim[] {
   const claim = (name: string, description: string, devices: Record<string, unknown>): ExampleClaim => ({
     description,
     object: { apiVersion: "resource.k8s.io/v1", kind: "ResourceClaim", metadata: { name, namespace, annotations: { description } }, spec: { devices } },
   });
   return [
-    claim("one-pf", "one physical function", {
-      requests: [{ name: "accel", exactly: { deviceClassName: deviceClassName("pf"), allocationMode: "ExactCount", count: 1 } }],
-    }),
+    claim("one-pf", "one physical function", { requests: [exactRequest("accel", "pf", 1)] }),
     claim("two-on-one-numa-node", "two physical functions on the same NUMA node", {
-      requests: [{ name: "accels", exactly: { deviceClassName: deviceClassName("pf"), allocationMode: "ExactCount", count: 2 } }],
-      constraints: [{ requests: ["accels"], matchAttribute: `${driverName}/${NUMA_NODE_ATTRIBUTE}` }],
+      requests: [exactRequest("accels", "pf", 2)],
+      constraints: [sameNumaNode(driverName, ["accels"])],
     }),
     claim("two-vfs-of-one-pf", "two virtual functions of the same physical function", {
-      requests: [{ name: "vfs", exactly: { deviceClassName: deviceClassName("vf"), allocationMode: "ExactCount", count: 2 } }],
-      constraints: [{ requests: ["vfs"], matchAttribute: `${driverName}/physFn` }],
+      requests: [exactRequest("vfs", "vf", 2)],
+      constraints: [samePhysFn(driverName, ["vfs"])],
     }),
     claim("pf-with-8gi", "one physical function with at least 8Gi of memory", {
-      requests: [{
-        name: "big",
-        exactly: {
-          deviceClassName: deviceClassName("pf"), allocationMode: "ExactCount", count: 1,
-          selectors: [{ cel: { expression: `device.capacity["${driverName}"].${MEMORY_CAPACITY}.compareTo(quantity("8Gi")) >= 0` } }],
-        },
-      }],
+      requests: [exactRequest("big", "pf", 1, [memoryAtLeast(driverName, "8Gi")])],
     }),
     claim("pf-with-encryption", "one physical function with the encryption capability", {
-      requests: [{
-        name: "accel",
-        exactly: {
-          deviceClassName: deviceClassName("pf"), allocationMode: "ExactCount", count: 1,
-          selectors: [{ cel: { expression: `device.attributes["${driverName}"].${ENCRYPTION_ATTRIBUTE} == true` } }],
-        },
-      }],
+      requests: [exactRequest("accel", "pf", 1, [capabilitySelector(driverName, "ENCRYPTION")])],
     }),
   ];
 }
