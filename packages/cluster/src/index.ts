@@ -3,5 +3,6 @@ export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "
 export { API_SERVER_KUBELET_CLIENT, type CertPair, type ClientIdentity, type Pki } from "./pki.ts";
 export type { NodeRoutes } from "./node-routes.ts";
 export { BOOTSTRAP_GROUP, bootstrapKubeconfig, caCertHash, checkNodeJoin, createNodeJoin, revokeNodeJoin, TOKEN_NAMESPACE, type NodeJoinCredentials } from "./node-bootstrap.ts";
-export { CHART_DIR, devicesPublished, DRIVER_NAMESPACE, DRIVER_RELEASE, readVmClusterState, startVmCluster, STATE_FILE, VM_LABEL, type VmCluster, type VmClusterOptions, type VmClusterState } from "./vm-cluster.ts";
+export { devicesPublished, readVmClusterState, startVmCluster, STATE_FILE, waitForSlices, type VmCluster, type VmClusterOptions, type VmClusterState } from "./vm-cluster.ts";
+export { CHART_DIR, DRIVER_NAMESPACE, DRIVER_RELEASE, ensureDriverInstalled, HOST_LABEL, hostLabel, kubectlFor, startVmNodes, VM_LABEL, type Kubectl, type VmNodes, type VmNodesOptions } from "./vm-nodes.ts";
 export { DEFAULT_GUEST_NETWORK, KUBELET_PORT, startVmNode, type GuestNetwork, type VmNode, type VmNodeOptions } from "./vm-node.ts";
