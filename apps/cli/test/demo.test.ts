@@ -18,24 +18,24 @@ const ready = requirement(
 );
 
 describe("./mock-accel demo", () => {
-  it.skipIf(ready.skip)("sets up, serves demo.yaml, probes it, and shows what the driver sees inside a real guest", () => {
+  it.skipIf(ready.skip)("sets up, serves demo.yaml, probes it, shows what the driver sees inside a real guest, and ends with a Pod's log in a cluster on that VM", () => {
     assertAvailable(ready);
-    const r = spawnSync("./mock-accel", ["demo"], { cwd: root, encoding: "utf8", timeout: 600_000 });
+    const r = spawnSync("./mock-accel", ["demo"], { cwd: root, encoding: "utf8", timeout: 1_500_000 });
     const out = r.stdout;
     expect(r.status, `${out}\n${r.stderr}`).toBe(0);
-    for (let n = 1; n <= 6; n++) expect(out).toContain(`[${n}/6]`);
+    for (let n = 1; n <= 8; n++) expect(out).toContain(`[${n}/8]`);
     // Output to a pipe: set-up's own lines shown as they come, what to expect before the long
     // steps, and no terminal-only `\r` updates.
     expect(out).toMatch(/^ {6}setup-host: (apt packages present|installing )/m);
-    expect(out.match(/^ {6}expect /gm)).toHaveLength(3);
+    expect(out.match(/^ {6}expect /gm)).toHaveLength(5);
     expect(out).not.toContain("\r");
     // The closing command names the QEMU that has vfio-user-pci.
-    expect(out).toContain(`\n${qemu} \\\n  -machine q35`);
+    expect(out).toContain(`\n      ${qemu} \\\n  -machine q35`);
     // Step 4: every device answered over its socket.
     expect(out).toMatch(/demo-n0-pf0 +1de5:0001 +memory 17179869184 bytes \(16 GiB\).*TotalVFs 2/);
     expect(out).toMatch(/demo-n1-pf0 +1de5:0001 +memory 34359738368 bytes \(32 GiB\)/);
     // Step 6: the guest's view, from the real driver through the typed client.
-    const guest = out.slice(out.indexOf("[6/6]"));
+    const guest = out.slice(out.indexOf("[6/8]"), out.indexOf("[7/8]"));
     expect(guest).toMatch(/mock0 +PF +0000:11:00\.0 +1de5:0001 +0 +16Gi/);
     expect(guest).toMatch(/mock0_vf0 +VF +0000:11:00\.1 +1de5:0002 +0 +2Gi .* mock0/);
     expect(guest).toMatch(/mock0_vf1 +VF +0000:11:00\.2 +1de5:0002 +0 +2Gi .* mock0/);
@@ -46,7 +46,12 @@ describe("./mock-accel demo", () => {
     const sockets = [...out.matchAll(/"path":"([^"]+\.sock)"/g)].map((m) => m[1]!);
     expect(sockets).toHaveLength(4);
     expect(sockets.filter((s) => existsSync(s))).toEqual([]);
-  }, 600_000);
+    // Step 8 ends the demo: the example Pod's log names the physical function its claim got.
+    const podLog = out.slice(out.indexOf("$ kubectl logs -n mock-accel-one-pf one-pf"));
+    expect(podLog).toMatch(/^ {6}mock-accel: devices \/dev\/mock[01]$/m);
+    expect(podLog).toMatch(/^ {6}mock-accel: env MOCK_ACCEL_UUID=[0-9a-f-]{36}$/m);
+    expect(out.trimEnd().split("\n").pop()).toBe("      mock-accel: end");
+  }, 1_500_000);
 
   it.skipIf(ready.skip)("the QEMU command it prints, pasted into a shell, attaches its --keep devices to a guest", async () => {
     assertAvailable(ready);

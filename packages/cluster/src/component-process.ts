@@ -14,6 +14,12 @@ function setpriv(): string | null {
   return setprivPath;
 }
 
+/** `command args` wrapped so the process is killed when its parent dies (where setpriv can). */
+export function withParentDeathSignal(command: string, args: string[]): [string, string[]] {
+  const wrap = setpriv();
+  return wrap ? [wrap, ["--pdeathsig", "KILL", "--", command, ...args]] : [command, args];
+}
+
 export class ComponentProcess {
   readonly name: string;
   readonly logPath: string;
@@ -25,8 +31,7 @@ export class ComponentProcess {
     this.name = name;
     this.logPath = logPath;
     const fd = openSync(logPath, "a");
-    const wrap = setpriv();
-    const [cmd, argv] = wrap ? [wrap, ["--pdeathsig", "KILL", "--", command, ...args]] : [command, args];
+    const [cmd, argv] = withParentDeathSignal(command, args);
     try {
       this.child = spawn(cmd, argv, { stdio: ["ignore", fd, fd], env });
     } finally {

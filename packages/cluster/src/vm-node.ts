@@ -8,6 +8,7 @@ import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FW_CFG_PREFIX, NODE_MARKERS, nodeEnvText, type NodeConfigFile, type NodeEnv, type NodeImage } from "@mock-accel/node-image";
 import { qemuArgs, type TopologyVm } from "@mock-accel/topology";
+import { withParentDeathSignal } from "./component-process.ts";
 import { freeLoopbackPorts } from "./loopback-ports.ts";
 
 /** The guest network: QEMU's user network, its gateway, and the address of the node `index`. */
@@ -112,7 +113,8 @@ export async function startVmNode(o: VmNodeOptions): Promise<VmNode> {
     ...fwCfg,
   ];
   writeFileSync(join(o.nodeDir, "qemu.args"), `${[o.qemu, ...args].join("\n")}\n`);
-  const child = spawn(o.qemu, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // A killed CLI or test runner must not leave a VM running.
+  const child = spawn(...withParentDeathSignal(o.qemu, args), { stdio: ["ignore", "pipe", "pipe"] });
   const log = createWriteStream(consoleLog);
   let stderr = "";
   child.stderr!.on("data", (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));

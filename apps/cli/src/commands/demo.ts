@@ -1,13 +1,17 @@
 // `mock-accel demo`: the README's main job. Set up what is missing, build, serve
 // examples/demo.yaml (a PF with two VFs on NUMA node 0, a PF on NUMA node 1), probe every device
 // over its socket, boot a real guest with the real kernel driver against those same devices,
-// and print what a DRA driver discovers inside it. Then shut down (or stay up with --keep).
+// and print what a DRA driver discovers inside it. Then a Kubernetes cluster built from
+// upstream sources whose node is that VM, the driver installed with Helm, and a Pod that gets a
+// mock accelerator: its log is the last thing shown. Then shut down (or stay up with --keep).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { probeDevice } from "@mock-accel/server";
 import { SYSFS_CLASS } from "@mock-accel/sysfs-client";
-import { bootGuest, findVfioUserQemu, parseSections, SECTION_FUNCTION } from "@mock-accel/vm-harness";
+import { bootGuest, findVfioUserQemu, parseSections, run, SECTION_FUNCTION } from "@mock-accel/vm-harness";
+import { INSTALL_SCRIPT, startVmCluster, type VmCluster } from "@mock-accel/cluster";
+import { buildNodeImages } from "@mock-accel/node-image";
 import { guestArtifacts, guestInitramfs, GUEST } from "@mock-accel/e2e";
 import type { CommandModule } from "../command.ts";
 import { formatTable, parseCommand } from "../args.ts";
@@ -22,16 +26,20 @@ Set up what is missing (apt packages as root, libvfio-user, a QEMU with vfio-use
 serve examples/demo.yaml (a PF with two VFs on NUMA node 0, a PF on NUMA node 1) from one
 process, probe every device over its socket, boot a Debian guest under QEMU with the
 mock-accel kernel driver against those devices, and print what a DRA driver sees inside it.
+Then build Kubernetes from its Go modules (20-40 min the first time), bring up a cluster whose
+node is that VM with the DRA driver installed by its Helm chart, and run a Pod that gets a
+mock accelerator; its log is the last thing shown.
 
 Options:
-  --keep          leave the devices up afterwards (Ctrl-C stops them)
+  --keep          leave the devices (and the cluster) up afterwards (Ctrl-C stops them)
   --no-setup      skip the set-up step (scripts/setup-host.sh)
-  --no-guest      stop after probing (no VM boot; QEMU is not installed)
+  --no-guest      stop after probing (no VM boot, no cluster; QEMU is not installed)
+  --no-cluster    stop after the guest's view (no Kubernetes build, no cluster)
   --run-dir DIR   where the sockets go (default: a new temporary directory)
   -h, --help      show this help`;
 
 const TOPOLOGY = join(repoRoot, "examples/demo.yaml");
-const STEPS = 6;
+const STEPS = 8;
 
 /** A step's title, and for a long step what to expect (measured; README "What it takes"). */
 function step(n: number, title: string, expect?: string): void {
@@ -96,6 +104,7 @@ const OPTIONS = {
   keep: { type: "boolean", default: false },
   "no-setup": { type: "boolean", default: false },
   "no-guest": { type: "boolean", default: false },
+  "no-cluster": { type: "boolean", default: false },
   "run-dir": { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -108,6 +117,7 @@ export const command: CommandModule = {
     const ownRunDir = values["run-dir"] === undefined;
     const runDir = values["run-dir"] ?? mkdtempSync(join(tmpdir(), "mock-accel-demo-"));
     let running: Running | null = null;
+    let cluster: VmCluster | null = null;
     // From the first step on, Ctrl-C stops the devices and removes the sockets before exiting
     // (with --keep it just ends the wait).
     let keepWaiting: (() => void) | null = null;
@@ -115,6 +125,7 @@ export const command: CommandModule = {
       if (keepWaiting) return keepWaiting();
       void (async () => {
         await running?.close();
+        await cluster?.stop();
         if (ownRunDir) rmSync(runDir, { recursive: true, force: true });
         process.exit(130);
       })();
@@ -194,14 +205,52 @@ export const command: CommandModule = {
         }
       }
 
-      console.log("\nAttach these devices to your own VM: add its disk (or -kernel and -initrd) to this command.");
-      if (!values.keep) console.log("(The devices stop when the demo ends: run it with --keep to leave them up.)");
-      if (!qemu) console.log("(no QEMU with vfio-user-pci here yet: `bash scripts/install-qemu-vfio-user.sh -v` prints the path to use instead of qemu-system-x86_64)");
-      console.log(`${qemu ? shellQuote(qemu) : "qemu-system-x86_64"} \\\n${formatArgs(qemuArgs(vm, { transport: "vfio-user", runDir }))}`);
-      if (values.keep) {
-        console.log(`\nDevices stay up (--keep); sockets in ${runDir}. Ctrl-C stops them.`);
-        await new Promise<void>((resolve) => (keepWaiting = resolve));
+      console.log("\n      Attach these devices to your own VM: add its disk (or -kernel and -initrd) to this command.");
+      if (!qemu) console.log("      (no QEMU with vfio-user-pci here yet: `bash scripts/install-qemu-vfio-user.sh -v` prints the path to use instead of qemu-system-x86_64)");
+      console.log(`      ${qemu ? shellQuote(qemu) : "qemu-system-x86_64"} \\\n${formatArgs(qemuArgs(vm, { transport: "vfio-user", runDir }))}`);
+
+      const withCluster = !values["no-guest"] && !values["no-cluster"];
+      step(7, "Build Kubernetes from its Go modules (kube-apiserver, scheduler, kubelet, etcd, Helm)", withCluster ? "20 to 40 min the first time on 2 cores (about 8 GB of Go caches), instant once built" : undefined);
+      if (!withCluster) console.log(`      skipped (${values["no-guest"] ? "--no-guest" : "--no-cluster"})`);
+      else await runVerbose("scripts/install-kubernetes.sh", "bash", [INSTALL_SCRIPT, "-v"]);
+
+      step(8, "A Kubernetes cluster whose node is this VM; a Pod gets a mock accelerator", withCluster ? "about 1 min to build the node image the first time, then 2 to 3 min under TCG until the node is Ready and the driver has published its devices" : undefined);
+      if (!withCluster) console.log(`      skipped (${values["no-guest"] ? "--no-guest" : "--no-cluster"})`);
+      else {
+        if (!values.keep) console.log("      (the cluster stops when the demo ends: run it with --keep to leave it up)");
+        // The cluster serves its own devices for its VM; the ones from step 3 have done their job.
+        await running.close();
+        running = null;
+        cluster = await withHeartbeat("cluster up", async (beat) => {
+          const images = await buildNodeImages({ onProgress: (l) => beat.line(l) });
+          return startVmCluster({ topologyFile: TOPOLOGY, runDir: join(runDir, "cluster"), images: Object.values(images).map((i) => i.archive), onProgress: (l) => beat.line(l) });
+        });
+        const kubectl = cluster.controlPlane.binaries.kubectl;
+        const env = { ...process.env, KUBECONFIG: cluster.kubeconfig };
+        const pod = join(repoRoot, "examples", "pods", "one-pf.yaml");
+        console.log(`\n      $ kubectl apply -f examples/pods/one-pf.yaml`);
+        const kube = async (args: string[]) => {
+          const r = await run(kubectl, args, { env, timeoutMs: 300_000 });
+          if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${(r.stderr || r.stdout).trim()}`);
+          return r.stdout;
+        };
+        for (const line of (await kube(["apply", "-f", pod])).trim().split("\n")) console.log(`      ${line}`);
+        const t0 = performance.now();
+        await withHeartbeat("the Pod", () => kube(["wait", "-n", "mock-accel-one-pf", "--for=condition=Ready", "pod/one-pf", "--timeout=300s"]));
+        console.log(`      Running after ${seconds(performance.now() - t0)}`);
+        let log = "";
+        for (let i = 0; i < 30 && !log.includes("mock-accel: end"); i++) {
+          log = await kube(["logs", "-n", "mock-accel-one-pf", "one-pf"]);
+          if (!log.includes("mock-accel: end")) await Bun.sleep(1000);
+        }
+        console.log(`\n      KUBECONFIG=${cluster.kubeconfig} (kubectl: ${kubectl})`);
+        console.log("      $ kubectl logs -n mock-accel-one-pf one-pf");
+        for (const line of log.trim().split("\n")) console.log(`      ${line}`);
       }
+      if (values.keep) {
+        console.log(`\n${cluster ? "The cluster and its devices stay" : "Devices stay"} up (--keep); everything is in ${runDir}. Ctrl-C stops them.`);
+        await new Promise<void>((resolve) => (keepWaiting = resolve));
+      } else if (!cluster) console.log("\n(The devices stop when the demo ends: run it with --keep to leave them up.)");
       return 0;
     } catch (err) {
       console.error(`\nmock-accel demo: ${(err as Error).message}`);
@@ -209,6 +258,7 @@ export const command: CommandModule = {
     } finally {
       const keepAlive = setInterval(() => {}, 1000);
       await running?.close();
+      await cluster?.stop();
       clearInterval(keepAlive);
       if (ownRunDir) rmSync(runDir, { recursive: true, force: true });
       process.off("SIGINT", onSignal);
