@@ -191,7 +191,9 @@ describe.skipIf(build.skip)("node images", () => {
       ]);
       try {
         const regSocket = join(host.registry, `${driverName}-reg.sock`);
-        await waitFor(`${regSocket}`, () => existsSync(regSocket), 60_000, async () => (await Promise.race([done, sleep(0)]))?.stderr);
+        let exited: string | undefined;
+        void done.then((r) => (exited = `the driver exited (${r.code}): ${r.stderr}`));
+        await waitFor(regSocket, () => existsSync(regSocket), () => exited, 60_000);
         const protos = kubeletProtos();
         const reg = new protos.registration(`unix:${regSocket}`, grpc.credentials.createInsecure());
         const info = await call<PluginInfo>(reg, "GetInfo", {});
@@ -218,10 +220,13 @@ describe.skipIf(build.skip)("node images", () => {
 
 const sleep = (ms: number) => new Promise<undefined>((r) => setTimeout(() => r(undefined), ms));
 
-async function waitFor(what: string, ok: () => boolean, timeoutMs: number, explain: () => Promise<string | undefined>): Promise<void> {
+/** Waits until `ok()`; fails at once when `failed()` says why it never will. */
+async function waitFor(what: string, ok: () => boolean, failed: () => string | undefined, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!ok()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${(await explain()) ?? ""}`);
+    const why = failed();
+    if (why !== undefined) throw new Error(`waiting for ${what}: ${why}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
 }
