@@ -18,10 +18,12 @@ for a in "$@"; do
   esac
 done
 
-# Build tools for libvfio-user and the kernel module; guest tools for the in-VM tests.
+# Build tools for libvfio-user and the kernel module; guest tools for the in-VM tests; umoci
+# packs the Kubernetes node's container images, patchelf lets their test run trixie's runc here.
 PACKAGES=(ca-certificates xz-utils dpkg-dev gcc make libc6-dev pkg-config
   meson ninja-build libjson-c-dev libcmocka-dev
-  qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse dkms openssl)
+  qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse dkms openssl
+  umoci patchelf)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
