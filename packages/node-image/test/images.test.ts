@@ -144,6 +144,17 @@ describe.skipIf(build.skip)("node images", () => {
       );
     });
 
+    test("containerd's transfer-API import (ctr --local=false, containerd 2's default) gives the same names", async () => {
+      // Another namespace: the images above stay as the node's import left them.
+      const namespace = "transfer-import";
+      for (const image of Object.values(images)) {
+        const r = await containerd!.ctr(["images", "import", "--local=false", "--no-unpack", image.archive], { namespace });
+        expect(r.code, r.stderr).toBe(0);
+      }
+      const r = await containerd!.ctr(["images", "ls", "-q"], { namespace });
+      expect(r.stdout.trim().split("\n").sort()).toEqual(Object.values(IMAGE_REFS).sort());
+    });
+
     test("busybox runs a shell line with the applets a script uses", async () => {
       const line = 'echo "hello from $(cat /proc/1/comm)"; ls / | grep -c tmp; env | grep -q ^PATH= && sleep 0.1 && echo done';
       const r = await containerd!.ctr(["run", "--rm", ...containerd!.runFlags("workload"), IMAGE_REFS.workload, "workload", "sh", "-c", line]);
