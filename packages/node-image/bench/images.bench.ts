@@ -1,7 +1,9 @@
 // Node image numbers: the cold build of each image (an empty image cache; Go's module cache and
-// Bun's runtime download already warm), the archives' sizes, the driver executable's size, and
-// how long the driver takes on this host from exec to serving the kubelet's registration socket
-// (protos parsed, both gRPC servers bound), compiled with and without --bytecode.
+// Bun's runtime download already warm), the archives' sizes, the driver executable's size, how
+// long the driver takes on this host from exec to serving the kubelet's registration socket
+// (protos parsed, both gRPC servers bound), compiled with and without --bytecode, and, as root,
+// how long trixie's containerd takes to import each archive (`ctr images import`, unpacking
+// included) into an empty store on this host.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +11,7 @@ import { join } from "node:path";
 import type { BenchRow } from "../../../bench/run.ts";
 import { buildNodeImage, IMAGE_NAMES } from "../src/index.ts";
 import { compileDriver } from "../src/images/driver.ts";
+import { startContainerd, unpackedContainerd } from "../test/images-containerd.ts";
 
 const SUITE = "node-image";
 const MB = 1024 * 1024;
@@ -45,11 +48,26 @@ export default async function bench(): Promise<BenchRow[]> {
   const saved = process.env.MOCK_ACCEL_CACHE;
   try {
     process.env.MOCK_ACCEL_CACHE = join(scratch, "cache");
+    const archives: string[] = [];
     for (const name of IMAGE_NAMES) {
       const t = performance.now();
       const image = await buildNodeImage(name);
+      archives.push(image.archive);
       rows.push({ suite: SUITE, metric: `${name} image: cold build`, value: (performance.now() - t) / 1000, unit: "s" });
       rows.push({ suite: SUITE, metric: `${name} image: archive size`, value: statSync(image.archive).size / MB, unit: "MB", note: image.ref });
+    }
+    if (process.getuid?.() === 0) {
+      const containerd = await startContainerd(await unpackedContainerd(), join(scratch, "containerd"));
+      try {
+        for (const [i, name] of IMAGE_NAMES.entries()) {
+          const t = performance.now();
+          const r = await containerd.ctr(["images", "import", archives[i]!]);
+          if (r.code !== 0) throw new Error(`ctr images import ${archives[i]}: ${r.stderr}`);
+          rows.push({ suite: SUITE, metric: `${name} image: ctr images import`, value: (performance.now() - t) / 1000, unit: "s", note: "containerd 1.7, this host (not TCG)" });
+        }
+      } finally {
+        await containerd.stop();
+      }
     }
     if (saved === undefined) delete process.env.MOCK_ACCEL_CACHE;
     else process.env.MOCK_ACCEL_CACHE = saved;
