@@ -15,6 +15,7 @@ import { DRA_PLUGIN_TYPE, kubeletProtos, type NodePrepareResourcesResponse, type
 import { buildNodeImage, buildNodeImages, IMAGE_REFS, type BuiltImage, type ImageName } from "../src/index.ts";
 import { DRIVER_CONFIG } from "../src/images/driver.ts";
 import { cachedDir } from "../src/images/inputs.ts";
+import { pauseSource } from "../src/images/pause.ts";
 import { splitRef } from "../src/images/oci.ts";
 import { BUSYBOX } from "../src/images/workload.ts";
 import { mountsUnder, startContainerd, unpackedContainerd, type Containerd } from "./images-containerd.ts";
@@ -165,6 +166,7 @@ describe.skipIf(build.skip)("node images", () => {
     test("pause prints the version it was built with, then runs as user 65535 until SIGTERM and exits 0", async () => {
       const v = await containerd!.ctr(["run", "--rm", ...containerd!.runFlags("pause-v"), IMAGE_REFS.pause, "pause-v", "/pause", "-v"]);
       expect(v.code, v.stderr).toBe(0);
+      expect(v.stdout).toBe(`pause.c ${(await pauseSource()).version}\n`);
       expect(v.stdout).toMatch(/^pause\.c v\d+\.\d+(\.\d+)?-v\d+\.\d+\.\d+\n$/);
 
       const { done } = containerd!.runDetached(["run", "--rm", ...containerd!.runFlags("pause"), IMAGE_REFS.pause, "pause"]);

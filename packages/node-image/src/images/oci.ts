@@ -49,6 +49,8 @@ export interface PackOptions {
   workDir: string;
   /** The archive to write. */
   out: string;
+  /** Told before each long step. */
+  onStep?: (line: string) => void;
 }
 
 export interface PackedImage {
@@ -104,6 +106,7 @@ export async function packImage(o: PackOptions): Promise<PackedImage> {
   const rootfs = join(bundle, "rootfs");
   await o.fill(rootfs);
   setTreeTimes(rootfs, EPOCH);
+  o.onStep?.("packing the layer (umoci repack: tar and gzip)");
   await tool("umoci", ["repack", ...rootless, "--image", image, "--history.created", EPOCH_TEXT, "--history.created_by", o.createdBy, bundle]);
 
   const c = o.config;
