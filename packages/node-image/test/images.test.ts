@@ -6,7 +6,7 @@
 // gRPC calls over its sockets: it parsed the protos it carries, having no ../proto beside it.
 import * as grpc from "@grpc/grpc-js";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -56,6 +56,15 @@ describe("the image cache", () => {
       expect(a).toBe(b);
       expect(builds).toBe(1);
       expect(readdirSync(dir)).toEqual(["x-0123456789abcdef"]);
+      // What a killed build left two hours ago goes with the next build of that name; a
+      // partial build of the last minutes may still be running in another process and stays.
+      const abandoned = join(dir, ".x-fedcba9876543210.partial-old");
+      const running = join(dir, ".x-fedcba9876543210.partial-new");
+      for (const p of [abandoned, running]) mkdirSync(p);
+      const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+      utimesSync(abandoned, twoHoursAgo, twoHoursAgo);
+      await cachedDir(dir, "x", "1111111111111111", build);
+      expect(readdirSync(dir).sort()).toEqual([".x-fedcba9876543210.partial-new", "x-0123456789abcdef", "x-1111111111111111"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

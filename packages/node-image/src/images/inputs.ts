@@ -47,7 +47,8 @@ export function filesUnder(dir: string, keep: (path: string) => boolean = () => 
 /**
  * Returns `<root>/<name>-<key>`, building it with `build(dir)` into a fresh sibling that is
  * renamed into place, so a failed or interrupted build leaves nothing that looks finished.
- * Keeps the two newest builds of `name`; older ones are from inputs since changed.
+ * Keeps the two newest builds of `name` (older ones are from inputs since changed) and removes
+ * partial builds a killed process left over an hour ago.
  */
 export async function cachedDir(root: string, name: string, key: string, build: (dir: string) => Promise<void>): Promise<string> {
   const dir = join(root, `${name}-${key}`);
@@ -69,7 +70,15 @@ export async function cachedDir(root: string, name: string, key: string, build: 
   return dir;
 }
 
+/** No build takes this long: a partial folder older than this was left by a killed process. */
+const ABANDONED_MS = 60 * 60 * 1000;
+
 function pruneOlder(root: string, name: string, keep: number): void {
+  for (const d of readdirSync(root)) {
+    if (d.startsWith(`.${name}-`) && d.includes(".partial-") && Date.now() - statSync(join(root, d)).mtimeMs > ABANDONED_MS) {
+      rmSync(join(root, d), { recursive: true, force: true });
+    }
+  }
   const builds = readdirSync(root)
     .filter((d) => d.startsWith(`${name}-`) && /^[0-9a-f]{16}$/.test(d.slice(name.length + 1)))
     .map((d) => ({ path: join(root, d), mtimeMs: statSync(join(root, d)).mtimeMs }))
