@@ -85,6 +85,12 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt"
 
   const stop = async () => {
     if (exited === null) {
+      // A test that failed half-way may leave a task running: its shim would outlive
+      // containerd (shims are on their own) with the container's rootfs mounted under `dir`.
+      const tasks = await ctr(["task", "ls", "-q"]);
+      for (const id of tasks.stdout.split("\n").map((l) => l.trim()).filter(Boolean)) await ctr(["task", "delete", "--force", id]);
+      const containers = await ctr(["container", "ls", "-q"]);
+      for (const id of containers.stdout.split("\n").map((l) => l.trim()).filter(Boolean)) await ctr(["container", "delete", id]);
       child.kill("SIGTERM");
       const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exit;
