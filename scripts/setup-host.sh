@@ -19,11 +19,12 @@ for a in "$@"; do
 done
 
 # Build tools for libvfio-user and the kernel module; guest tools for the in-VM tests; for
-# Kubernetes nodes in VMs: mkfs.ext4 -d for their root disks, socat for QEMU's guest forwards.
+# Kubernetes nodes in VMs: mkfs.ext4 -d for their root disks, socat for QEMU's guest forwards,
+# umoci to pack their container images, patchelf so the images' test runs trixie's runc here.
 PACKAGES=(ca-certificates xz-utils dpkg-dev gcc make libc6-dev pkg-config
   meson ninja-build libjson-c-dev libcmocka-dev
   qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse dkms openssl
-  e2fsprogs socat)
+  e2fsprogs socat umoci patchelf)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

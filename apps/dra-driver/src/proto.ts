@@ -42,8 +42,8 @@ export interface KubeletProtos {
 let cached: KubeletProtos | undefined;
 let embedded: ProtoTexts | undefined;
 
-/** Parse these texts instead of reading PROTO_DIR (for a binary that embeds them); call before kubeletProtos(). */
-export function useEmbeddedProtos(texts: ProtoTexts): void {
+/** Parse these texts instead of reading PROTO_DIR (for a binary that embeds them); undefined: read PROTO_DIR again. */
+export function useEmbeddedProtos(texts: ProtoTexts | undefined): void {
   embedded = texts;
   cached = undefined;
 }

@@ -29,8 +29,8 @@ export async function unpackedContainerd(): Promise<string> {
 
 export interface Containerd {
   address: string;
-  /** ctr with this instance's address and namespace k8s.io. */
-  ctr(args: string[], opts?: { timeoutMs?: number }): Promise<RunResult>;
+  /** ctr with this instance's address, in namespace k8s.io unless told otherwise. */
+  ctr(args: string[], opts?: { timeoutMs?: number; namespace?: string }): Promise<RunResult>;
   /** `ctr run` flags that keep runc's state, FIFOs and cgroups this instance's. */
   runFlags(id: string): string[];
   /** Starts `ctr run` without waiting (for containers stopped later); resolves with its result when it exits. */
@@ -78,12 +78,19 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt"
   const log = () => (existsSync(logPath) ? readFileSync(logPath, "utf8") : "");
 
   const ctrBin = join(tree, "usr", "bin", "ctr");
-  const ctrArgs = (args: string[]) => ["--address", address, "--namespace", "k8s.io", ...args];
-  const ctr = (args: string[], opts: { timeoutMs?: number } = {}) => run(ctrBin, ctrArgs(args), { env, timeoutMs: opts.timeoutMs ?? 120_000 });
+  const ctrArgs = (args: string[], namespace = "k8s.io") => ["--address", address, "--namespace", namespace, ...args];
+  const ctr = (args: string[], opts: { timeoutMs?: number; namespace?: string } = {}) =>
+    run(ctrBin, ctrArgs(args, opts.namespace), { env, timeoutMs: opts.timeoutMs ?? 120_000 });
   const cgroupParent = `mock-accel-node-image-test-${process.pid}`;
 
   const stop = async () => {
     if (exited === null) {
+      // A test that failed half-way may leave a task running: its shim would outlive
+      // containerd (shims are on their own) with the container's rootfs mounted under `dir`.
+      const tasks = await ctr(["task", "ls", "-q"]);
+      for (const id of tasks.stdout.split("\n").map((l) => l.trim()).filter(Boolean)) await ctr(["task", "delete", "--force", id]);
+      const containers = await ctr(["container", "ls", "-q"]);
+      for (const id of containers.stdout.split("\n").map((l) => l.trim()).filter(Boolean)) await ctr(["container", "delete", id]);
       child.kill("SIGTERM");
       const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exit;

@@ -6,7 +6,7 @@
 // gRPC calls over its sockets: it parsed the protos it carries, having no ../proto beside it.
 import * as grpc from "@grpc/grpc-js";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -15,6 +15,7 @@ import { DRA_PLUGIN_TYPE, kubeletProtos, type NodePrepareResourcesResponse, type
 import { buildNodeImage, buildNodeImages, IMAGE_REFS, type BuiltImage, type ImageName } from "../src/index.ts";
 import { DRIVER_CONFIG } from "../src/images/driver.ts";
 import { cachedDir } from "../src/images/inputs.ts";
+import { pauseSource } from "../src/images/pause.ts";
 import { splitRef } from "../src/images/oci.ts";
 import { BUSYBOX } from "../src/images/workload.ts";
 import { mountsUnder, startContainerd, unpackedContainerd, type Containerd } from "./images-containerd.ts";
@@ -55,6 +56,15 @@ describe("the image cache", () => {
       expect(a).toBe(b);
       expect(builds).toBe(1);
       expect(readdirSync(dir)).toEqual(["x-0123456789abcdef"]);
+      // What a killed build left two hours ago goes with the next build of that name; a
+      // partial build of the last minutes may still be running in another process and stays.
+      const abandoned = join(dir, ".x-fedcba9876543210.partial-old");
+      const running = join(dir, ".x-fedcba9876543210.partial-new");
+      for (const p of [abandoned, running]) mkdirSync(p);
+      const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+      utimesSync(abandoned, twoHoursAgo, twoHoursAgo);
+      await cachedDir(dir, "x", "1111111111111111", build);
+      expect(readdirSync(dir).sort()).toEqual([".x-fedcba9876543210.partial-new", "x-0123456789abcdef", "x-1111111111111111"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -144,6 +154,17 @@ describe.skipIf(build.skip)("node images", () => {
       );
     });
 
+    test("containerd's transfer-API import (ctr --local=false, containerd 2's default) gives the same names", async () => {
+      // Another namespace: the images above stay as the node's import left them.
+      const namespace = "transfer-import";
+      for (const image of Object.values(images)) {
+        const r = await containerd!.ctr(["images", "import", "--local=false", "--no-unpack", image.archive], { namespace });
+        expect(r.code, r.stderr).toBe(0);
+      }
+      const r = await containerd!.ctr(["images", "ls", "-q"], { namespace });
+      expect(r.stdout.trim().split("\n").sort()).toEqual(Object.values(IMAGE_REFS).sort());
+    });
+
     test("busybox runs a shell line with the applets a script uses", async () => {
       const line = 'echo "hello from $(cat /proc/1/comm)"; ls / | grep -c tmp; env | grep -q ^PATH= && sleep 0.1 && echo done';
       const r = await containerd!.ctr(["run", "--rm", ...containerd!.runFlags("workload"), IMAGE_REFS.workload, "workload", "sh", "-c", line]);
@@ -154,6 +175,7 @@ describe.skipIf(build.skip)("node images", () => {
     test("pause prints the version it was built with, then runs as user 65535 until SIGTERM and exits 0", async () => {
       const v = await containerd!.ctr(["run", "--rm", ...containerd!.runFlags("pause-v"), IMAGE_REFS.pause, "pause-v", "/pause", "-v"]);
       expect(v.code, v.stderr).toBe(0);
+      expect(v.stdout).toBe(`pause.c ${(await pauseSource()).version}\n`);
       expect(v.stdout).toMatch(/^pause\.c v\d+\.\d+(\.\d+)?-v\d+\.\d+\.\d+\n$/);
 
       const { done } = containerd!.runDetached(["run", "--rm", ...containerd!.runFlags("pause"), IMAGE_REFS.pause, "pause"]);
@@ -191,7 +213,9 @@ describe.skipIf(build.skip)("node images", () => {
       ]);
       try {
         const regSocket = join(host.registry, `${driverName}-reg.sock`);
-        await waitFor(`${regSocket}`, () => existsSync(regSocket), 60_000, async () => (await Promise.race([done, sleep(0)]))?.stderr);
+        let exited: string | undefined;
+        void done.then((r) => (exited = `the driver exited (${r.code}): ${r.stderr}`));
+        await waitFor(regSocket, () => existsSync(regSocket), () => exited, 60_000);
         const protos = kubeletProtos();
         const reg = new protos.registration(`unix:${regSocket}`, grpc.credentials.createInsecure());
         const info = await call<PluginInfo>(reg, "GetInfo", {});
@@ -218,10 +242,13 @@ describe.skipIf(build.skip)("node images", () => {
 
 const sleep = (ms: number) => new Promise<undefined>((r) => setTimeout(() => r(undefined), ms));
 
-async function waitFor(what: string, ok: () => boolean, timeoutMs: number, explain: () => Promise<string | undefined>): Promise<void> {
+/** Waits until `ok()`; fails at once when `failed()` says why it never will. */
+async function waitFor(what: string, ok: () => boolean, failed: () => string | undefined, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!ok()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${(await explain()) ?? ""}`);
+    const why = failed();
+    if (why !== undefined) throw new Error(`waiting for ${what}: ${why}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
 }

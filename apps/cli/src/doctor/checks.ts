@@ -130,6 +130,8 @@ export function checkTools(): CheckResult[] {
     ["busybox (static, guest initramfs)", "/bin/busybox", "apt-get install busybox-static"],
     ["cpio (guest initramfs)", "cpio", "apt-get install cpio"],
     ["sparse (kernel module checks)", "sparse", "apt-get install sparse"],
+    ["umoci (Kubernetes node images)", "umoci", "apt-get install umoci"],
+    ["patchelf (node image tests: trixie's runc on this host)", "patchelf", "apt-get install patchelf"],
   ];
   return tools.map(([name, bin, fix]) => {
     const found = bin.startsWith("/") ? (existsSync(bin) ? bin : null) : which(bin);

@@ -36,12 +36,13 @@ export function imagesCacheDir(): string {
 const OWN_SOURCES = filesUnder(import.meta.dirname, (p) => p.endsWith(".ts"));
 
 interface Recipe {
-  /** Labelled text inputs (versions, flags) and input files, for the key. */
+  /** What the key hashes besides the ref, umoci's version and this folder's code: tool versions and flags as text, input files by content. */
   texts: string[];
   files: string[];
   config: ImageConfig;
   createdBy: string;
-  fill: (rootfs: string, scratch: string) => Promise<void>;
+  /** Fills the root filesystem; `scratch` is a private folder, `say` reports a long step. */
+  fill: (rootfs: string, scratch: string, say: (line: string) => void) => Promise<void>;
 }
 
 async function recipe(name: ImageName): Promise<Recipe> {
@@ -60,8 +61,9 @@ async function recipe(name: ImageName): Promise<Recipe> {
         // The libraries the image carries are glibc's: its version (Debian revision included) keys them.
         texts: [await bunVersion(), DRIVER_BUILD_FLAGS.join(" "), (await output("ldd", ["--version"])).split("\n")[0]!],
         files: driverSources(), config: DRIVER_CONFIG, createdBy: "bun build --compile apps/dra-driver/src/main.ts",
-        fill: async (rootfs, scratch) => {
+        fill: async (rootfs, scratch, say) => {
           const binary = join(scratch, "mock-accel-dra");
+          say("compiling apps/dra-driver/src/main.ts (bun build --compile --bytecode)");
           await compileDriver(binary);
           await fillDriver(rootfs, binary);
         },
@@ -76,14 +78,15 @@ export async function buildNodeImage(name: ImageName, opts: BuildOptions = {}): 
   const key = hashInputs([ref, await umociVersion(), ...r.texts], [...r.files, ...OWN_SOURCES]);
   const root = imagesCacheDir();
   const fresh = !existsSync(join(root, `${name}-${key}`));
-  if (fresh) opts.onProgress?.(`node image ${name}: building ${ref}`);
+  const say = (line: string) => opts.onProgress?.(`node image ${name}: ${line}`);
+  if (fresh) say(`building ${ref}`);
   const dir = await cachedDir(root, name, key, async (out) => {
     const work = join(out, "work");
     const scratch = join(out, "scratch");
     mkdirSync(scratch);
     const { digest } = await packImage({
       ref, config: r.config, createdBy: r.createdBy, workDir: work, out: join(out, "image.tar"),
-      fill: (rootfs) => r.fill(rootfs, scratch),
+      fill: (rootfs) => r.fill(rootfs, scratch, say), onStep: say,
     });
     writeFileSync(join(out, "image.json"), `${JSON.stringify({ ref, digest }, null, 2)}\n`);
     // Only the archive and its description stay in the cache.
@@ -92,7 +95,7 @@ export async function buildNodeImage(name: ImageName, opts: BuildOptions = {}): 
   });
   const meta = JSON.parse(readFileSync(join(dir, "image.json"), "utf8")) as { ref: string; digest: string };
   if (meta.ref !== ref) throw new Error(`${join(dir, "image.json")}: ref ${meta.ref}, expected ${ref}`);
-  if (!fresh) opts.onProgress?.(`node image ${name}: ${ref} from the cache`);
+  if (!fresh) say(`${ref} from the cache`);
   return { ref, archive: join(dir, "image.tar"), digest: meta.digest };
 }
 

@@ -1,24 +1,23 @@
 // Cache keys and the build-then-rename of a cached image folder. The key hashes every input
 // (files by content, tool versions as text), so an edit rebuilds the images it touches and an
 // unchanged tree rebuilds nothing.
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { run } from "@mock-accel/vm-harness";
 
-const execFileAsync = promisify(execFile);
-
-/** A command's standard output; failures name the command, its output and `hint`. */
+/** A command's standard output; failures name the command, its output and `hint` (what to install). */
 export async function output(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; hint?: string } = {}): Promise<string> {
+  const hint = opts.hint ? ` (${opts.hint})` : "";
+  let r;
   try {
-    return (await execFileAsync(cmd, args, { cwd: opts.cwd, env: opts.env, maxBuffer: 64 * 1024 * 1024 })).stdout;
+    r = await run(cmd, args, { cwd: opts.cwd, env: opts.env });
   } catch (err) {
-    const e = err as { stderr?: string; stdout?: string; message: string; code?: string };
-    const hint = opts.hint ? ` (${opts.hint})` : "";
-    if (e.code === "ENOENT") throw new Error(`${cmd} not found${hint}`);
-    throw new Error(`${cmd} ${args.join(" ")} failed${hint}:\n${(e.stderr || e.stdout || e.message).trim()}`);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error(`${cmd} not found${hint}`);
+    throw err;
   }
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}${hint}:\n${(r.stderr || r.stdout).trim()}`);
+  return r.stdout;
 }
 
 /** sha256 (16 hex digits) of labelled text and files' contents, in a stable order. */
@@ -48,7 +47,8 @@ export function filesUnder(dir: string, keep: (path: string) => boolean = () => 
 /**
  * Returns `<root>/<name>-<key>`, building it with `build(dir)` into a fresh sibling that is
  * renamed into place, so a failed or interrupted build leaves nothing that looks finished.
- * Keeps the two newest builds of `name`; older ones are from inputs since changed.
+ * Keeps the two newest builds of `name` (older ones are from inputs since changed) and removes
+ * partial builds a killed process left over an hour ago.
  */
 export async function cachedDir(root: string, name: string, key: string, build: (dir: string) => Promise<void>): Promise<string> {
   const dir = join(root, `${name}-${key}`);
@@ -70,7 +70,15 @@ export async function cachedDir(root: string, name: string, key: string, build: 
   return dir;
 }
 
+/** No build takes this long: a partial folder older than this was left by a killed process. */
+const ABANDONED_MS = 60 * 60 * 1000;
+
 function pruneOlder(root: string, name: string, keep: number): void {
+  for (const d of readdirSync(root)) {
+    if (d.startsWith(`.${name}-`) && d.includes(".partial-") && Date.now() - statSync(join(root, d)).mtimeMs > ABANDONED_MS) {
+      rmSync(join(root, d), { recursive: true, force: true });
+    }
+  }
   const builds = readdirSync(root)
     .filter((d) => d.startsWith(`${name}-`) && /^[0-9a-f]{16}$/.test(d.slice(name.length + 1)))
     .map((d) => ({ path: join(root, d), mtimeMs: statSync(join(root, d)).mtimeMs }))

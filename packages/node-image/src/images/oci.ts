@@ -6,9 +6,10 @@
 // pkg/transfer/image/imagestore.go at v1.7.24): for each manifest descriptor of the archive's
 // index.json, `io.containerd.image.name` is taken as the full name when present; only
 // otherwise is `org.opencontainers.image.ref.name` used, and `ctr images import` without
-// --base-name then prefixes a tag-only value with "import-<date>". So the descriptor carries
-// both, as containerd's own export writes them: the full ref, and the tag alone (what umoci
-// and the OCI layout spec put there).
+// --base-name then prefixes a tag-only value with "import-<date>" (with --base-name X it keeps
+// only values under X; --index-name adds a name for the index itself). So the descriptor
+// carries both, as containerd's own export writes them: the full ref, which no flag rewrites,
+// and the tag alone (what umoci and the OCI layout spec put there).
 //
 // umoci workflow: unpack an empty image into a bundle, fill bundle/rootfs, repack (one layer),
 // set the configuration, garbage-collect the intermediate blobs. Not `umoci insert`: Debian
@@ -49,6 +50,8 @@ export interface PackOptions {
   workDir: string;
   /** The archive to write. */
   out: string;
+  /** Told before each long step. */
+  onStep?: (line: string) => void;
 }
 
 export interface PackedImage {
@@ -104,6 +107,7 @@ export async function packImage(o: PackOptions): Promise<PackedImage> {
   const rootfs = join(bundle, "rootfs");
   await o.fill(rootfs);
   setTreeTimes(rootfs, EPOCH);
+  o.onStep?.("packing the layer (umoci repack: tar and gzip)");
   await tool("umoci", ["repack", ...rootless, "--image", image, "--history.created", EPOCH_TEXT, "--history.created_by", o.createdBy, bundle]);
 
   const c = o.config;
