@@ -15,7 +15,9 @@ export type NodeConfigFile = (typeof NODE_CONFIG_FILES)[number];
 export const NODE_PATHS = {
   bootScript: "/usr/local/sbin/mock-accel-node-boot",
   modulesList: "/etc/mock-accel/modules",
+  /** OCI archives imported at boot (the image builder imports ours into containerdRoot instead). */
   images: "/var/lib/mock-accel/images",
+  containerdRoot: "/var/lib/containerd",
   kubelet: "/usr/local/bin/kubelet",
   kubeletConfig: "/etc/kubernetes/kubelet.yaml",
   containerdConfig: "/etc/containerd/config.toml",
@@ -58,7 +60,7 @@ export function nodeEnvText(env: NodeEnv): string {
 export function containerdConfig(): string {
   // containerd 1.7 (trixie) reads version 2; CDI is off there unless asked for.
   return `version = 2
-root = "/var/lib/containerd"
+root = "${NODE_PATHS.containerdRoot}"
 state = "/run/containerd"
 # Snapshotters and tracing this node never uses: each costs start-up time under TCG.
 disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
@@ -196,7 +198,7 @@ for image in ${NODE_PATHS.images}/*.tar; do
   [ -e "$image" ] || continue
   ctr -n k8s.io images import "$image" > /dev/null || fail "ctr images import $image"
 done
-say "images imported: $(ctr -n k8s.io images ls -q | tr '\\n' ' ')"
+say "images: $(ctr -n k8s.io images ls -q | grep -v '^sha256:' | tr '\\n' ' ')"
 
 setsid kubelet --config=${NODE_PATHS.kubeletConfig} \\
   --bootstrap-kubeconfig=/run/mock-accel/bootstrap.kubeconfig --kubeconfig=/var/lib/kubelet/kubeconfig \\

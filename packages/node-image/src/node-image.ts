@@ -4,11 +4,12 @@
 // the cached image is never written. Everything is cached by a hash of its inputs.
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, MODULE_NAME } from "@mock-accel/kernel-driver";
 import { buildInitramfs, cachedBuild, fetchDebianKernel, hashFiles, run, runOk, type GuestKernel } from "@mock-accel/vm-harness";
 import { debianNodeRoot } from "./debian-root.ts";
 import { resolveModules } from "./kernel-modules.ts";
+import { preloadImages } from "./preload.ts";
 import { bootScript, cniConfig, containerdConfig, initramfsInit, inittab, kubeletConfig, NODE_PATHS } from "./node-files.ts";
 
 /** What reading the root disk needs (virtio-blk behind virtio-pci, ext4). */
@@ -79,8 +80,8 @@ async function buildInitramfsFor(kernel: GuestKernel): Promise<string> {
 async function buildRootDisk(kernel: GuestKernel, module: string, inputs: NodeImageInputs, debianRoot: string): Promise<string> {
   const modules = await resolveModules(kernel, NODE_MODULES);
   const texts = [bootScript(), containerdConfig(), cniConfig(), kubeletConfig(), inittab()];
-  // This file and node-files.ts decide the layout, so they are inputs too.
-  const files = [import.meta.filename, join(import.meta.dirname, "node-files.ts"), inputs.kubelet, module, FIRMWARE_PATH, ...modules.map((m) => m.path), ...(inputs.images ?? []), join(debianRoot, "PACKAGES")];
+  // This file, node-files.ts and preload.ts decide the layout, so they are inputs too.
+  const files = [import.meta.filename, join(import.meta.dirname, "node-files.ts"), join(import.meta.dirname, "preload.ts"), inputs.kubelet, module, FIRMWARE_PATH, ...modules.map((m) => m.path), ...(inputs.images ?? []), join(debianRoot, "PACKAGES")];
   const key = hashFiles(files, texts);
   return cachedBuild("node-image", "root", key, "root.ext4", async (out) => {
     inputs.onProgress?.("node image: assembling the root disk");
@@ -123,8 +124,8 @@ async function buildRootDisk(kernel: GuestKernel, module: string, inputs: NodeIm
       mkdirSync(join(stage, "usr/lib/firmware"), { recursive: true });
       copyFileSync(FIRMWARE_PATH, join(stage, "usr/lib/firmware", FIRMWARE_NAME));
       mkdirSync(join(stage, NODE_PATHS.images), { recursive: true });
-      // Archives from the image cache may share a file name: number them.
-      (inputs.images ?? []).forEach((image, i) => copyFileSync(image, join(stage, NODE_PATHS.images, `${i}-${basename(dirname(image))}.tar`)));
+      inputs.onProgress?.("node image: importing the container images into the disk's containerd");
+      await preloadImages(debianRoot, join(stage, NODE_PATHS.containerdRoot), inputs.images ?? []);
       // Room for containerd to unpack the images and for the pods' writable layers.
       const bytes = duBytes(stage);
       const sizeMiB = Math.ceil((bytes * 2.5) / 2 ** 20) + 1024;
