@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_DRIVER_NAME } from "../src/driver.ts";
 import { EXAMPLE_PODS_DIR, examplePods, FIT_TOGETHER, parseExampleLog } from "../src/example-pods/generate-pods.ts";
 
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
@@ -30,8 +31,9 @@ const DRIVER_NAMESPACE = "mock-accel";
 const TEST_TIMEOUT = 600_000;
 const STATUS = REG.STATUS.name;
 const STATUS_ALLOCATED = REG.STATUS.fields.find((f) => f.name === "ALLOCATED")!.mask;
-const UUID_ATTRIBUTE = ATTRIBUTES.uuid.dra!.name;
-const NUMA_ATTRIBUTE = ATTRIBUTES.numa_node.dra!.name;
+// Slices name attributes qualified by the driver (the chart's default name).
+const UUID_ATTRIBUTE = `${DEFAULT_DRIVER_NAME}/${ATTRIBUTES.uuid.dra!.name}`;
+const NUMA_ATTRIBUTE = `${DEFAULT_DRIVER_NAME}/${ATTRIBUTES.numa_node.dra!.name}`;
 
 interface Slice { spec: { nodeName?: string; devices?: { name: string; attributes?: Record<string, { string?: string; int?: number }> }[] } }
 interface Claim { metadata: { name: string }; status?: { allocation?: { devices?: { results?: { device: string }[] } } } }
