@@ -65,9 +65,11 @@ function asserts(model: DeviceModel): { expr: string; message: string }[] {
     let previous: RegisterModel | null = null;
     for (const reg of bar.registers) {
       const stem = registerMacro(model, reg);
+      // The loader's alignment rule (semantic-checks.ts ALIGNMENT_RULE), checked again in C.
+      const align = Math.min(reg.sizeBytes, 4);
       out.push({
-        expr: `${stem}_OFFSET % 4U == 0U && ${stem}_OFFSET + ${stem}_SIZE <= ${barSize}`,
-        message: `${reg.name} is 32-bit aligned and inside ${bar.name}`,
+        expr: `${stem}_OFFSET % ${align}U == 0U && ${stem}_OFFSET + ${stem}_SIZE <= ${barSize}`,
+        message: `${reg.name} is ${align * 8}-bit aligned and inside ${bar.name}`,
       });
       if (previous) {
         const p = registerMacro(model, previous);

@@ -4,7 +4,7 @@ import type { RawAttribute, RawRegister, RawSpec } from "./spec-schema.ts";
 import type { SpecError } from "./spec-error.ts";
 import type { SpecPath } from "./spec-path.ts";
 import type { Anchor, YamlSource } from "./yaml-source.ts";
-import { identifierProblem, lowerCamel, pascalCase } from "./identifiers.ts";
+import { GO_DEVICE_MEMBERS, goName, identifierProblem, lowerCamel, pascalCase } from "./identifiers.ts";
 import { attributeValueType, integerRange } from "../model/value-types.ts";
 import type { AttributeValueType } from "../model/register-model.ts";
 
@@ -160,6 +160,19 @@ function checkNames(spec: RawSpec, r: Reporter): void {
     }),
   );
 
+  // The Go client names an accessor Device.<GoName>() and a setter Device.Set<GoName>() after
+  // each attribute, next to the hand-written members of Device.
+  const goOwners = new Map<string, string>();
+  spec.sysfs.attributes.forEach((a, i) => {
+    const n = goName(a.name);
+    const taken = [n, `Set${n}`].find((m) => GO_DEVICE_MEMBERS.has(m));
+    const prev = goOwners.get(n);
+    if (taken) r.at(["sysfs", "attributes", i, "name"], `attribute ${a.name} would define Go method Device.${taken}, which the hand-written Device (clients/go/mockaccel) already has`);
+    // Two attributes of one name are reported as a duplicate above.
+    else if (prev !== undefined && prev !== a.name) r.at(["sysfs", "attributes", i, "name"], `attributes ${prev} and ${a.name} both become Go name ${n}`);
+    else goOwners.set(n, a.name);
+  });
+
   // Enum attributes get a string-literal union type named after them in the client.
   const fixedTypes = new Set(["SemVer", "AttributeTypes", "AttributeName", "ReadableAttributeName", "WritableAttributeName", "AttributeSpec", "Type", "TSchema"]);
   const typeOwners = new Map<string, string>();
@@ -264,6 +277,9 @@ function checkRegister(spec: RawSpec, reg: RawRegister, p: SpecPath, _registers:
   }
 }
 
+/** Largest register a `string` attribute may show; emit-c-sysfs.ts copies it onto the stack. */
+export const STRING_MAX_BYTES = 1024;
+
 const FORMAT_TYPES: Record<string, readonly AttributeValueType[]> = {
   decimal: ["u32", "s32", "u64"],
   hex32: ["u32"],
@@ -306,6 +322,10 @@ function checkAttribute(a: RawAttribute, p: SpecPath, registers: Map<string, Raw
     if (readable && reg.access === "WO") r.at([...p, "mode"], `mode ${a.mode} is readable but register ${reg.name} is WO (reads return 0)`);
     const formatProblem = registerFormatProblem(a.format, reg, field);
     if (formatProblem) r.at([...p, "format"], formatProblem);
+    // The driver writes whole 32-bit words; writing the word that holds a 1- or 2-byte
+    // register would also write its neighbours (and run their commands).
+    if (writable && reg.size_bytes !== 4 && reg.size_bytes !== 8)
+      r.at([...p, "mode"], `mode ${a.mode} is writable, but the driver writes only 4- and 8-byte registers (whole 32-bit words); ${reg.name} is ${reg.size_bytes} byte(s)`);
     else valueType = attributeValueType(a.format, { registerSizeBytes: reg.size_bytes, fieldWidthBits: field?.width_bits });
     targetBits = field ? field.width_bits : reg.size_bytes * 8;
   }
@@ -330,6 +350,8 @@ function checkAttribute(a: RawAttribute, p: SpecPath, registers: Map<string, Raw
         if (BigInt(max) < range.min || BigInt(max) > range.max) r.at([...p, "write", "max"], `max ${max} does not fit ${valueType}${targetBits !== null ? ` (${targetBits} bits)` : ""}`);
         if (min > max) r.at([...p, "write", "min"], `min ${min} is above max ${max}`);
       } else if (!registers.has(max)) r.at([...p, "write", "max"], `no register named ${max}`);
+      else if (a.source !== "driver" && registers.get(max)!.size_bytes > 4)
+        r.at([...p, "write", "max"], `the driver reads the bound in one 32-bit access; ${max} is ${registers.get(max)!.size_bytes} bytes`);
     }
   }
 }
@@ -360,6 +382,10 @@ function registerFormatProblem(
       if (reg.size_bytes > 4) return `format enum needs at most 4 bytes; ${what}`;
       return (reg.enum ?? []).length > 0 ? null : `format enum needs enum values; register ${reg.name} has none`;
     case "string":
-      return field ? `format string needs a whole register; ${what} is a field` : null;
+      if (field) return `format string needs a whole register; ${what} is a field`;
+      // The driver copies the words onto the kernel stack (W=1 warns above a 2 KiB frame).
+      if (reg.size_bytes % 4 !== 0 || reg.size_bytes > STRING_MAX_BYTES)
+        return `format string needs a register of whole 32-bit words, at most ${STRING_MAX_BYTES} bytes (the driver reads it word by word onto the kernel stack); ${what}`;
+      return null;
   }
 }
