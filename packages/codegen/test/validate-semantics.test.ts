@@ -316,3 +316,16 @@ describe("what the emitters cannot serve is refused here, with a position", () =
     expectOnly(twins, at(twins, "name: AB_c", "AB_c"), "sysfs.attributes[9].name", "attributes ab_c and AB_c both become Go name AbC");
   });
 });
+
+describe("shows: the register a driver attribute prints", () => {
+  it("only on a driver attribute, naming a register, once per register", () => {
+    const onRegister = edit(miniSpec(), "      source: { register: STATE }\n", "      source: { register: STATE }\n      shows: STATE\n");
+    expectOnly(onRegister, at(onRegister, "shows: STATE", "STATE"), "sysfs.attributes[4].shows", "shows is only for driver attributes; a register attribute shows its own register");
+    const missing = edit(miniSpec(), "      source: driver\n", "      source: driver\n      shows: LIMITS\n");
+    expectOnly(missing, at(missing, "shows: LIMITS", "LIMITS"), "sysfs.attributes[7].shows", "no register named LIMITS");
+    const twice = withAttribute(`
+    - { name: limit_a, source: driver, shows: LIMIT, type: u32, format: decimal, mode: "0444" }
+    - { name: limit_b, source: driver, shows: LIMIT, type: u32, format: decimal, mode: "0444" }`);
+    expectOnly(twice, at(twice, "name: limit_b", "LIMIT"), "sysfs.attributes[9].shows", 'duplicate shows of register "LIMIT"');
+  });
+});

@@ -64,6 +64,8 @@ export function checkSemantics(spec: RawSpec, src: YamlSource): SpecError[] {
   );
   spec.sysfs.attributes.forEach((a, i) => checkAttribute(a, ["sysfs", "attributes", i], registers, r));
   spec.sysfs.attributes.forEach((a, i) => checkDraBits(a, ["sysfs", "attributes", i], registers, r));
+  // A client checks a write bounded by a register against the one attribute that shows it.
+  checkUnique(r, spec.sysfs.attributes.flatMap((a, i) => (a.shows === undefined ? [] : [{ item: a.shows, path: ["sysfs", "attributes", i, "shows"] as SpecPath }])), (n) => n, "shows of register");
   for (const kind of ["attribute", "capacity"] as const) {
     const items = spec.sysfs.attributes.flatMap((a, i) => {
       if (!a.dra || !(kind in a.dra)) return [];
@@ -297,6 +299,11 @@ function checkAttribute(a: RawAttribute, p: SpecPath, registers: Map<string, Raw
   let valueType: AttributeValueType | null = null;
   /** Bits a register-backed attribute writes: its field's, or the whole register's. */
   let targetBits: number | null = null;
+  if (a.shows !== undefined) {
+    if (a.source !== "driver") r.at([...p, "shows"], "shows is only for driver attributes; a register attribute shows its own register");
+    else if (!registers.has(a.shows)) r.at([...p, "shows"], `no register named ${a.shows}`);
+    else if (!readable) r.at([...p, "shows"], `shows needs a readable attribute; mode ${a.mode} is not`);
+  }
   if (a.source === "driver") {
     if (a.type === undefined) r.at([...p, "source"], `driver attribute ${a.name} needs a type (u32, s32, u64 or bool)`);
     else {

@@ -72,6 +72,9 @@ export const AttributeSchema = Type.Object(
     type: Type.Optional(
       Type.Union([Type.Literal("u32"), Type.Literal("s32"), Type.Literal("u64"), Type.Literal("bool")]),
     ),
+    // A driver attribute that prints a register's value under another name (sriov_totalvfs
+    // shows SRIOV_TOTAL_VFS): clients check a write bounded by that register against it.
+    shows: Type.Optional(Ident),
     format: Type.Union([
       Type.Literal("decimal"),
       Type.Literal("hex32"),

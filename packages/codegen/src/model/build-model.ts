@@ -49,7 +49,7 @@ function registerModel(r: RawRegister): RegisterModel {
 function attributeModel(a: RawAttribute, registers: Map<string, RegisterModel>): SysfsAttributeModel {
   const source: AttributeSource =
     a.source === "driver"
-      ? { kind: "driver" }
+      ? { kind: "driver", shows: a.shows ?? null }
       : { kind: "register", register: a.source.register, field: a.source.field ?? null };
   let valueType: AttributeValueType;
   if (source.kind === "driver") {

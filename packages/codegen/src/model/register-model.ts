@@ -71,7 +71,8 @@ export interface DeviceConfigModel {
 
 export type AttributeSource =
   | { kind: "register"; register: string; field: string | null }
-  | { kind: "driver" };
+  /** `shows`: the register whose value the driver prints (spec `shows:`), or null. */
+  | { kind: "driver"; shows: string | null };
 
 export type AttributeWrite =
   | { kind: "range"; min: bigint; max: bigint | { register: string } }
