@@ -54,9 +54,6 @@ type FakeSysfs struct {
 
 const (
 	fakeMajor = 240
-	// Words in the firmware wordlist the driver loads, as the TypeScript fake has it (not a
-	// spec fact: the firmware file, packages/kernel-driver/firmware/mock-accel-wordlist.txt).
-	fakeWordlistSize = 7772
 	// QEMU's pcie-root-port as the guest kernel shows it.
 	redHatVendor   = 0x1b36
 	rootPortDevice = 0x000c
@@ -104,7 +101,7 @@ func (f *FakeSysfs) SetRawAttribute(device string, name AttributeName, text stri
 func (f *FakeSysfs) addPF(pf FakePF, where string) error {
 	name := pf.Name
 	if name == "" {
-		name = fmt.Sprintf("mock%d", f.nextPF)
+		name = PFDeviceName(f.nextPF)
 	}
 	f.nextPF++
 	if pf.TotalVFs < 0 || pf.TotalVFs > SRIOVMaxTotalVFs {
@@ -112,6 +109,11 @@ func (f *FakeSysfs) addPF(pf FakePF, where string) error {
 	}
 	if pf.EnabledVFs < 0 || pf.EnabledVFs > pf.TotalVFs {
 		return fmt.Errorf("%s.EnabledVFs: %d is not 0..TotalVFs (%d)", where, pf.EnabledVFs, pf.TotalVFs)
+	}
+	// The driver names VFs after their PF's number (mock<N>_vf<i>), so a PF with VFs needs a name it gives.
+	pfNumber, vfIndex, named := ParseDeviceName(name)
+	if pf.TotalVFs > 0 && (!named || vfIndex >= 0) {
+		return fmt.Errorf("%s.Name: %q is not a PF name the driver gives (%s, %s, ...), which its VFs' names extend", where, name, PFDeviceName(0), PFDeviceName(1))
 	}
 	if len(pf.VFs) > pf.TotalVFs {
 		return fmt.Errorf("%s.VFs: %d entries but TotalVFs is %d", where, len(pf.VFs), pf.TotalVFs)
@@ -143,7 +145,7 @@ func (f *FakeSysfs) addPF(pf FakePF, where string) error {
 		if i < len(pf.VFs) {
 			o = pf.VFs[i]
 		}
-		vfName := fmt.Sprintf("%s_vf%d", name, i)
+		vfName := VFDeviceName(pfNumber, i)
 		vfFW := fw
 		if o.FWVersion != nil {
 			vfFW = *o.FWVersion
@@ -176,7 +178,7 @@ func (f *FakeSysfs) common(uuid string, memory uint64, caps uint32, numa int32, 
 	v[AttrNUMANode] = formatAttrNUMANode(numa)
 	v[AttrFWVersion] = formatAttrFWVersion(fw)
 	v[AttrWordlistLoaded] = formatAttrWordlistLoaded(true)
-	v[AttrWordlistSize] = formatAttrWordlistSize(fakeWordlistSize)
+	v[AttrWordlistSize] = formatAttrWordlistSize(FirmwareWords)
 	return v
 }
 

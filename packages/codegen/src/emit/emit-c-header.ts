@@ -108,6 +108,22 @@ export const emitCHeader: Emitter = (model, ctx): GeneratedFile[] => {
       { name: `${prefix}_PCI_SUBSYSTEM_VENDOR_ID`, value: cUnsigned(pci.subsystemVendorId, true, 4) },
       { name: `${prefix}_PCI_SUBSYSTEM_ID`, value: cUnsigned(pci.subsystemId, true, 4) },
     ]),
+    names: aligned([
+      { name: `${prefix}_MODULE_NAME`, value: JSON.stringify(model.name) },
+      { name: `${prefix}_SYSFS_CLASS`, value: JSON.stringify(model.sysfsClass) },
+      { name: `${prefix}_PF_NAME_FMT`, value: JSON.stringify(model.deviceNames.pf.replace("{pf}", "%d")) },
+      { name: `${prefix}_VF_NAME_FMT`, value: JSON.stringify(model.deviceNames.vf.replace("{pf}", "%d").replace("{vf}", "%u")) },
+      { name: `${prefix}_FIRMWARE_FILE`, value: JSON.stringify(model.firmware.file) },
+      { name: `${prefix}_FIRMWARE_WORDS`, value: cUnsigned(model.firmware.words, false) },
+    ]),
+    configDefaults: aligned(
+      model.deviceConfig.flatMap((c) =>
+        (["Pf", "Vf"] as const).flatMap((kind) => {
+          const v = kind === "Pf" ? c.defaultPf : c.defaultVf;
+          return v === null ? [] : [{ name: `${prefix}_CONFIG_${c.name.toUpperCase()}_DEFAULT_${kind.toUpperCase()}`, value: cUnsigned(v, v > 0xffffn) }];
+        }),
+      ),
+    ),
     sriov: aligned([
       { name: `${prefix}_SRIOV_CAPABILITY_OFFSET`, value: cUnsigned(pci.sriov.capabilityOffset, true, 3) },
       { name: `${prefix}_SRIOV_MAX_TOTAL_VFS`, value: cUnsigned(pci.sriov.maxTotalVfs, false) },

@@ -199,6 +199,19 @@ const DeviceName = ${goString(model.name)}
 
 // SysfsClass is the driver's class: devices appear under /sys/class/${model.sysfsClass}.
 const SysfsClass = ${goString(model.sysfsClass)}
+
+// PFNameTemplate and VFNameTemplate name class devices (and /dev nodes): {pf} is the PF's
+// number, {vf} a VF's VF_INDEX (see PFDeviceName, VFDeviceName, ParseDeviceName).
+const (
+\tPFNameTemplate = ${goString(model.deviceNames.pf)}
+\tVFNameTemplate = ${goString(model.deviceNames.vf)}
+)
+
+// FirmwareFile is the firmware wordlist the driver loads with request_firmware.
+const FirmwareFile = ${goString(model.firmware.file)}
+
+// FirmwareWords is the number of words in FirmwareFile: what wordlist_size shows once it is loaded.
+const FirmwareWords = ${model.firmware.words}
 `);
   const pci = model.pci;
   const ids: [string, number, string][] = [

@@ -126,7 +126,7 @@ function checkNames(spec: RawSpec, r: Reporter): void {
   const macros = new Map<string, string>();
   for (const fixed of ["PCI_VENDOR_ID", "PCI_PF_DEVICE_ID", "PCI_VF_DEVICE_ID", "PCI_CLASS_CODE", "PCI_REVISION_ID",
     "PCI_SUBSYSTEM_VENDOR_ID", "PCI_SUBSYSTEM_ID", "SRIOV_MAX_TOTAL_VFS", "SRIOV_CAPABILITY_OFFSET", "SRIOV_FIRST_VF_OFFSET",
-    "SRIOV_VF_STRIDE"])
+    "SRIOV_VF_STRIDE", "MODULE_NAME", "SYSFS_CLASS", "PF_NAME_FMT", "VF_NAME_FMT", "FIRMWARE_FILE", "FIRMWARE_WORDS"])
     macros.set(`${prefix}_${fixed}`, "a fixed PCI macro");
   const clashed = new Set<string>();
   const claim = (macro: string, owner: string, path: SpecPath) => {

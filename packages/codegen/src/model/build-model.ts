@@ -138,6 +138,8 @@ export function buildModel(raw: RawSpec): DeviceModel {
     })),
     bars,
     sysfsClass: raw.sysfs.class,
+    deviceNames: { pf: raw.sysfs.device_names.pf, vf: raw.sysfs.device_names.vf },
+    firmware: { file: raw.firmware.file, words: raw.firmware.words },
     attributes: raw.sysfs.attributes.map((a) => attributeModel(a, registers)),
   };
 }

@@ -139,6 +139,10 @@ export interface DeviceModel {
   deviceConfig: DeviceConfigModel[];
   bars: BarModel[];
   sysfsClass: string;
+  /** Class device (and /dev node) names: `{pf}` is the PF's number, `{vf}` a VF's VF_INDEX. */
+  deviceNames: { pf: string; vf: string };
+  /** The firmware wordlist the driver loads: file name under /lib/firmware, and its word count. */
+  firmware: { file: string; words: number };
   /** In spec order (the order sysfs lists them in docs). */
   attributes: SysfsAttributeModel[];
 }
