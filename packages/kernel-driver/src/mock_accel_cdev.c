@@ -4,6 +4,7 @@
  * ioctls are declared in include/uapi/mock_accel.h. Every operation re-checks that the PCI
  * function is still bound, since an open file can outlive it.
  */
+#include <linux/build_bug.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -14,6 +15,14 @@
 #include "../include/uapi/mock_accel.h"
 
 #define MOCK_ACCEL_SUMMARY_LEN 512
+
+/*
+ * The uapi header is a stable ABI and written by hand; these keep its limits equal to the
+ * spec's PASSPHRASE_* registers, so a spec change cannot drift from the ioctl unnoticed.
+ */
+static_assert(MOCK_ACCEL_PASSPHRASE_DEFAULT_WORDS == MOCK_ACCEL_PASSPHRASE_LENGTH_RESET);
+static_assert(MOCK_ACCEL_PASSPHRASE_MAX_WORDS == MOCK_ACCEL_PASSPHRASE_LENGTH_WRITE_MAX);
+static_assert(MOCK_ACCEL_PASSPHRASE_LEN == MOCK_ACCEL_PASSPHRASE_BUFFER_SIZE);
 
 static int mock_accel_open(struct inode *inode, struct file *file)
 {

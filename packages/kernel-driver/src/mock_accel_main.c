@@ -22,7 +22,8 @@
 #include "mock_accel_regs.h"
 #include "mock_accel_sysfs.h"
 
-#define MOCK_ACCEL_VF_INDEX_NONE 0xffffffffU
+/* VF_INDEX on a PF: the spec's device_config vf_index default for PFs. */
+#define MOCK_ACCEL_VF_INDEX_NONE MOCK_ACCEL_CONFIG_VF_INDEX_DEFAULT_PF
 
 DEFINE_MUTEX(mock_accel_lock);
 static LIST_HEAD(mock_accel_devices);
@@ -109,11 +110,11 @@ static void mock_accel_show(struct mock_accel_dev *mdev)
 	}
 	if (mdev->is_vf)
 		dev = device_create_with_groups(mock_accel_class, parent, mock_accel_devt(mdev), mdev,
-						mock_accel_groups, "mock%d_vf%u", mdev->pf->pf_id,
+						mock_accel_groups, MOCK_ACCEL_VF_NAME_FMT, mdev->pf->pf_id,
 						mdev->vf_index);
 	else
 		dev = device_create_with_groups(mock_accel_class, parent, mock_accel_devt(mdev), mdev,
-						mock_accel_groups, "mock%d", mdev->pf_id);
+						mock_accel_groups, MOCK_ACCEL_PF_NAME_FMT, mdev->pf_id);
 	if (IS_ERR(dev)) {
 		dev_warn(parent, "cannot create class device: %ld\n", PTR_ERR(dev));
 		cdev_del(cdev);
@@ -260,7 +261,7 @@ static int mock_accel_probe(struct pci_dev *pdev, const struct pci_device_id *id
 	rc = mock_accel_wordlist_load(mdev);
 	if (rc)
 		dev_warn(dev, "firmware %s not loaded (%d); passphrases from the driver are unavailable\n",
-			 MOCK_ACCEL_FIRMWARE, rc);
+			 MOCK_ACCEL_FIRMWARE_FILE, rc);
 
 	pci_set_drvdata(pdev, mdev);
 
@@ -285,7 +286,7 @@ static int mock_accel_probe(struct pci_dev *pdev, const struct pci_device_id *id
 	if (mdev->is_vf)
 		dev_info(dev, "VF %u bound%s\n", mdev->vf_index, mdev->pf ? "" : " (PF not bound yet)");
 	else
-		dev_info(dev, "mock%d bound: %u of %u VFs enabled\n", mdev->pf_id, mdev->num_vfs,
+		dev_info(dev, MOCK_ACCEL_PF_NAME_FMT " bound: %u of %u VFs enabled\n", mdev->pf_id, mdev->num_vfs,
 			 mdev->total_vfs);
 	return 0;
 }
@@ -339,9 +340,9 @@ static int __init mock_accel_init(void)
 	if (rc)
 		return rc;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-	mock_accel_class = class_create(MOCK_ACCEL_CLASS_NAME);
+	mock_accel_class = class_create(MOCK_ACCEL_SYSFS_CLASS);
 #else
-	mock_accel_class = class_create(THIS_MODULE, MOCK_ACCEL_CLASS_NAME);
+	mock_accel_class = class_create(THIS_MODULE, MOCK_ACCEL_SYSFS_CLASS);
 #endif
 	if (IS_ERR(mock_accel_class)) {
 		rc = PTR_ERR(mock_accel_class);
@@ -373,4 +374,4 @@ module_exit(mock_accel_exit);
 
 MODULE_DESCRIPTION("Mock PCIe accelerator for testing Kubernetes DRA drivers");
 MODULE_LICENSE("GPL");
-MODULE_FIRMWARE(MOCK_ACCEL_FIRMWARE);
+MODULE_FIRMWARE(MOCK_ACCEL_FIRMWARE_FILE);

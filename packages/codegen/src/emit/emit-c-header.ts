@@ -29,6 +29,11 @@ function registerDefines(model: DeviceModel, reg: RegisterModel): Define[] {
     // Wider than 64 bits (buffers): the constant is what every 32-bit word resets to.
     defs.push({ name: `${stem}_RESET`, value: cUnsigned(reg.resetValue, true, hexDigits(reg.sizeBytes)) });
   }
+  if (reg.writeRange) {
+    // A bound naming a register is that register's value at write time: no constant.
+    defs.push({ name: `${stem}_WRITE_MIN`, value: cUnsigned(reg.writeRange.min, false) });
+    if (typeof reg.writeRange.max === "bigint") defs.push({ name: `${stem}_WRITE_MAX`, value: cUnsigned(reg.writeRange.max, false) });
+  }
   for (const f of reg.fields) {
     const m = memberMacro(model, reg, f.name);
     defs.push(

@@ -144,7 +144,7 @@ function checkNames(spec: RawSpec, r: Reporter): void {
       const p: SpecPath = ["bars", b, "registers", i];
       ident(reg.name, [...p, "name"]);
       const R = `${prefix}_${reg.name.toUpperCase()}`;
-      for (const suffix of ["OFFSET", "SIZE", "RESET"]) claim(`${R}_${suffix}`, `register ${reg.name}`, [...p, "name"]);
+      for (const suffix of ["OFFSET", "SIZE", "RESET", "WRITE_MIN", "WRITE_MAX"]) claim(`${R}_${suffix}`, `register ${reg.name}`, [...p, "name"]);
       (reg.fields ?? []).forEach((f, j) => {
         ident(f.name, [...p, "fields", j, "name"]);
         for (const suffix of ["bm", "bp", "bw"])
