@@ -10,16 +10,14 @@ package mockaccel
 //	<root>/class/mock-accel/mock0 -> ../../devices/.../mock-accel/mock0
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // FakeVF overrides one VF's values; zero fields take the defaults.
 type FakeVF struct {
+	// UUID is a canonical UUID or a label (UUIDFromLabel); default: the VF's name as the label.
 	UUID         string
 	MemorySize   uint64
 	Capabilities *uint32
@@ -30,7 +28,7 @@ type FakeVF struct {
 type FakePF struct {
 	// Name defaults to mock<N>, N counting PFs in order (the driver's IDA).
 	Name string
-	// UUID defaults to one derived from the name, stable across runs.
+	// UUID is a canonical UUID or a label (UUIDFromLabel); default: the PF's name as the label.
 	UUID string
 	// MemorySize in bytes; default ConfigMemorySizeDefaultPF.
 	MemorySize uint64
@@ -133,7 +131,7 @@ func (f *FakeSysfs) addPF(pf FakePF, where string) error {
 	if pf.Capabilities != nil {
 		caps = *pf.Capabilities
 	}
-	values := f.common(orDefault(pf.UUID, stableUUID(name)), orDefault(pf.MemorySize, ConfigMemorySizeDefaultPF), caps, int32(pf.NUMANode), fw)
+	values := f.common(labelUUID(orDefault(pf.UUID, name)), orDefault(pf.MemorySize, ConfigMemorySizeDefaultPF), caps, int32(pf.NUMANode), fw)
 	values[AttrSRIOVTotalvfs] = formatAttrSRIOVTotalvfs(uint32(pf.TotalVFs))
 	values[AttrSRIOVNumvfs] = formatAttrSRIOVNumvfs(uint32(pf.EnabledVFs))
 	pfAddress := fmt.Sprintf("0000:%02x:00.0", bus)
@@ -154,7 +152,7 @@ func (f *FakeSysfs) addPF(pf FakePF, where string) error {
 		if o.Capabilities != nil {
 			vfCaps = *o.Capabilities
 		}
-		v := f.common(orDefault(o.UUID, stableUUID(vfName)), orDefault(o.MemorySize, ConfigMemorySizeDefaultVF), vfCaps, int32(pf.NUMANode), vfFW)
+		v := f.common(labelUUID(orDefault(o.UUID, vfName)), orDefault(o.MemorySize, ConfigMemorySizeDefaultVF), vfCaps, int32(pf.NUMANode), vfFW)
 		v[AttrVFIndex] = formatAttrVFIndex(uint32(i))
 		address := fmt.Sprintf("0000:%02x:00.%d", bus, SRIOVFirstVFOffset+i*SRIOVVFStride)
 		if err := f.writeFunction(parent, address, vfName, KindVF, pf.NUMANode, v, i < pf.EnabledVFs); err != nil {
@@ -333,13 +331,11 @@ func neutralText(s AttributeSpec) string {
 	return "0\n"
 }
 
-// stableUUID derives a version-4-shaped UUID from a device name, as the TypeScript fake does.
-func stableUUID(name string) string {
-	h := sha256.Sum256([]byte("mock-accel:" + name))
-	h[6] = h[6]&0x0f | 0x40
-	h[8] = h[8]&0x3f | 0x80
-	x := hex.EncodeToString(h[:16])
-	return strings.Join([]string{x[0:8], x[8:12], x[12:16], x[16:20], x[20:32]}, "-")
+// labelUUID is a fake device's UUID: the topology's UUID or label, else the device's name, by
+// the one label rule (UUIDFromLabel).
+func labelUUID(label string) string {
+	uuid, _ := UUIDFromLabel(label)
+	return uuid
 }
 
 func fwFromRaw(raw uint32) SemVer {

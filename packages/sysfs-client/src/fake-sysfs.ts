@@ -9,7 +9,6 @@
 //
 // Attributes come from the generated spec (which functions show them, their text format), so
 // the tree follows spec/registers.yaml. The handle's helpers do what the kernel would do.
-import { createHash } from "node:crypto";
 import { chmod, mkdir, readFile, rename, rm, rmdir, stat, symlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { Value } from "@sinclair/typebox/value";
@@ -29,13 +28,17 @@ import {
 } from "./generated/attributes.ts";
 import { isVisibleOn, type DeviceKind } from "./attribute-io.ts";
 import { parseDeviceName, pfDeviceName, vfDeviceName } from "./device-names.ts";
+import { uuidFromLabelOrCanonical } from "./device-uuid.ts";
 import { formatPciAddress, parsePciAddress, rootComplexName } from "./pci-address.ts";
 
 /** Values of any attribute, for the ones a topology has no field for (status, passphrase, ...). */
 export type FakeAttributeValues = { [N in AttributeName]?: AttributeTypes[N] };
 
 export interface FakeVf {
-  /** Default: derived from the VF's name, stable across runs. */
+  /**
+   * A canonical UUID, or a label that maps to one as the device server maps `-u LABEL`
+   * (uuidFromLabelOrCanonical). Default: the VF's name as the label.
+   */
   uuid?: string;
   /** Bytes. Default 2 GiB (spec device_config memory_size default_vf). */
   memorySize?: bigint;
@@ -52,7 +55,10 @@ export interface FakePf {
    * (the driver's IDA). A PF with VFs needs a name of that form: its VFs' names extend it.
    */
   name?: string;
-  /** Default: derived from the name, stable across runs. */
+  /**
+   * A canonical UUID, or a label that maps to one as the device server maps `-u LABEL`
+   * (uuidFromLabelOrCanonical). Default: the PF's name as the label.
+   */
   uuid?: string;
   /** Bytes. Default 16 GiB (spec device_config memory_size default_pf). */
   memorySize?: bigint;
@@ -182,12 +188,13 @@ interface PfState {
 
 const hex = (v: number, width: number) => `0x${v.toString(16).padStart(width, "0")}`;
 
-function stableUuid(name: string): string {
-  const h = createHash("sha256").update(`mock-accel:${name}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x40; // version 4 layout, so validators accept it
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString("hex");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+/** A topology's uuid (canonical, or a label) or else the device's name, by the one UUID rule. */
+function deviceUuid(label: string, where: string): string {
+  try {
+    return uuidFromLabelOrCanonical(label).canonical;
+  } catch (err) {
+    throw new Error(`${where}: ${(err as Error).message}`);
+  }
 }
 
 function toSemVer(v: SemVer | string, where: string): SemVer {
@@ -354,7 +361,7 @@ class FakeTree implements FakeSysfs {
       wordlist_size: FIRMWARE.words,
     });
     const pfState = mk("pf", name, 0, null, {
-      ...common(pf.uuid ?? stableUuid(name), pf.memorySize ?? PF_MEMORY_BYTES, pf.capabilities ?? PF_CAPABILITIES, fw),
+      ...common(deviceUuid(pf.uuid ?? name, `${where}.uuid`), pf.memorySize ?? PF_MEMORY_BYTES, pf.capabilities ?? PF_CAPABILITIES, fw),
       sriov_totalvfs: totalVfs,
       sriov_numvfs: enabled,
       ...pf.attributes,
@@ -365,7 +372,7 @@ class FakeTree implements FakeSysfs {
       const vfName = vfDeviceName(pfNumber!, i);
       const vfFw = toSemVer(o.fwVersion ?? fw, `${where}.vfs[${i}]`);
       vfs.push(mk("vf", vfName, vfFunction(i), i, {
-        ...common(o.uuid ?? stableUuid(vfName), o.memorySize ?? VF_MEMORY_BYTES, o.capabilities ?? VF_CAPABILITIES, vfFw),
+        ...common(deviceUuid(o.uuid ?? vfName, `${where}.vfs[${i}].uuid`), o.memorySize ?? VF_MEMORY_BYTES, o.capabilities ?? VF_CAPABILITIES, vfFw),
         vf_index: i,
         ...o.attributes,
       }));

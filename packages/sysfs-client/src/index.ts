@@ -36,6 +36,7 @@ export {
 } from "./dra-attributes.ts";
 export { bytesToQuantity } from "./quantity.ts";
 export { parseDeviceName, pfDeviceName, vfDeviceName } from "./device-names.ts";
+export { MOCK_ACCEL_UUID_NAMESPACE, uuidFromLabelOrCanonical, uuidToCanonical, uuidV5, type DeviceUuid } from "./device-uuid.ts";
 export {
   ATTRIBUTES,
   ATTRIBUTE_NAMES,
