@@ -303,7 +303,7 @@ describe.skipIf(skip)("mock_accel.ko against vfio-user devices served by the Bun
       expect(got.length).toBe(n);
       for (const w of got) expect(words.has(w), w).toBe(true);
     }
-    expect(run.sections.ioctl).toContain("words13 EINVAL\nwords255 EINVAL\npassphrase-null EFAULT\nstatus-null EFAULT\nunknown ENOTTY\n");
+    expect(run.sections.ioctl).toContain("words13 EINVAL\nwords255 EINVAL\nflags EINVAL\nreserved EINVAL\npassphrase-null EFAULT\nstatus-null EFAULT\nunknown ENOTTY\n");
     const [vfStatus, vfPhrase] = run.sections["vf-ioctl"]!.trim().split("\n");
     expect(vfStatus).toBe("0x00000000");
     expect(vfPhrase!.split(" ")[0]).toBe("12");
