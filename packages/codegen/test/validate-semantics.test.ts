@@ -290,6 +290,34 @@ describe("what the emitters cannot serve is refused here, with a position", () =
     expect(errorsOf(readOnly)).toEqual([]);
   });
 
+  it("a writable field of a register wider than 4 bytes (the driver's read-modify-write is one 32-bit word)", () => {
+    const text = miniSpec({
+      registers: MINI_REGISTERS + EXTRA("0x40", "        size_bytes: 8\n        access: RW\n        reset: 0\n        fields:\n          - { name: HIGH, lsb: 40, width_bits: 4 }"),
+      attributes: MINI_ATTRIBUTES + `
+    - name: extra
+      source: { register: EXTRA, field: HIGH }
+      format: decimal
+      mode: "0644"
+      write: { min: 0, max: 15 }`,
+    });
+    expectOnly(text, at(text, 'mode: "0644"', '"0644"', 2), "sysfs.attributes[8].mode",
+      "mode 0644 writes field EXTRA.HIGH, but the driver writes fields of 4-byte registers only (one 32-bit read-modify-write); EXTRA is 8 bytes");
+  });
+
+  it("dra bits: true on a register wider than 4 bytes (clients mask a 32-bit value)", () => {
+    const text = miniSpec({
+      registers: MINI_REGISTERS + EXTRA("0x40", "        size_bytes: 8\n        access: RO\n        reset: 0\n        fields:\n          - { name: FLAG, lsb: 33, width_bits: 1 }"),
+      attributes: MINI_ATTRIBUTES + `
+    - name: extra
+      source: { register: EXTRA }
+      format: decimal
+      mode: "0444"
+      dra: { attribute: extra, bits: true }`,
+    });
+    expectOnly(text, at(text, "dra: { attribute: extra, bits: true }", "true"), "sysfs.attributes[8].dra.bits",
+      "bits: true needs a register of at most 4 bytes (clients mask a 32-bit value); EXTRA is 8 bytes");
+  });
+
   it("format string on a register that is not whole 32-bit words", () => {
     const text = miniSpec({ registers: MINI_REGISTERS + HALF, attributes: MINI_ATTRIBUTES + `
     - name: extra

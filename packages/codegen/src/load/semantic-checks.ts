@@ -97,6 +97,8 @@ function checkDraBits(a: RawAttribute, p: SpecPath, registers: Map<string, RawRe
   }
   const reg = registers.get(a.source.register);
   if (!reg) return; // reported by checkAttribute
+  // Clients test each bit of the attribute's value as a 32-bit number.
+  if (reg.size_bytes > 4) r.at(at, `bits: true needs a register of at most 4 bytes (clients mask a 32-bit value); ${reg.name} is ${reg.size_bytes} bytes`);
   const fields = reg.fields ?? [];
   if (fields.length === 0) r.at(at, `bits: true needs register fields; ${reg.name} has none`);
   for (const f of fields) {
@@ -333,6 +335,9 @@ function checkAttribute(a: RawAttribute, p: SpecPath, registers: Map<string, Raw
     // register would also write its neighbours (and run their commands).
     if (writable && reg.size_bytes !== 4 && reg.size_bytes !== 8)
       r.at([...p, "mode"], `mode ${a.mode} is writable, but the driver writes only 4- and 8-byte registers (whole 32-bit words); ${reg.name} is ${reg.size_bytes} byte(s)`);
+    // A field write is one 32-bit read-modify-write of the register's first word.
+    else if (writable && field && reg.size_bytes !== 4)
+      r.at([...p, "mode"], `mode ${a.mode} writes field ${reg.name}.${field.name}, but the driver writes fields of 4-byte registers only (one 32-bit read-modify-write); ${reg.name} is ${reg.size_bytes} bytes`);
     else valueType = attributeValueType(a.format, { registerSizeBytes: reg.size_bytes, fieldWidthBits: field?.width_bits });
     targetBits = field ? field.width_bits : reg.size_bytes * 8;
   }
