@@ -2,8 +2,14 @@ import { fileURLToPath } from "node:url";
 import { defineProject } from "vitest/config";
 // The sysfs client exports its TypeScript sources only under the "bun" condition (dist/ is
 // built for publishing); point Vite's resolver at the sources directly.
-const sysfsClient = fileURLToPath(new URL("../../packages/sysfs-client/src/index.ts", import.meta.url));
+const sysfsSource = (file: string) => fileURLToPath(new URL(`../../packages/sysfs-client/src/${file}`, import.meta.url));
 export default defineProject({
-  resolve: { alias: { "@mock-accel/sysfs-client": sysfsClient } },
+  // Exact names: a prefix alias would turn the subpath export ./device-uuid into index.ts/device-uuid.
+  resolve: {
+    alias: [
+      { find: /^@mock-accel\/sysfs-client$/, replacement: sysfsSource("index.ts") },
+      { find: /^@mock-accel\/sysfs-client\/device-uuid$/, replacement: sysfsSource("device-uuid.ts") },
+    ],
+  },
   test: { name: "dra-driver", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 240_000 },
 });

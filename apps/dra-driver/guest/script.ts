@@ -3,6 +3,7 @@
 // (guest/dra-guest.ts): describe the node as ResourceSlices, prepare a claim, unprepare it in a
 // fresh process, reading STATUS through sysfs in between. Each step prints under
 // `@@section NAME` (parsed by @mock-accel/e2e's parseSections); `up` lines carry /proc/uptime.
+import { DEVICE_NAME, SYSFS_CLASS } from "@mock-accel/sysfs-client";
 
 /** Where Bun's executable goes in the initramfs. */
 export const GUEST_BUN = "/bin/bun";
@@ -49,7 +50,7 @@ export function shareArgs(hostDir: string): string[] {
 }
 
 export function draGuestScript(opts: { modulePath: string; driverName: string }): string {
-  const C = "/sys/class/mock-accel";
+  const C = `/sys/class/${SYSFS_CLASS}`;
   const run = `${GUEST_BUN} ${GUEST_REPO}/apps/dra-driver/guest/dra-guest.ts`;
   return `section() { echo "@@section $1"; echo "up $(cut -d' ' -f1 /proc/uptime)"; }
 C=${C}
@@ -91,7 +92,7 @@ cat $C/$P1/status
 ls /tmp/dra/cdi
 section rmmod
 echo 0 > $C/$P0/sriov_numvfs
-rmmod mock_accel && echo rmmod-ok
+rmmod ${DEVICE_NAME} && echo rmmod-ok
 section dmesg
 dmesg
 `;

@@ -125,9 +125,10 @@ func resolveClassDevice(realRoot, entry, name, path string) (*Device, error) {
 		d.Kind = KindPF
 	case PCIVFDeviceID:
 		d.Kind = KindVF
-		// The driver names VFs mock<N>_vf<VF_INDEX>; read vf_index only if someone renamed it.
-		if m := vfNameSuffix.FindStringSubmatch(name); m != nil {
-			d.Index, _ = strconv.Atoi(m[1])
+		// The driver names VFs by the spec's rule (mock<N>_vf<VF_INDEX>); read vf_index only if
+		// someone renamed it.
+		if _, vf, ok := ParseDeviceName(name); ok && vf >= 0 {
+			d.Index = vf
 		} else {
 			i, err := d.VFIndex()
 			if err != nil {

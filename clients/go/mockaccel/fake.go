@@ -10,16 +10,14 @@ package mockaccel
 //	<root>/class/mock-accel/mock0 -> ../../devices/.../mock-accel/mock0
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // FakeVF overrides one VF's values; zero fields take the defaults.
 type FakeVF struct {
+	// UUID is a canonical UUID or a label (UUIDFromLabel); default: the VF's name as the label.
 	UUID         string
 	MemorySize   uint64
 	Capabilities *uint32
@@ -30,7 +28,7 @@ type FakeVF struct {
 type FakePF struct {
 	// Name defaults to mock<N>, N counting PFs in order (the driver's IDA).
 	Name string
-	// UUID defaults to one derived from the name, stable across runs.
+	// UUID is a canonical UUID or a label (UUIDFromLabel); default: the PF's name as the label.
 	UUID string
 	// MemorySize in bytes; default ConfigMemorySizeDefaultPF.
 	MemorySize uint64
@@ -54,9 +52,6 @@ type FakeSysfs struct {
 
 const (
 	fakeMajor = 240
-	// Words in the firmware wordlist the driver loads, as the TypeScript fake has it (not a
-	// spec fact: the firmware file, packages/kernel-driver/firmware/mock-accel-wordlist.txt).
-	fakeWordlistSize = 7772
 	// QEMU's pcie-root-port as the guest kernel shows it.
 	redHatVendor   = 0x1b36
 	rootPortDevice = 0x000c
@@ -104,7 +99,7 @@ func (f *FakeSysfs) SetRawAttribute(device string, name AttributeName, text stri
 func (f *FakeSysfs) addPF(pf FakePF, where string) error {
 	name := pf.Name
 	if name == "" {
-		name = fmt.Sprintf("mock%d", f.nextPF)
+		name = PFDeviceName(f.nextPF)
 	}
 	f.nextPF++
 	if pf.TotalVFs < 0 || pf.TotalVFs > SRIOVMaxTotalVFs {
@@ -112,6 +107,11 @@ func (f *FakeSysfs) addPF(pf FakePF, where string) error {
 	}
 	if pf.EnabledVFs < 0 || pf.EnabledVFs > pf.TotalVFs {
 		return fmt.Errorf("%s.EnabledVFs: %d is not 0..TotalVFs (%d)", where, pf.EnabledVFs, pf.TotalVFs)
+	}
+	// The driver names VFs after their PF's number (mock<N>_vf<i>), so a PF with VFs needs a name it gives.
+	pfNumber, vfIndex, named := ParseDeviceName(name)
+	if pf.TotalVFs > 0 && (!named || vfIndex >= 0) {
+		return fmt.Errorf("%s.Name: %q is not a PF name the driver gives (%s, %s, ...), which its VFs' names extend", where, name, PFDeviceName(0), PFDeviceName(1))
 	}
 	if len(pf.VFs) > pf.TotalVFs {
 		return fmt.Errorf("%s.VFs: %d entries but TotalVFs is %d", where, len(pf.VFs), pf.TotalVFs)
@@ -131,7 +131,7 @@ func (f *FakeSysfs) addPF(pf FakePF, where string) error {
 	if pf.Capabilities != nil {
 		caps = *pf.Capabilities
 	}
-	values := f.common(orDefault(pf.UUID, stableUUID(name)), orDefault(pf.MemorySize, ConfigMemorySizeDefaultPF), caps, int32(pf.NUMANode), fw)
+	values := f.common(labelUUID(orDefault(pf.UUID, name)), orDefault(pf.MemorySize, ConfigMemorySizeDefaultPF), caps, int32(pf.NUMANode), fw)
 	values[AttrSRIOVTotalvfs] = formatAttrSRIOVTotalvfs(uint32(pf.TotalVFs))
 	values[AttrSRIOVNumvfs] = formatAttrSRIOVNumvfs(uint32(pf.EnabledVFs))
 	pfAddress := fmt.Sprintf("0000:%02x:00.0", bus)
@@ -143,7 +143,7 @@ func (f *FakeSysfs) addPF(pf FakePF, where string) error {
 		if i < len(pf.VFs) {
 			o = pf.VFs[i]
 		}
-		vfName := fmt.Sprintf("%s_vf%d", name, i)
+		vfName := VFDeviceName(pfNumber, i)
 		vfFW := fw
 		if o.FWVersion != nil {
 			vfFW = *o.FWVersion
@@ -152,7 +152,7 @@ func (f *FakeSysfs) addPF(pf FakePF, where string) error {
 		if o.Capabilities != nil {
 			vfCaps = *o.Capabilities
 		}
-		v := f.common(orDefault(o.UUID, stableUUID(vfName)), orDefault(o.MemorySize, ConfigMemorySizeDefaultVF), vfCaps, int32(pf.NUMANode), vfFW)
+		v := f.common(labelUUID(orDefault(o.UUID, vfName)), orDefault(o.MemorySize, ConfigMemorySizeDefaultVF), vfCaps, int32(pf.NUMANode), vfFW)
 		v[AttrVFIndex] = formatAttrVFIndex(uint32(i))
 		address := fmt.Sprintf("0000:%02x:00.%d", bus, SRIOVFirstVFOffset+i*SRIOVVFStride)
 		if err := f.writeFunction(parent, address, vfName, KindVF, pf.NUMANode, v, i < pf.EnabledVFs); err != nil {
@@ -176,7 +176,7 @@ func (f *FakeSysfs) common(uuid string, memory uint64, caps uint32, numa int32, 
 	v[AttrNUMANode] = formatAttrNUMANode(numa)
 	v[AttrFWVersion] = formatAttrFWVersion(fw)
 	v[AttrWordlistLoaded] = formatAttrWordlistLoaded(true)
-	v[AttrWordlistSize] = formatAttrWordlistSize(fakeWordlistSize)
+	v[AttrWordlistSize] = formatAttrWordlistSize(FirmwareWords)
 	return v
 }
 
@@ -331,13 +331,11 @@ func neutralText(s AttributeSpec) string {
 	return "0\n"
 }
 
-// stableUUID derives a version-4-shaped UUID from a device name, as the TypeScript fake does.
-func stableUUID(name string) string {
-	h := sha256.Sum256([]byte("mock-accel:" + name))
-	h[6] = h[6]&0x0f | 0x40
-	h[8] = h[8]&0x3f | 0x80
-	x := hex.EncodeToString(h[:16])
-	return strings.Join([]string{x[0:8], x[8:12], x[12:16], x[16:20], x[20:32]}, "-")
+// labelUUID is a fake device's UUID: the topology's UUID or label, else the device's name, by
+// the one label rule (UUIDFromLabel).
+func labelUUID(label string) string {
+	uuid, _ := UUIDFromLabel(label)
+	return uuid
 }
 
 func fwFromRaw(raw uint32) SemVer {

@@ -22,14 +22,13 @@ type SemVer struct {
 func (v SemVer) String() string { return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch) }
 
 var (
-	decimalText  = regexp.MustCompile(`^(0|[1-9][0-9]*)$`)
-	signedText   = regexp.MustCompile(`^(0|-?[1-9][0-9]*)$`)
-	hex32Text    = regexp.MustCompile(`^0x[0-9a-f]{8}$`)
-	uuidText     = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	semverText   = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
-	pciAddrText  = regexp.MustCompile(`^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$`)
-	rootComplex  = regexp.MustCompile(`^pci[0-9a-f]{4}:[0-9a-f]{2}$`)
-	vfNameSuffix = regexp.MustCompile(`_vf([0-9]+)$`)
+	decimalText = regexp.MustCompile(`^(0|[1-9][0-9]*)$`)
+	signedText  = regexp.MustCompile(`^(0|-?[1-9][0-9]*)$`)
+	hex32Text   = regexp.MustCompile(`^0x[0-9a-f]{8}$`)
+	uuidText    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	semverText  = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
+	pciAddrText = regexp.MustCompile(`^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$`)
+	rootComplex = regexp.MustCompile(`^pci[0-9a-f]{4}:[0-9a-f]{2}$`)
 )
 
 // lineBody drops the one newline every show ends with; anything else is part of the value.

@@ -11,6 +11,19 @@ const DeviceName = "mock_accel"
 // SysfsClass is the driver's class: devices appear under /sys/class/mock-accel.
 const SysfsClass = "mock-accel"
 
+// PFNameTemplate and VFNameTemplate name class devices (and /dev nodes): {pf} is the PF's
+// number, {vf} a VF's VF_INDEX (see PFDeviceName, VFDeviceName, ParseDeviceName).
+const (
+	PFNameTemplate = "mock{pf}"
+	VFNameTemplate = "mock{pf}_vf{vf}"
+)
+
+// FirmwareFile is the firmware wordlist the driver loads with request_firmware.
+const FirmwareFile = "mock-accel-wordlist.txt"
+
+// FirmwareWords is the number of words in FirmwareFile: what wordlist_size shows once it is loaded.
+const FirmwareWords = 7772
+
 // PCIVendorID is the vendor ID of every mock-accel function.
 const PCIVendorID = 0x1de5
 

@@ -52,8 +52,10 @@ bars:
     write_only_reads: zero
     registers:
 ${regs.join("\n")}
+firmware: { file: synth-words.txt, words: 1 }
 sysfs:
   class: synth
+  device_names: { pf: "synth{pf}", vf: "synth{pf}_vf{vf}" }
   attributes:
 ${attrs.join("\n")}
 `;

@@ -104,7 +104,7 @@ describe("C emitters", () => {
   test("a format the register cannot carry is an error naming the attribute", () => {
     const m = structuredClone(model);
     m.attributes.find((a) => a.name === "memory_size")!.format = "hex32";
-    expect(() => emitCSysfs(m, ctx)).toThrow(/sysfs attribute memory_size: hex32 needs a 4-byte register, MEMORY_SIZE is 8/);
+    expect(() => emitCSysfs(m, ctx)).toThrow(/sysfs attribute memory_size: hex32 needs a register of at most 4 bytes, MEMORY_SIZE is 8/);
     const n = structuredClone(model);
     n.attributes.find((a) => a.name === "fw_version")!.format = "uuid";
     expect(() => emitCSysfs(n, ctx)).toThrow(/sysfs attribute fw_version: uuid needs a 16-byte register/);

@@ -37,6 +37,10 @@ function jsonProgram(table: RegisterTable): string {
     print(`${P}_${r.name}_SIZE`);
     // Present only for constant resets; the JSON then shows whether the header has it.
     print(`${P}_${r.name}_RESET`, true);
+    if (r.writeRange) {
+      print(`${P}_${r.name}_WRITE_MIN`);
+      if (typeof r.writeRange.max === "bigint") print(`${P}_${r.name}_WRITE_MAX`);
+    }
     for (const f of r.fields) for (const s of ["bm", "bp", "bw"]) print(`${P}_${r.name}__${f.name}_${s}`);
     for (const e of r.enumValues) print(`${P}_${r.name}__${e.name}`);
   }
@@ -94,6 +98,10 @@ describe.skipIf(gccReq.skip)("mock_accel_regs.h against the TS register table", 
       expected[`${P}_${reg.name}_OFFSET`] = String(reg.offsetBytes);
       expected[`${P}_${reg.name}_SIZE`] = String(reg.sizeBytes);
       if (reg.resetValue !== null) expected[`${P}_${reg.name}_RESET`] = String(reg.resetValue);
+      if (reg.writeRange) {
+        expected[`${P}_${reg.name}_WRITE_MIN`] = String(reg.writeRange.min);
+        if (typeof reg.writeRange.max === "bigint") expected[`${P}_${reg.name}_WRITE_MAX`] = String(reg.writeRange.max);
+      }
       for (const f of reg.fields) {
         expected[`${P}_${reg.name}__${f.name}_bm`] = String(f.mask);
         expected[`${P}_${reg.name}__${f.name}_bp`] = String(f.lsb);

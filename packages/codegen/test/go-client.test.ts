@@ -34,11 +34,6 @@ describe("Go client emitter", () => {
     expect(file!.content.split("\n")[0]).toMatch(/^\/\/ Code generated .* DO NOT EDIT\.$/);
   });
 
-  test("an attribute whose accessor would shadow a Device member is refused, naming both", () => {
-    const text = edit(miniSpec(), "    - name: serial\n", "    - name: path\n").replace("dra: { attribute: serial }", "dra: { attribute: path }");
-    expect(() => emitGoClient(model(text), { specPath: "spec/mini.yaml" })).toThrow("attribute path would define Device.Path");
-  });
-
   test.skipIf(goReq.skip)("the mini spec's Go is gofmt-clean", () => {
     assertAvailable(goReq);
     const dir = tempDir("go-mini");

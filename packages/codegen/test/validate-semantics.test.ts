@@ -271,3 +271,89 @@ describe("sysfs attributes", () => {
     expectOnly(text, at(text, 'mode: "0666"', '"0666"'), "sysfs.attributes[1].mode", "mode 0666 is world-writable, which the kernel refuses (VERIFY_OCTAL_PERMISSIONS)");
   });
 });
+
+describe("what the emitters cannot serve is refused here, with a position", () => {
+  const HALF = EXTRA("0x40", "        size_bytes: 2\n        access: RW\n        reset: 0");
+
+  it("a writable attribute on a 1- or 2-byte register (the driver writes whole 32-bit words)", () => {
+    const text = miniSpec({ registers: MINI_REGISTERS + HALF, attributes: MINI_ATTRIBUTES + `
+    - name: extra
+      source: { register: EXTRA }
+      format: decimal
+      mode: "0644"
+      write: { min: 0, max: 1 }` });
+    expectOnly(text, at(text, 'mode: "0644"', '"0644"', 2), "sysfs.attributes[8].mode",
+      "mode 0644 is writable, but the driver writes only 4- and 8-byte registers (whole 32-bit words); EXTRA is 2 byte(s)");
+    // Read-only, the same register is served (register-sizes.test.ts compiles and runs it).
+    const readOnly = miniSpec({ registers: MINI_REGISTERS + HALF.replace("access: RW", "access: RO"), attributes: MINI_ATTRIBUTES + `
+    - { name: extra, source: { register: EXTRA }, format: decimal, mode: "0444" }` });
+    expect(errorsOf(readOnly)).toEqual([]);
+  });
+
+  it("a writable field of a register wider than 4 bytes (the driver's read-modify-write is one 32-bit word)", () => {
+    const text = miniSpec({
+      registers: MINI_REGISTERS + EXTRA("0x40", "        size_bytes: 8\n        access: RW\n        reset: 0\n        fields:\n          - { name: HIGH, lsb: 40, width_bits: 4 }"),
+      attributes: MINI_ATTRIBUTES + `
+    - name: extra
+      source: { register: EXTRA, field: HIGH }
+      format: decimal
+      mode: "0644"
+      write: { min: 0, max: 15 }`,
+    });
+    expectOnly(text, at(text, 'mode: "0644"', '"0644"', 2), "sysfs.attributes[8].mode",
+      "mode 0644 writes field EXTRA.HIGH, but the driver writes fields of 4-byte registers only (one 32-bit read-modify-write); EXTRA is 8 bytes");
+  });
+
+  it("dra bits: true on a register wider than 4 bytes (clients mask a 32-bit value)", () => {
+    const text = miniSpec({
+      registers: MINI_REGISTERS + EXTRA("0x40", "        size_bytes: 8\n        access: RO\n        reset: 0\n        fields:\n          - { name: FLAG, lsb: 33, width_bits: 1 }"),
+      attributes: MINI_ATTRIBUTES + `
+    - name: extra
+      source: { register: EXTRA }
+      format: decimal
+      mode: "0444"
+      dra: { attribute: extra, bits: true }`,
+    });
+    expectOnly(text, at(text, "dra: { attribute: extra, bits: true }", "true"), "sysfs.attributes[8].dra.bits",
+      "bits: true needs a register of at most 4 bytes (clients mask a 32-bit value); EXTRA is 8 bytes");
+  });
+
+  it("format string on a register that is not whole 32-bit words", () => {
+    const text = miniSpec({ registers: MINI_REGISTERS + HALF, attributes: MINI_ATTRIBUTES + `
+    - name: extra
+      source: { register: EXTRA }
+      format: string
+      mode: "0444"` });
+    expectOnly(text, at(text, "format: string", "string"), "sysfs.attributes[8].format",
+      "format string needs a register of whole 32-bit words, at most 1024 bytes (the driver reads it word by word onto the kernel stack); register EXTRA (2 bytes)");
+  });
+
+  it("a register attribute's write bound in a register wider than one 32-bit read", () => {
+    const text = edit(miniSpec(), "write: { min: 0, max: LIMIT }", "write: { min: 0, max: SERIAL }");
+    expectOnly(text, at(text, "max: SERIAL }", "SERIAL"), "sysfs.attributes[6].write.max", "the driver reads the bound in one 32-bit access; SERIAL is 8 bytes");
+  });
+
+  it("an attribute whose Go accessor would clash with the hand-written Device or another attribute", () => {
+    const path = withAttribute(`
+    - { name: path, source: driver, type: u32, format: decimal, mode: "0444" }`);
+    expectOnly(path, at(path, "name: path", "path"), "sysfs.attributes[8].name",
+      "attribute path would define Go method Device.Path, which the hand-written Device (clients/go/mockaccel) already has");
+    const twins = withAttribute(`
+    - { name: ab_c, source: driver, type: u32, format: decimal, mode: "0444" }
+    - { name: AB_c, source: driver, type: u32, format: decimal, mode: "0444" }`);
+    expectOnly(twins, at(twins, "name: AB_c", "AB_c"), "sysfs.attributes[9].name", "attributes ab_c and AB_c both become Go name AbC");
+  });
+});
+
+describe("shows: the register a driver attribute prints", () => {
+  it("only on a driver attribute, naming a register, once per register", () => {
+    const onRegister = edit(miniSpec(), "      source: { register: STATE }\n", "      source: { register: STATE }\n      shows: STATE\n");
+    expectOnly(onRegister, at(onRegister, "shows: STATE", "STATE"), "sysfs.attributes[4].shows", "shows is only for driver attributes; a register attribute shows its own register");
+    const missing = edit(miniSpec(), "      source: driver\n", "      source: driver\n      shows: LIMITS\n");
+    expectOnly(missing, at(missing, "shows: LIMITS", "LIMITS"), "sysfs.attributes[7].shows", "no register named LIMITS");
+    const twice = withAttribute(`
+    - { name: limit_a, source: driver, shows: LIMIT, type: u32, format: decimal, mode: "0444" }
+    - { name: limit_b, source: driver, shows: LIMIT, type: u32, format: decimal, mode: "0444" }`);
+    expectOnly(twice, at(twice, "name: limit_b", "LIMIT"), "sysfs.attributes[9].shows", 'duplicate shows of register "LIMIT"');
+  });
+});

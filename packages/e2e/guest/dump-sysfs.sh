@@ -1,10 +1,12 @@
 #!/bin/sh
 # Prints the mock-accel part of a sysfs tree as sorted text lines, so two trees compare with
 # diff: the guest's real /sys, and the fake tree createFakeSysfs writes (this same file runs
-# on the host with busybox sh). Usage: dump-sysfs.sh [ROOT]   (default /sys)
-R=${1:-/sys}
+# on the host with busybox sh). Usage: dump-sysfs.sh CLASS [ROOT]   (CLASS: the spec's
+# sysfs.class; ROOT default /sys)
+CLASS=${1:?usage: dump-sysfs.sh CLASS [ROOT]}
+R=${2:-/sys}
 R=$(cd "$R" && pwd -P)
-for c in "$R"/class/mock-accel/*; do
+for c in "$R"/class/"$CLASS"/*; do
   [ -e "$c" ] || continue
   n=${c##*/}
   echo "class $n -> $(readlink "$c")"

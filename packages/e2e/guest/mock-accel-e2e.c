@@ -36,7 +36,7 @@ static int passphrase(const char *dev, int words, int expect_failure)
 	int fd = open_or_die(dev, O_RDWR);
 
 	memset(&p, 0, sizeof(p));
-	p.word_count = (__u8)words;
+	p.word_count = (__u32)words;
 	if (ioctl(fd, MOCK_ACCEL_IOC_PASSPHRASE, &p) != 0) {
 		int e = errno;
 

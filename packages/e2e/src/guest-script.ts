@@ -2,6 +2,8 @@
 // discover the devices, enable and disable VFs, write status, generate passphrases through
 // sysfs and the char device, dump the sysfs tree, unload, and print the kernel log. Each step
 // prints under `@@section NAME`; the host parses the sections and asserts on them.
+import { DEVICE_NAMES, SYSFS_CLASS } from "@mock-accel/sysfs-client";
+import { MODULE_NAME } from "@mock-accel/kernel-driver";
 import { GUEST } from "./artifacts.ts";
 import { SECTION_FUNCTION } from "@mock-accel/vm-harness";
 export { parseSections, SECTION_MARKER } from "@mock-accel/vm-harness";
@@ -27,7 +29,10 @@ export interface GuestScriptOptions {
  */
 export function guestScript(opts: GuestScriptOptions = {}): string {
   const reads = opts.benchReads ?? 1000;
-  const C = "/sys/class/mock-accel";
+  const C = `/sys/class/${SYSFS_CLASS}`;
+  // The spec's name templates in shell: $N0 is P0's number, $V0/$V1 its VFs 0 and 1.
+  const pfPrefix = DEVICE_NAMES.pf.replace("{pf}", "");
+  const vf = (i: number) => DEVICE_NAMES.vf.replace("{pf}", "${N0}").replace("{vf}", String(i));
   const bench = opts.bench
     ? `
 section bench-sysfs-read
@@ -52,6 +57,7 @@ for d in $C/*; do
   if [ "$t" -gt 0 ]; then P0=\${d##*/}; else P1=\${d##*/}; fi
 done
 echo "P0=$P0 P1=$P1"
+N0=\${P0#${pfPrefix}}; V0=${vf(0)}; V1=${vf(1)}
 section discover
 ${GUEST.discover} discover
 section numvfs-2
@@ -60,7 +66,7 @@ ls $C
 section discover-vfs
 ${GUEST.discover} discover
 ${opts.goDiscover ? `section dra-ts\n${GUEST.discover} dra\nsection dra-go\n${GUEST.goDiscover}\n` : ""}section tree
-sh ${GUEST.dump}
+sh ${GUEST.dump} ${SYSFS_CLASS}
 section status
 echo 0x1 > $C/$P1/status && echo written
 cat $C/$P1/status
@@ -68,15 +74,15 @@ ${GUEST.helper} status /dev/$P1
 echo bogus > $C/$P1/status 2>/dev/null || echo rejected
 cat $C/$P1/status
 section passphrase
-echo 5 > $C/\${P0}_vf1/passphrase_length && echo 1 > $C/\${P0}_vf1/passphrase_generate && echo generated
-echo "status $(cat $C/\${P0}_vf1/passphrase_status)"
-echo "count $(cat $C/\${P0}_vf1/passphrase_count)"
-echo "text $(cat $C/\${P0}_vf1/passphrase)"
-echo 13 > $C/\${P0}_vf1/passphrase_length 2>/dev/null || echo length-13-rejected
+echo 5 > $C/$V1/passphrase_length && echo 1 > $C/$V1/passphrase_generate && echo generated
+echo "status $(cat $C/$V1/passphrase_status)"
+echo "count $(cat $C/$V1/passphrase_count)"
+echo "text $(cat $C/$V1/passphrase)"
+echo 13 > $C/$V1/passphrase_length 2>/dev/null || echo length-13-rejected
 section ioctl
 ${GUEST.helper} status /dev/$P0
 ${GUEST.helper} passphrase /dev/$P0 7
-${GUEST.helper} passphrase /dev/\${P0}_vf0 0
+${GUEST.helper} passphrase /dev/$V0 0
 ${GUEST.helper} passphrase-errno /dev/$P0 13
 section chardev-read
 cat /dev/$P1
@@ -85,9 +91,9 @@ section numvfs-0
 echo 0 > $C/$P0/sriov_numvfs && echo ok
 ls $C
 section rmmod
-rmmod mock_accel && echo rmmod-ok
+rmmod ${MODULE_NAME} && echo rmmod-ok
 ls $C 2>&1
-ls /dev | grep mock || echo no-char-devices
+ls /dev | grep '^${pfPrefix}[0-9]' || echo no-char-devices
 section dmesg
 dmesg
 `;

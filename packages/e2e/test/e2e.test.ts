@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { assertAvailable, type Requirement } from "@mock-accel/testkit";
 import { EFF_WORDS, PCI, uuidToCanonical } from "@mock-accel/server";
-import { createFakeSysfs, type FakePf } from "@mock-accel/sysfs-client";
+import { createFakeSysfs, parseDeviceName, pfDeviceName, SYSFS_CLASS, vfDeviceName, type FakePf } from "@mock-accel/sysfs-client";
 import { guestKernelLogProblems } from "@mock-accel/vm-harness";
 import { DUMP_SCRIPT, GUEST, guestArtifacts, runGuest, type GuestArtifacts, type GuestRunResult, type Transport } from "../src/index.ts";
 import { goDiscoverProgram } from "../src/artifacts.ts";
@@ -112,12 +112,12 @@ describe.each(CASES)("end to end over $transport", ({ transport, qemu, needs }) 
       expect(d.deviceId, d.name).toBe(d.kind === "pf" ? PCI.pfDeviceId : PCI.vfDeviceId);
       expect(d.classCode, d.name).toBe(PCI.classCode);
       if (d.kind === "pf") {
-        expect(d.name).toMatch(/^mock\d+$/);
+        expect(parseDeviceName(d.name), d.name).toMatchObject({ vf: null });
         expect(a.sriov_totalvfs, d.name).toBe(Number(s.config.total_vfs));
       } else {
         const pf = all.find((p) => p.kind === "pf" && p.numaNode === d.numaNode)!;
         expect(d.pf?.name, d.name).toBe(pf.name);
-        expect(d.name).toBe(`${pf.name}_vf${d.vfIndex}`);
+        expect(d.name).toBe(vfDeviceName(parseDeviceName(pf.name)!.pf, d.vfIndex!));
         expect(a.vf_index, d.name).toBe(s.device.vfIndex);
       }
     }
@@ -167,10 +167,11 @@ describe.each(CASES)("end to end over $transport", ({ transport, qemu, needs }) 
   });
 
   test.skipIf(skip)("sriov_numvfs 2 then 0 shows and hides the VFs, and the server sees SRIOV_NUM_VFS change", () => {
-    const pf0 = discovered(r, "discover").find((d) => d.attributes.sriov_totalvfs === 2)!.name;
+    const pf0 = parseDeviceName(discovered(r, "discover").find((d) => d.attributes.sriov_totalvfs === 2)!.name)!.pf;
+    const pfs = [pfDeviceName(0), pfDeviceName(1)];
     expect(lines(r.sections["numvfs-2"])[0]).toBe("ok");
-    expect(lines(r.sections["numvfs-2"]).slice(1).join(" ").split(/\s+/).sort()).toEqual(["mock0", "mock1", `${pf0}_vf0`, `${pf0}_vf1`].sort());
-    expect(lines(r.sections["numvfs-0"]).slice(1).join(" ").split(/\s+/).sort()).toEqual(["mock0", "mock1"]);
+    expect(lines(r.sections["numvfs-2"]).slice(1).join(" ").split(/\s+/).sort()).toEqual([...pfs, vfDeviceName(pf0, 0), vfDeviceName(pf0, 1)].sort());
+    expect(lines(r.sections["numvfs-0"]).slice(1).join(" ").split(/\s+/).sort()).toEqual(pfs);
     const node0 = r.served.find((s) => s.device.kind === "pf" && s.device.numaNode === 0)!;
     expect(r.writes.filter((w) => w.name === "SRIOV_NUM_VFS").map((w) => [w.device, w.previous, w.value])).toEqual([
       [node0.device.id, 0n, 2n],
@@ -201,7 +202,7 @@ describe.each(CASES)("end to end over $transport", ({ transport, qemu, needs }) 
   test.skipIf(skip)("createFakeSysfs writes the same tree for this topology as the guest shows", async () => {
     const all = discovered(r, "discover-vfs");
     const guestTree = lines(r.sections.tree);
-    const major = Number(/^file mock0\/dev \d+ (\d+):/m.exec(r.sections.tree ?? "")?.[1]);
+    const major = Number(new RegExp(`^file ${pfDeviceName(0)}/dev \\d+ (\\d+):`, "m").exec(r.sections.tree ?? "")?.[1]);
     const pfs = all.filter((d) => d.kind === "pf").sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
     const fw = (v: bigint) => `${Number(v >> 16n) & 0xff}.${Number(v >> 8n) & 0xff}.${Number(v) & 0xff}`;
     // The topology, told to the fake the way a driver author would: names as the driver gave
@@ -227,7 +228,7 @@ describe.each(CASES)("end to end over $transport", ({ transport, qemu, needs }) 
     const dir = mkdtempSync(join(tmpdir(), "e2e-fake-"));
     try {
       const fake = await createFakeSysfs(dir, topology, { transport, major });
-      const dump = spawnSync("busybox", ["sh", DUMP_SCRIPT, fake.root], { encoding: "utf8" });
+      const dump = spawnSync("busybox", ["sh", DUMP_SCRIPT, SYSFS_CLASS, fake.root], { encoding: "utf8" });
       expect(dump.status, dump.stderr).toBe(0);
       // The kernel gives every device a power/ directory of runtime-PM files; they are not
       // the driver's and the fake does not write them.
@@ -243,7 +244,7 @@ describe.each(CASES)("end to end over $transport", ({ transport, qemu, needs }) 
   });
 
   test.skipIf(skip)("rmmod is clean and the guest's kernel log has no warning or oops", () => {
-    expect(lines(r.sections.rmmod)).toEqual(["rmmod-ok", "ls: /sys/class/mock-accel: No such file or directory", "no-char-devices"]);
+    expect(lines(r.sections.rmmod)).toEqual(["rmmod-ok", `ls: /sys/class/${SYSFS_CLASS}: No such file or directory`, "no-char-devices"]);
     expect(guestKernelLogProblems(r.sections.dmesg ?? "")).toEqual([]);
     expect(r.sections.dmesg).toMatch(/mock-accel/);
     // QEMU refused no device access (its re-entrancy guard) and reported no error.

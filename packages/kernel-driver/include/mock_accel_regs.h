@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * mock_accel_regs.h - mock_accel PCI identity and BAR0 register map.
+ * mock_accel_regs.h - mock_accel PCI identity, names and BAR0 register map.
  * Generated from spec/registers.yaml by packages/codegen (template c-header.h.hbs).
  * Do not edit: change the spec and run `bun run codegen`.
  *
@@ -25,6 +25,28 @@
 #define MOCK_ACCEL_PCI_REVISION_ID         0x01U
 #define MOCK_ACCEL_PCI_SUBSYSTEM_VENDOR_ID 0x0000U
 #define MOCK_ACCEL_PCI_SUBSYSTEM_ID        0x0000U
+
+/*
+ * Names: the kernel module, its sysfs class, the class device (and /dev node) names as
+ * printf formats (PF number; PF number and VF_INDEX), and the firmware wordlist.
+ */
+#define MOCK_ACCEL_MODULE_NAME    "mock_accel"
+#define MOCK_ACCEL_SYSFS_CLASS    "mock-accel"
+#define MOCK_ACCEL_PF_NAME_FMT    "mock%d"
+#define MOCK_ACCEL_VF_NAME_FMT    "mock%d_vf%u"
+#define MOCK_ACCEL_FIRMWARE_FILE  "mock-accel-wordlist.txt"
+#define MOCK_ACCEL_FIRMWARE_WORDS 7772U
+
+/* device_config defaults a device server starts a PF or VF with. */
+#define MOCK_ACCEL_CONFIG_MEMORY_SIZE_DEFAULT_PF  0x400000000ULL
+#define MOCK_ACCEL_CONFIG_MEMORY_SIZE_DEFAULT_VF  0x80000000U
+#define MOCK_ACCEL_CONFIG_CAPABILITIES_DEFAULT_PF 1U
+#define MOCK_ACCEL_CONFIG_CAPABILITIES_DEFAULT_VF 1U
+#define MOCK_ACCEL_CONFIG_FW_VERSION_DEFAULT_PF   0x10200U
+#define MOCK_ACCEL_CONFIG_FW_VERSION_DEFAULT_VF   0x10200U
+#define MOCK_ACCEL_CONFIG_TOTAL_VFS_DEFAULT_PF    0U
+#define MOCK_ACCEL_CONFIG_TOTAL_VFS_DEFAULT_VF    0U
+#define MOCK_ACCEL_CONFIG_VF_INDEX_DEFAULT_PF     0xffffffffU
 
 /*
  * SR-IOV extended capability of physical functions. Guests do not see it (QEMU hides it);
@@ -135,9 +157,10 @@
  * Virtual functions the guest driver has enabled.
  * Writes outside 0..the value of SRIOV_TOTAL_VFS are refused.
  */
-#define MOCK_ACCEL_SRIOV_NUM_VFS_OFFSET 0x038U
-#define MOCK_ACCEL_SRIOV_NUM_VFS_SIZE   4U
-#define MOCK_ACCEL_SRIOV_NUM_VFS_RESET  0x00000000U
+#define MOCK_ACCEL_SRIOV_NUM_VFS_OFFSET    0x038U
+#define MOCK_ACCEL_SRIOV_NUM_VFS_SIZE      4U
+#define MOCK_ACCEL_SRIOV_NUM_VFS_RESET     0x00000000U
+#define MOCK_ACCEL_SRIOV_NUM_VFS_WRITE_MIN 0U
 
 /*
  * VF_INDEX @ 0x03c, 4 bytes, RO, value from device_config.vf_index
@@ -160,9 +183,11 @@
  * Words in the next passphrase.
  * Writes outside 4..12 are refused.
  */
-#define MOCK_ACCEL_PASSPHRASE_LENGTH_OFFSET 0x104U
-#define MOCK_ACCEL_PASSPHRASE_LENGTH_SIZE   4U
-#define MOCK_ACCEL_PASSPHRASE_LENGTH_RESET  0x00000006U
+#define MOCK_ACCEL_PASSPHRASE_LENGTH_OFFSET    0x104U
+#define MOCK_ACCEL_PASSPHRASE_LENGTH_SIZE      4U
+#define MOCK_ACCEL_PASSPHRASE_LENGTH_RESET     0x00000006U
+#define MOCK_ACCEL_PASSPHRASE_LENGTH_WRITE_MIN 4U
+#define MOCK_ACCEL_PASSPHRASE_LENGTH_WRITE_MAX 12U
 
 /*
  * PASSPHRASE_STATUS @ 0x108, 4 bytes, RO

@@ -5,15 +5,16 @@ import { createHash } from "node:crypto";
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEVICE_NAME, FIRMWARE } from "@mock-accel/sysfs-client";
 import { cacheDir } from "@mock-accel/vm-harness";
 
 /** packages/kernel-driver */
 export const DRIVER_DIR = join(import.meta.dirname, "..");
 /** The firmware file the driver loads with request_firmware. */
-export const FIRMWARE_NAME = "mock-accel-wordlist.txt";
+export const FIRMWARE_NAME: string = FIRMWARE.file;
 export const FIRMWARE_PATH = join(DRIVER_DIR, "firmware", FIRMWARE_NAME);
-/** The kernel module's name (rmmod/modprobe), from spec device.name. */
-export const MODULE_NAME = "mock_accel";
+/** The kernel module's name (rmmod/modprobe): spec device.name. */
+export const MODULE_NAME: string = DEVICE_NAME;
 export const UAPI_HEADER = join(DRIVER_DIR, "include", "uapi", "mock_accel.h");
 
 /** What a build needs from the tree: everything else (tests, node_modules) stays behind. */

@@ -16,11 +16,13 @@
 #include <linux/pci.h>
 #include <linux/types.h>
 
+#include "mock_accel_regs.h"
 #include "mock_accel_sysfs.h"
 
+/* The PCI driver's name (/sys/bus/pci/drivers/mock-accel). The class, class device names and
+ * firmware file come from the spec: MOCK_ACCEL_SYSFS_CLASS, MOCK_ACCEL_*_NAME_FMT and
+ * MOCK_ACCEL_FIRMWARE_FILE in the generated mock_accel_regs.h. */
 #define MOCK_ACCEL_DRV_NAME "mock-accel"
-#define MOCK_ACCEL_CLASS_NAME "mock-accel"
-#define MOCK_ACCEL_FIRMWARE "mock-accel-wordlist.txt"
 #define MOCK_ACCEL_MAX_MINORS 256
 
 /* A loaded firmware wordlist: words NUL-separated in one buffer, with their offsets. */

@@ -4,6 +4,7 @@
  * ioctls are declared in include/uapi/mock_accel.h. Every operation re-checks that the PCI
  * function is still bound, since an open file can outlive it.
  */
+#include <linux/build_bug.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -14,6 +15,16 @@
 #include "../include/uapi/mock_accel.h"
 
 #define MOCK_ACCEL_SUMMARY_LEN 512
+
+/*
+ * The uapi header is a stable ABI and written by hand; these keep its limits equal to the
+ * spec's PASSPHRASE_* registers, so a spec change cannot drift from the ioctl unnoticed.
+ */
+static_assert(MOCK_ACCEL_PASSPHRASE_DEFAULT_WORDS == MOCK_ACCEL_PASSPHRASE_LENGTH_RESET);
+static_assert(MOCK_ACCEL_PASSPHRASE_MAX_WORDS == MOCK_ACCEL_PASSPHRASE_LENGTH_WRITE_MAX);
+static_assert(MOCK_ACCEL_PASSPHRASE_LEN == MOCK_ACCEL_PASSPHRASE_BUFFER_SIZE);
+/* The ABI the uapi header documents: a layout change must be a new version and ioctl number. */
+static_assert(sizeof(struct mock_accel_passphrase) == 288);
 
 static int mock_accel_open(struct inode *inode, struct file *file)
 {
@@ -88,29 +99,34 @@ static ssize_t mock_accel_read(struct file *file, char __user *ubuf, size_t coun
 static long mock_accel_ioctl_passphrase(struct mock_accel_dev *mdev, void __user *arg)
 {
 	struct mock_accel_passphrase *req;
-	unsigned int count;
+	unsigned int count, i;
 	long rc;
 
-	/* 257 bytes: too big for the stack of an ioctl path. */
+	/* 288 bytes: too big for the stack of an ioctl path. */
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)
 		return -ENOMEM;
-	if (copy_from_user(&req->word_count, arg, sizeof(req->word_count))) {
+	/* Only the header: the passphrase is output, whatever the caller left in it. */
+	if (copy_from_user(req, arg, offsetof(struct mock_accel_passphrase, passphrase))) {
 		rc = -EFAULT;
 		goto out;
 	}
-	count = req->word_count ? req->word_count : MOCK_ACCEL_PASSPHRASE_DEFAULT_WORDS;
-	if (count > MOCK_ACCEL_PASSPHRASE_MAX_WORDS) {
-		rc = -EINVAL;
+	rc = -EINVAL;
+	if (req->flags)
 		goto out;
-	}
+	for (i = 0; i < ARRAY_SIZE(req->reserved); i++)
+		if (req->reserved[i])
+			goto out;
+	count = req->word_count ? req->word_count : MOCK_ACCEL_PASSPHRASE_DEFAULT_WORDS;
+	if (count > MOCK_ACCEL_PASSPHRASE_MAX_WORDS)
+		goto out;
 	mutex_lock(&mdev->lock);
 	rc = mdev->gone ? -ENODEV :
 			  mock_accel_passphrase(mdev, count, req->passphrase, sizeof(req->passphrase));
 	mutex_unlock(&mdev->lock);
 	if (rc)
 		goto out;
-	req->word_count = (u8)count;
+	req->word_count = count;
 	if (copy_to_user(arg, req, sizeof(*req)))
 		rc = -EFAULT;
 out:

@@ -22,7 +22,8 @@
 #include "mock_accel_regs.h"
 #include "mock_accel_sysfs.h"
 
-#define MOCK_ACCEL_VF_INDEX_NONE 0xffffffffU
+/* VF_INDEX on a PF: the spec's device_config vf_index default for PFs. */
+#define MOCK_ACCEL_VF_INDEX_NONE MOCK_ACCEL_CONFIG_VF_INDEX_DEFAULT_PF
 
 DEFINE_MUTEX(mock_accel_lock);
 static LIST_HEAD(mock_accel_devices);
@@ -74,7 +75,8 @@ struct mock_accel_dev *mock_accel_get_by_minor(unsigned int minor)
 
 /* ---- class devices (callers hold mock_accel_lock) ---- */
 
-static void mock_accel_hide(struct mock_accel_dev *mdev)
+/* Removes the class device and /dev node (sysfs "show" means a read; hence publish/unpublish). */
+static void mock_accel_unpublish(struct mock_accel_dev *mdev)
 {
 	if (!mdev->class_dev)
 		return;
@@ -84,7 +86,8 @@ static void mock_accel_hide(struct mock_accel_dev *mdev)
 	mdev->cdev = NULL;
 }
 
-static void mock_accel_show(struct mock_accel_dev *mdev)
+/* Creates the /dev node and the class device; on failure neither exists. */
+static int mock_accel_publish(struct mock_accel_dev *mdev)
 {
 	struct device *parent = &mdev->pdev->dev;
 	struct device *dev;
@@ -92,35 +95,32 @@ static void mock_accel_show(struct mock_accel_dev *mdev)
 	int rc;
 
 	if (mdev->class_dev)
-		return;
+		return 0;
 	/* cdev_alloc: an open file may hold the cdev after the class device is gone. */
 	cdev = cdev_alloc();
-	if (!cdev) {
-		dev_warn(parent, "cannot allocate a character device\n");
-		return;
-	}
+	if (!cdev)
+		return -ENOMEM;
 	cdev->owner = THIS_MODULE;
 	cdev->ops = &mock_accel_fops;
 	rc = cdev_add(cdev, mock_accel_devt(mdev), 1);
 	if (rc) {
-		dev_warn(parent, "cannot add character device: %d\n", rc);
 		kobject_put(&cdev->kobj);
-		return;
+		return dev_err_probe(parent, rc, "cannot add character device\n");
 	}
 	if (mdev->is_vf)
 		dev = device_create_with_groups(mock_accel_class, parent, mock_accel_devt(mdev), mdev,
-						mock_accel_groups, "mock%d_vf%u", mdev->pf->pf_id,
+						mock_accel_groups, MOCK_ACCEL_VF_NAME_FMT, mdev->pf->pf_id,
 						mdev->vf_index);
 	else
 		dev = device_create_with_groups(mock_accel_class, parent, mock_accel_devt(mdev), mdev,
-						mock_accel_groups, "mock%d", mdev->pf_id);
+						mock_accel_groups, MOCK_ACCEL_PF_NAME_FMT, mdev->pf_id);
 	if (IS_ERR(dev)) {
-		dev_warn(parent, "cannot create class device: %ld\n", PTR_ERR(dev));
 		cdev_del(cdev);
-		return;
+		return dev_err_probe(parent, PTR_ERR(dev), "cannot create class device\n");
 	}
 	mdev->cdev = cdev;
 	mdev->class_dev = dev;
+	return 0;
 }
 
 static bool mock_accel_same_slot(const struct mock_accel_dev *a, const struct mock_accel_dev *b)
@@ -130,33 +130,55 @@ static bool mock_accel_same_slot(const struct mock_accel_dev *a, const struct mo
 	       PCI_SLOT(a->pdev->devfn) == PCI_SLOT(b->pdev->devfn);
 }
 
-/* Show or hide a VF's class device from its PF's state. */
-static void mock_accel_update_vf(struct mock_accel_dev *vf)
+/* Publish or unpublish a VF's class device from its PF's state. */
+static int mock_accel_update_vf(struct mock_accel_dev *vf)
 {
 	if (vf->pf && vf->vf_index < vf->pf->num_vfs)
-		mock_accel_show(vf);
-	else
-		mock_accel_hide(vf);
+		return mock_accel_publish(vf);
+	mock_accel_unpublish(vf);
+	return 0;
+}
+
+/* Every VF of `pf` follows the PF's num_vfs; the first failure is returned. */
+static int mock_accel_update_vfs(struct mock_accel_dev *pf)
+{
+	struct mock_accel_dev *vf;
+	int first = 0, rc;
+
+	list_for_each_entry(vf, &mock_accel_devices, node) {
+		if (vf->pf != pf)
+			continue;
+		rc = mock_accel_update_vf(vf);
+		if (rc && !first)
+			first = rc;
+	}
+	return first;
 }
 
 /*
  * Called from the PF's sriov_numvfs store, with the value already checked against
  * SRIOV_TOTAL_VFS. A trylock, because removing the PF holds mock_accel_lock while its class
- * device (and so this attribute) drains.
+ * device (and so this attribute) drains. If a VF cannot be published, the previous count is
+ * restored (register and class devices) and the store fails with the error.
  */
 int mock_accel_set_num_vfs(struct mock_accel_dev *pf, u32 num_vfs)
 {
-	struct mock_accel_dev *vf;
+	u32 old = pf->num_vfs;
+	int rc;
 
 	if (!mutex_trylock(&mock_accel_lock))
 		return restart_syscall();
 	iowrite32(num_vfs, pf->bar0 + MOCK_ACCEL_SRIOV_NUM_VFS_OFFSET);
-	pf->num_vfs = num_vfs;
-	list_for_each_entry(vf, &mock_accel_devices, node)
-		if (vf->pf == pf)
-			mock_accel_update_vf(vf);
+	/* Read locklessly by the sriov_numvfs show and the character device summary. */
+	WRITE_ONCE(pf->num_vfs, num_vfs);
+	rc = mock_accel_update_vfs(pf);
+	if (rc) {
+		iowrite32(old, pf->bar0 + MOCK_ACCEL_SRIOV_NUM_VFS_OFFSET);
+		WRITE_ONCE(pf->num_vfs, old);
+		mock_accel_update_vfs(pf);
+	}
 	mutex_unlock(&mock_accel_lock);
-	return 0;
+	return rc;
 }
 
 /* ---- PCI driver ---- */
@@ -260,7 +282,7 @@ static int mock_accel_probe(struct pci_dev *pdev, const struct pci_device_id *id
 	rc = mock_accel_wordlist_load(mdev);
 	if (rc)
 		dev_warn(dev, "firmware %s not loaded (%d); passphrases from the driver are unavailable\n",
-			 MOCK_ACCEL_FIRMWARE, rc);
+			 MOCK_ACCEL_FIRMWARE_FILE, rc);
 
 	pci_set_drvdata(pdev, mdev);
 
@@ -270,22 +292,36 @@ static int mock_accel_probe(struct pci_dev *pdev, const struct pci_device_id *id
 		list_for_each_entry(other, &mock_accel_devices, node)
 			if (!other->is_vf && mock_accel_same_slot(other, mdev))
 				mdev->pf = other;
-		mock_accel_update_vf(mdev);
+		rc = mock_accel_update_vf(mdev);
 	} else {
-		mock_accel_show(mdev);
-		list_for_each_entry(other, &mock_accel_devices, node) {
-			if (other->is_vf && mock_accel_same_slot(other, mdev)) {
-				other->pf = mdev;
-				mock_accel_update_vf(other);
+		rc = mock_accel_publish(mdev);
+		if (!rc) {
+			/* Adopt the VFs of this slot that probed first. */
+			list_for_each_entry(other, &mock_accel_devices, node)
+				if (other->is_vf && mock_accel_same_slot(other, mdev))
+					other->pf = mdev;
+			rc = mock_accel_update_vfs(mdev);
+		}
+		if (rc) {
+			list_for_each_entry(other, &mock_accel_devices, node) {
+				if (other->pf == mdev) {
+					other->pf = NULL;
+					mock_accel_unpublish(other);
+				}
 			}
+			mock_accel_unpublish(mdev);
 		}
 	}
+	if (rc)
+		list_del_init(&mdev->node);
 	mutex_unlock(&mock_accel_lock);
+	if (rc)
+		return rc;
 
 	if (mdev->is_vf)
 		dev_info(dev, "VF %u bound%s\n", mdev->vf_index, mdev->pf ? "" : " (PF not bound yet)");
 	else
-		dev_info(dev, "mock%d bound: %u of %u VFs enabled\n", mdev->pf_id, mdev->num_vfs,
+		dev_info(dev, MOCK_ACCEL_PF_NAME_FMT " bound: %u of %u VFs enabled\n", mdev->pf_id, mdev->num_vfs,
 			 mdev->total_vfs);
 	return 0;
 }
@@ -300,11 +336,11 @@ static void mock_accel_remove(struct pci_dev *pdev)
 		list_for_each_entry(vf, &mock_accel_devices, node) {
 			if (vf->pf == mdev) {
 				vf->pf = NULL;
-				mock_accel_hide(vf);
+				mock_accel_unpublish(vf);
 			}
 		}
 	}
-	mock_accel_hide(mdev);
+	mock_accel_unpublish(mdev);
 	list_del_init(&mdev->node);
 	mutex_unlock(&mock_accel_lock);
 
@@ -339,9 +375,9 @@ static int __init mock_accel_init(void)
 	if (rc)
 		return rc;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-	mock_accel_class = class_create(MOCK_ACCEL_CLASS_NAME);
+	mock_accel_class = class_create(MOCK_ACCEL_SYSFS_CLASS);
 #else
-	mock_accel_class = class_create(THIS_MODULE, MOCK_ACCEL_CLASS_NAME);
+	mock_accel_class = class_create(THIS_MODULE, MOCK_ACCEL_SYSFS_CLASS);
 #endif
 	if (IS_ERR(mock_accel_class)) {
 		rc = PTR_ERR(mock_accel_class);
@@ -373,4 +409,4 @@ module_exit(mock_accel_exit);
 
 MODULE_DESCRIPTION("Mock PCIe accelerator for testing Kubernetes DRA drivers");
 MODULE_LICENSE("GPL");
-MODULE_FIRMWARE(MOCK_ACCEL_FIRMWARE);
+MODULE_FIRMWARE(MOCK_ACCEL_FIRMWARE_FILE);

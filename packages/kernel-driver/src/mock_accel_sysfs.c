@@ -5,9 +5,11 @@
  * Do not edit: change the spec and run `bun run codegen`.
  *
  * Register-backed attributes read and write BAR0 with 32-bit accesses only (a 64-bit
- * register is two reads, low word first). Registers that cannot change while the driver is
- * bound are read once at probe into the driver's cache and printed from there. Stores
- * validate their input and return -EINVAL before touching any register.
+ * register is two reads, low word first; a 1- or 2-byte register is read from the aligned
+ * word that holds it, and the spec allows no writes to those). Registers that cannot
+ * change while the driver is bound are read once at probe into the driver's cache and
+ * printed from there. Stores validate their input and return -EINVAL before touching any
+ * register.
  */
 #include <linux/device.h>
 #include <linux/io.h>

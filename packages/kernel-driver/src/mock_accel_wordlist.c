@@ -45,7 +45,7 @@ static struct mock_accel_wordlist *mock_accel_wordlist_parse(struct device *dev,
 			lines++;
 	lines++;
 	if (lines > MOCK_ACCEL_MAX_WORDS) {
-		dev_warn(dev, "%s: more than %u lines\n", MOCK_ACCEL_FIRMWARE, MOCK_ACCEL_MAX_WORDS);
+		dev_warn(dev, "%s: more than %u lines\n", MOCK_ACCEL_FIRMWARE_FILE, MOCK_ACCEL_MAX_WORDS);
 		return ERR_PTR(-EINVAL);
 	}
 	words = kzalloc(sizeof(*words), GFP_KERNEL);
@@ -81,7 +81,7 @@ static struct mock_accel_wordlist *mock_accel_wordlist_parse(struct device *dev,
 					break;
 			if (j < end || len > MOCK_ACCEL_MAX_WORD_LEN) {
 				dev_warn(dev, "%s:%zu: not a word (printable, no '-' or space, at most %d bytes)\n",
-					 MOCK_ACCEL_FIRMWARE, lines, MOCK_ACCEL_MAX_WORD_LEN);
+					 MOCK_ACCEL_FIRMWARE_FILE, lines, MOCK_ACCEL_MAX_WORD_LEN);
 				mock_accel_wordlist_free(words);
 				return ERR_PTR(-EINVAL);
 			}
@@ -90,7 +90,7 @@ static struct mock_accel_wordlist *mock_accel_wordlist_parse(struct device *dev,
 		start = i + 1;
 	}
 	if (count == 0) {
-		dev_warn(dev, "%s: no words\n", MOCK_ACCEL_FIRMWARE);
+		dev_warn(dev, "%s: no words\n", MOCK_ACCEL_FIRMWARE_FILE);
 		mock_accel_wordlist_free(words);
 		return ERR_PTR(-ENODATA);
 	}
@@ -106,7 +106,7 @@ int mock_accel_wordlist_load(struct mock_accel_dev *mdev)
 	const struct firmware *fw;
 	int rc;
 
-	rc = firmware_request_nowarn(&fw, MOCK_ACCEL_FIRMWARE, dev);
+	rc = firmware_request_nowarn(&fw, MOCK_ACCEL_FIRMWARE_FILE, dev);
 	if (rc)
 		return rc;
 	words = mock_accel_wordlist_parse(dev, fw->data, fw->size);
@@ -119,7 +119,7 @@ int mock_accel_wordlist_load(struct mock_accel_dev *mdev)
 	mdev->words = words;
 	mutex_unlock(&mdev->lock);
 	mock_accel_wordlist_free(old);
-	dev_info(dev, "loaded %u words from %s\n", words->count, MOCK_ACCEL_FIRMWARE);
+	dev_info(dev, "loaded %u words from %s\n", words->count, MOCK_ACCEL_FIRMWARE_FILE);
 	return 0;
 }
 

@@ -6,19 +6,21 @@ import { assertAvailable } from "@mock-accel/testkit";
 import { findSystemQemu, guestKernelLogProblems } from "@mock-accel/vm-harness";
 import { runModuleGuest, type GuestRun } from "./guest.ts";
 import { guestTools, kernelHeaders } from "./requirements.ts";
+import { SYSFS_CLASS } from "@mock-accel/sysfs-client";
+import { MODULE_NAME } from "../src/index.ts";
 
 const SCRIPT = `
 section insmod
-insmod /mock_accel.ko && echo insmod-ok
+insmod /${MODULE_NAME}.ko && echo insmod-ok
 section class
-ls -d /sys/class/mock-accel && echo class-ok
+ls -d /sys/class/${SYSFS_CLASS} && echo class-ok
 section modules
 cat /proc/modules | cut -d' ' -f1
 section rmmod
-rmmod mock_accel && echo rmmod-ok
+rmmod ${MODULE_NAME} && echo rmmod-ok
 section after
-ls /sys/class | grep -c mock-accel
-ls /sys/module | grep -c mock_accel
+ls /sys/class | grep -c ${SYSFS_CLASS}
+ls /sys/module | grep -c ${MODULE_NAME}
 ls /sys/bus/pci/drivers | grep -c mock-accel
 cat /proc/devices | grep -c mock-accel
 section dmesg
@@ -44,7 +46,7 @@ describe.skipIf(kernelHeaders.skip || guestTools.skip)("mock_accel.ko in a Debia
   it("insmod succeeds and /sys/class/mock-accel exists", () => {
     expect(run.sections.insmod).toContain("insmod-ok");
     expect(run.sections.class).toContain("class-ok");
-    expect(run.sections.modules!.split("\n")).toContain("mock_accel");
+    expect(run.sections.modules!.split("\n")).toContain(MODULE_NAME);
   });
 
   it("rmmod leaves no class, module, driver or char major behind", () => {
@@ -53,7 +55,7 @@ describe.skipIf(kernelHeaders.skip || guestTools.skip)("mock_accel.ko in a Debia
   });
 
   it("the kernel log has no warning, BUG, oops or leak report", () => {
-    expect(run.sections.dmesg).toContain("mock_accel");
+    expect(run.sections.dmesg).toContain(MODULE_NAME);
     expect(guestKernelLogProblems(run.sections.dmesg!)).toEqual([]);
   });
 });

@@ -16,7 +16,12 @@ import {
   type HostRegisterWriteEvent, libvfioUserInstalled } from "@mock-accel/server";
 import { runModuleGuest, type GuestRun } from "./guest.ts";
 import { gcc, guestTools, kernelHeaders } from "./requirements.ts";
-import { buildIoctlClient, FIRMWARE_PATH } from "../src/index.ts";
+import { DEVICE_NAMES, parseDeviceName, pfDeviceName, SYSFS_CLASS, vfDeviceName } from "@mock-accel/sysfs-client";
+import { buildIoctlClient, FIRMWARE_NAME, FIRMWARE_PATH, MODULE_NAME } from "../src/index.ts";
+
+/** The spec's name templates in shell: $N0 is $pf0's number, $V1 its VF 1. */
+const PF_PREFIX = DEVICE_NAMES.pf.replace("{pf}", "");
+const SHELL_V1 = DEVICE_NAMES.vf.replace("{pf}", "${N0}").replace("{vf}", "1");
 
 const libvfioUser = requirement(
   "libvfio-user",
@@ -43,7 +48,7 @@ const FUNCTIONS = [
 /** Dump every class device as `attr <name> <pci> <attribute>=<value>` lines. */
 const DUMP = (label: string) => `
 section ${label}
-for d in /sys/class/mock-accel/*; do
+for d in $C/*; do
   [ -e "$d" ] || continue
   n=$(basename $d); pci=$(basename $(readlink $d/device))
   for a in $d/*; do
@@ -53,49 +58,51 @@ done
 `;
 
 const SCRIPT = `
+CLASS=${SYSFS_CLASS}; C=/sys/class/$CLASS
 section bus
 for d in /sys/bus/pci/devices/*; do echo "pci $(basename $d) $(cat $d/vendor) $(cat $d/device) $(cat $d/numa_node)"; done
 section insmod
-insmod /mock_accel.ko && echo insmod-ok
+insmod /${MODULE_NAME}.ko && echo insmod-ok
 section bound
 ls /sys/bus/pci/drivers/mock-accel/ | grep :
 ${DUMP("initial")}
-pf0=$(ls /sys/bus/pci/devices/0000:11:00.0/mock-accel/)
-pf1=$(ls /sys/bus/pci/devices/0000:21:00.0/mock-accel/)
+pf0=$(ls /sys/bus/pci/devices/0000:11:00.0/$CLASS/)
+pf1=$(ls /sys/bus/pci/devices/0000:21:00.0/$CLASS/)
 echo "names $pf0 $pf1"
+N0=\${pf0#${PF_PREFIX}}; V1=${SHELL_V1}
 section status
-echo 0x5 > /sys/class/mock-accel/$pf1/status && echo written
-cat /sys/class/mock-accel/$pf1/status
+echo 0x5 > $C/$pf1/status && echo written
+cat $C/$pf1/status
 /mock-accel-ioctl status /dev/$pf1
-echo bogus > /sys/class/mock-accel/$pf1/status 2>/dev/null || echo rejected
-cat /sys/class/mock-accel/$pf1/status
+echo bogus > $C/$pf1/status 2>/dev/null || echo rejected
+cat $C/$pf1/status
 section numvfs-bad
-echo 3 > /sys/class/mock-accel/$pf0/sriov_numvfs 2>/dev/null || echo rejected-3
-echo 1 > /sys/class/mock-accel/$pf1/sriov_numvfs 2>/dev/null || echo rejected-pf1
-cat /sys/class/mock-accel/$pf0/sriov_numvfs
+echo 3 > $C/$pf0/sriov_numvfs 2>/dev/null || echo rejected-3
+echo 1 > $C/$pf1/sriov_numvfs 2>/dev/null || echo rejected-pf1
+cat $C/$pf0/sriov_numvfs
 section numvfs-2
-echo 2 > /sys/class/mock-accel/$pf0/sriov_numvfs && echo enabled
-ls /sys/class/mock-accel/
-ls -1 /dev | grep mock
+echo 2 > $C/$pf0/sriov_numvfs && echo enabled
+ls $C/
+ls -1 /dev | grep '^${PF_PREFIX}[0-9]'
 ${DUMP("with-vfs")}
 section vf-ioctl
-/mock-accel-ioctl status /dev/\${pf0}_vf1
-/mock-accel-ioctl passphrase /dev/\${pf0}_vf1 12
+/mock-accel-ioctl status /dev/$V1
+/mock-accel-ioctl passphrase /dev/$V1 12
 section rebind
 echo 0000:11:00.0 > /sys/bus/pci/drivers/mock-accel/unbind && echo unbound
-ls /sys/class/mock-accel/
+ls $C/
 echo 0000:11:00.0 > /sys/bus/pci/drivers/mock-accel/bind && echo bound
-ls /sys/class/mock-accel/
+ls $C/
 section numvfs-0
-echo 0 > /sys/class/mock-accel/$pf0/sriov_numvfs && echo disabled
-ls /sys/class/mock-accel/
+echo 0 > $C/$pf0/sriov_numvfs && echo disabled
+ls $C/
 section passphrase-sysfs
-echo 5 > /sys/class/mock-accel/$pf0/passphrase_length
-echo 1 > /sys/class/mock-accel/$pf0/passphrase_generate
-for i in 1 2 3 4 5 6 7 8 9 10; do [ "$(cat /sys/class/mock-accel/$pf0/passphrase_status)" = ready ] && break; sleep 0.2; done
-cat /sys/class/mock-accel/$pf0/passphrase_status
-cat /sys/class/mock-accel/$pf0/passphrase_count
-cat /sys/class/mock-accel/$pf0/passphrase
+echo 5 > $C/$pf0/passphrase_length
+echo 1 > $C/$pf0/passphrase_generate
+for i in 1 2 3 4 5 6 7 8 9 10; do [ "$(cat $C/$pf0/passphrase_status)" = ready ] && break; sleep 0.2; done
+cat $C/$pf0/passphrase_status
+cat $C/$pf0/passphrase_count
+cat $C/$pf0/passphrase
 section ioctl
 /mock-accel-ioctl passphrase /dev/$pf0 0
 /mock-accel-ioctl passphrase /dev/$pf0 4
@@ -106,31 +113,31 @@ section chunked
 [ "$(dd if=/dev/$pf1 bs=5 2>/dev/null | md5sum)" = "$(cat /dev/$pf1 | md5sum)" ] && echo same
 section open-unbind
 exec 3< /dev/$pf1
-rmmod mock_accel 2>/dev/null || echo rmmod-busy
+rmmod ${MODULE_NAME} 2>/dev/null || echo rmmod-busy
 echo 0000:21:00.0 > /sys/bus/pci/drivers/mock-accel/unbind && echo unbound
 cat <&3 >/dev/null 2>&1 || echo read-refused
 exec 3<&-
 echo 0000:21:00.0 > /sys/bus/pci/drivers/mock-accel/bind && echo bound
-[ -e /sys/class/mock-accel/$pf1 ] && echo back
+[ -e $C/$pf1 ] && echo back
 section reload
-echo 1 > /sys/class/mock-accel/$pf0/load_wordlist && echo reloaded
-echo 2 > /sys/class/mock-accel/$pf0/load_wordlist 2>/dev/null || echo rejected
-cat /sys/class/mock-accel/$pf0/wordlist_loaded /sys/class/mock-accel/$pf0/wordlist_size
+echo 1 > $C/$pf0/load_wordlist && echo reloaded
+echo 2 > $C/$pf0/load_wordlist 2>/dev/null || echo rejected
+cat $C/$pf0/wordlist_loaded $C/$pf0/wordlist_size
 section nofw
-rmmod mock_accel
-mv /lib/firmware/mock-accel-wordlist.txt /tmp/wordlist.txt
-insmod /mock_accel.ko && echo insmod-ok
-pf1=$(ls /sys/bus/pci/devices/0000:21:00.0/mock-accel/)
-cat /sys/class/mock-accel/$pf1/wordlist_loaded /sys/class/mock-accel/$pf1/wordlist_size
+rmmod ${MODULE_NAME}
+mv /lib/firmware/${FIRMWARE_NAME} /tmp/wordlist.txt
+insmod /${MODULE_NAME}.ko && echo insmod-ok
+pf1=$(ls /sys/bus/pci/devices/0000:21:00.0/$CLASS/)
+cat $C/$pf1/wordlist_loaded $C/$pf1/wordlist_size
 /mock-accel-ioctl passphrase /dev/$pf1 4
-echo 1 > /sys/class/mock-accel/$pf1/load_wordlist 2>/dev/null || echo reload-failed
-mv /tmp/wordlist.txt /lib/firmware/mock-accel-wordlist.txt
-echo 1 > /sys/class/mock-accel/$pf1/load_wordlist && echo reloaded
-cat /sys/class/mock-accel/$pf1/wordlist_loaded
+echo 1 > $C/$pf1/load_wordlist 2>/dev/null || echo reload-failed
+mv /tmp/wordlist.txt /lib/firmware/${FIRMWARE_NAME}
+echo 1 > $C/$pf1/load_wordlist && echo reloaded
+cat $C/$pf1/wordlist_loaded
 /mock-accel-ioctl passphrase /dev/$pf1 4 | cut -d' ' -f1
 section rmmod
-rmmod mock_accel && echo rmmod-ok
-ls /sys/class | grep -c mock-accel
+rmmod ${MODULE_NAME} && echo rmmod-ok
+ls /sys/class | grep -c ${SYSFS_CLASS}
 ls /sys/bus/pci/drivers | grep -c mock-accel
 section dmesg
 dmesg
@@ -216,8 +223,8 @@ describe.skipIf(skip)("mock_accel.ko against vfio-user devices served by the Bun
     expect(run.sections.insmod).toContain("insmod-ok");
     expect(run.sections.bound!.trim().split("\n").sort()).toEqual(configs.map((c) => c.addr).sort());
     const { pf0, pf1 } = names();
-    expect([pf0, pf1].sort()).toEqual(["mock0", "mock1"]);
-    expect([...parseDump(run.sections.initial!).keys()].sort()).toEqual(["mock0", "mock1"]);
+    expect([pf0, pf1].sort()).toEqual([pfDeviceName(0), pfDeviceName(1)]);
+    expect([...parseDump(run.sections.initial!).keys()].sort()).toEqual([pfDeviceName(0), pfDeviceName(1)]);
   });
 
   it("every register-backed attribute reads what the server was configured with (16 GiB included)", () => {
@@ -259,12 +266,12 @@ describe.skipIf(skip)("mock_accel.ko against vfio-user devices served by the Bun
     expect(run.sections["numvfs-bad"]!.trim().split("\n")).toEqual(["rejected-3", "rejected-pf1", "0"]);
     expect(run.sections["numvfs-2"]).toContain("enabled");
     const withVfs = parseDump(run.sections["with-vfs"]!);
-    expect(withVfs.get(`${pf0}_vf0`)?.pci).toBe("0000:11:00.1");
-    expect(withVfs.get(`${pf0}_vf1`)?.pci).toBe("0000:11:00.2");
+    expect(withVfs.get(vfDeviceName(parseDeviceName(pf0)!.pf, 0))?.pci).toBe("0000:11:00.1");
+    expect(withVfs.get(vfDeviceName(parseDeviceName(pf0)!.pf, 1))?.pci).toBe("0000:11:00.2");
     expect(withVfs.get(pf0)?.attrs.sriov_numvfs).toBe("2");
-    expect(run.sections["numvfs-2"]).toMatch(new RegExp(`^${pf0}_vf1$`, "m")); // /dev node
+    expect(run.sections["numvfs-2"]).toMatch(new RegExp(`^${vfDeviceName(parseDeviceName(pf0)!.pf, 1)}$`, "m")); // /dev node
     expect(run.sections["numvfs-0"]).toContain("disabled");
-    expect(run.sections["numvfs-0"]!.trim().split("\n").slice(1).join(" ").split(/\s+/).sort()).toEqual(["mock0", "mock1"]);
+    expect(run.sections["numvfs-0"]!.trim().split("\n").slice(1).join(" ").split(/\s+/).sort()).toEqual([pfDeviceName(0), pfDeviceName(1)]);
     const numVfs = writes.filter((w) => w.name === "SRIOV_NUM_VFS" && w.socketPath.endsWith("/pf0.sock")).map((w) => w.value);
     expect(numVfs).toEqual([2n, 0n]);
   });
@@ -276,7 +283,7 @@ describe.skipIf(skip)("mock_accel.ko against vfio-user devices served by the Bun
     expect(lines[0]).toBe("unbound");
     const boundAt = lines.indexOf("bound");
     expect(listing(1, boundAt)).toEqual([pf1]);
-    expect(listing(boundAt + 1, lines.length)).toEqual([pf0, `${pf0}_vf0`, `${pf0}_vf1`, pf1].sort());
+    expect(listing(boundAt + 1, lines.length)).toEqual([pf0, vfDeviceName(parseDeviceName(pf0)!.pf, 0), vfDeviceName(parseDeviceName(pf0)!.pf, 1), pf1].sort());
   });
 
   it("the server's passphrase generator works through sysfs", () => {
@@ -296,7 +303,7 @@ describe.skipIf(skip)("mock_accel.ko against vfio-user devices served by the Bun
       expect(got.length).toBe(n);
       for (const w of got) expect(words.has(w), w).toBe(true);
     }
-    expect(run.sections.ioctl).toContain("words13 EINVAL\nwords255 EINVAL\npassphrase-null EFAULT\nstatus-null EFAULT\nunknown ENOTTY\n");
+    expect(run.sections.ioctl).toContain("words13 EINVAL\nwords255 EINVAL\nflags EINVAL\nreserved EINVAL\npassphrase-null EFAULT\nstatus-null EFAULT\nunknown ENOTTY\n");
     const [vfStatus, vfPhrase] = run.sections["vf-ioctl"]!.trim().split("\n");
     expect(vfStatus).toBe("0x00000000");
     expect(vfPhrase!.split(" ")[0]).toBe("12");
@@ -333,12 +340,12 @@ describe.skipIf(skip)("mock_accel.ko against vfio-user devices served by the Bun
     // Debian's kernel logs every firmware load failure on the console, amid the script's output.
     const lines = run.sections.nofw!.trim().split("\n").filter((l) => !/^\[\s*\d+\.\d+\] /.test(l));
     expect(lines).toEqual(["insmod-ok", "0", "0", "error ENODATA", "reload-failed", "reloaded", "1", "4"]);
-    expect(run.sections.dmesg).toMatch(/mock-accel 0000:21:00\.0: firmware mock-accel-wordlist\.txt not loaded \(-2\)/);
+    expect(run.sections.dmesg).toContain(`mock-accel 0000:21:00.0: firmware ${FIRMWARE_NAME} not loaded (-2)`);
   });
 
   it("rmmod is clean and the kernel log has no warning, BUG or oops", () => {
     expect(run.sections.rmmod!.trim().split("\n")).toEqual(["rmmod-ok", "0", "0"]);
-    expect(run.sections.dmesg).toContain("mock1 bound");
+    expect(run.sections.dmesg).toContain(`${pfDeviceName(1)} bound`);
     expect(guestKernelLogProblems(run.sections.dmesg!)).toEqual([]);
   });
 });

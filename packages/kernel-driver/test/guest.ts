@@ -3,7 +3,7 @@
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { bootGuest, buildInitramfs, fetchDebianKernel, parseSections, SECTION_FUNCTION, type BootOptions, type BootResult, type GuestFile } from "@mock-accel/vm-harness";
-import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH } from "../src/index.ts";
+import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, MODULE_NAME } from "../src/index.ts";
 import { headers } from "./requirements.ts";
 
 export interface GuestRun extends BootResult {
@@ -17,7 +17,7 @@ const PRELUDE = `${SECTION_FUNCTION}\n`;
 
 export interface ModuleGuestOptions extends Omit<BootOptions, "kernel" | "initramfs" | "qemu"> {
   qemu: string;
-  /** busybox sh run in the guest; /mock_accel.ko and the firmware are in place. */
+  /** busybox sh run in the guest; /<MODULE_NAME>.ko and the firmware are in place. */
   script: string;
   files?: Record<string, GuestFile>;
 }
@@ -30,7 +30,7 @@ export async function runModuleGuest(opts: ModuleGuestOptions): Promise<GuestRun
   try {
     initramfs = await buildInitramfs({
       files: {
-        "/mock_accel.ko": modulePath,
+        [`/${MODULE_NAME}.ko`]: modulePath,
         [`/lib/firmware/${FIRMWARE_NAME}`]: FIRMWARE_PATH,
         ...opts.files,
       },

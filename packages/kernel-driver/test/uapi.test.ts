@@ -14,7 +14,7 @@ describe.skipIf(gcc.skip)("include/uapi/mock_accel.h", () => {
     const bin = buildIoctlClient();
     try {
       const r = spawnSync(bin, ["abi"], { encoding: "utf8" });
-      expect(r.stdout).toBe("STATUS 0x80044d01\nPASSPHRASE 0xc1014d02\nsizeof 257\n");
+      expect(r.stdout).toBe("version 2\nSTATUS 0x8004d701\nPASSPHRASE 0xc120d702\nsizeof 288\n");
     } finally {
       rmSync(dirname(bin), { recursive: true, force: true });
     }

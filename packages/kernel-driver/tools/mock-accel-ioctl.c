@@ -42,8 +42,9 @@ static int open_dev(const char *path)
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "abi") == 0) {
-		printf("STATUS 0x%08lx\nPASSPHRASE 0x%08lx\nsizeof %zu\n", (unsigned long)MOCK_ACCEL_IOC_STATUS,
-		       (unsigned long)MOCK_ACCEL_IOC_PASSPHRASE, sizeof(struct mock_accel_passphrase));
+		printf("version %d\nSTATUS 0x%08lx\nPASSPHRASE 0x%08lx\nsizeof %zu\n", MOCK_ACCEL_UAPI_VERSION,
+		       (unsigned long)MOCK_ACCEL_IOC_STATUS, (unsigned long)MOCK_ACCEL_IOC_PASSPHRASE,
+		       sizeof(struct mock_accel_passphrase));
 		return 0;
 	}
 	if (argc >= 3 && strcmp(argv[1], "status") == 0) {
@@ -62,7 +63,7 @@ int main(int argc, char **argv)
 		int fd = open_dev(argv[2]);
 
 		memset(&p, 0, sizeof(p));
-		p.word_count = (__u8)(argc >= 4 ? atoi(argv[3]) : 0);
+		p.word_count = (__u32)(argc >= 4 ? atoi(argv[3]) : 0);
 		if (ioctl(fd, MOCK_ACCEL_IOC_PASSPHRASE, &p) != 0) {
 			printf("error %s\n", errname(errno));
 			return 1;
@@ -82,11 +83,19 @@ int main(int argc, char **argv)
 		p.word_count = 255;
 		rc = ioctl(fd, MOCK_ACCEL_IOC_PASSPHRASE, &p);
 		printf("words255 %s\n", errname(rc ? errno : 0));
+		p.word_count = 4;
+		p.flags = 1;
+		rc = ioctl(fd, MOCK_ACCEL_IOC_PASSPHRASE, &p);
+		printf("flags %s\n", errname(rc ? errno : 0));
+		p.flags = 0;
+		p.reserved[2] = 1;
+		rc = ioctl(fd, MOCK_ACCEL_IOC_PASSPHRASE, &p);
+		printf("reserved %s\n", errname(rc ? errno : 0));
 		rc = ioctl(fd, MOCK_ACCEL_IOC_PASSPHRASE, (void *)8);
 		printf("passphrase-null %s\n", errname(rc ? errno : 0));
 		rc = ioctl(fd, MOCK_ACCEL_IOC_STATUS, (void *)8);
 		printf("status-null %s\n", errname(rc ? errno : 0));
-		rc = ioctl(fd, _IO('M', 99), 0);
+		rc = ioctl(fd, _IO(MOCK_ACCEL_IOC_MAGIC, 99), 0);
 		printf("unknown %s\n", errname(rc ? errno : 0));
 		return 0;
 	}

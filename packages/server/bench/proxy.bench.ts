@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { BenchRow } from "../../../bench/run.ts";
 import { buildDeviceConfig } from "../src/device/device-config.ts";
 import { ProxyHost } from "../src/transports/proxy/proxy-host.ts";
+import { REG } from "../src/generated/registers.ts";
 import { closeFd, connectUnixSocket } from "../src/transports/proxy/unix-socket.ts";
 
 const SUITE = "proxy";
@@ -55,7 +56,7 @@ roundTrip(cfgWrite(0x04, 2, 2));
 const msg = barRead(BASE, 4); // DEVICE_ID
 for (let i = 0; i < 2000; i++) roundTrip(msg);
 const v = new DataView(reply.buffer);
-if (v.getBigUint64(16, true) !== 0x4b434f4dn) throw new Error("DEVICE_ID did not read MOCK");
+if (v.getBigUint64(16, true) !== ${REG.DEVICE_ID.resetValue}n) throw new Error("DEVICE_ID did not read MOCK");
 let n = 0;
 const start = performance.now();
 const end = start + ${SECONDS * 1000};

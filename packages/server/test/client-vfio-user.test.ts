@@ -15,6 +15,7 @@ import { REG, REGISTERS } from "../src/generated/registers.ts";
 import { VfioUserHost } from "../src/transports/vfio-user/host.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
 import { findInstallation } from "../src/transports/vfio-user/libvfio-user.ts";
+import { DEVICE_ID_MAGIC_U32 } from "./device-id.ts";
 
 function libraryPresent(): boolean {
   try {
@@ -134,7 +135,7 @@ describe.skipIf(libvfioUser.skip)("vfio-user client against the real server", ()
       await c.regionWrite(0, REG.STATUS.offsetBytes + 2, new Uint8Array([0xcd, 0xab]));
       expect(await c.bar0Read32(REG.STATUS.offsetBytes)).toBe(0xabcd5678);
       await c.bar0Write32(REG.DEVICE_ID.offsetBytes, 0);
-      expect(await c.bar0Read32(REG.DEVICE_ID.offsetBytes)).toBe(0x4b434f4d);
+      expect(await c.bar0Read32(REG.DEVICE_ID.offsetBytes)).toBe(DEVICE_ID_MAGIC_U32);
       await c.bar0Write32(REG.SRIOV_NUM_VFS.offsetBytes, 2);
       await c.bar0Write32(REG.SRIOV_NUM_VFS.offsetBytes, 4);
       expect(await c.bar0Read32(REG.SRIOV_NUM_VFS.offsetBytes)).toBe(2);
@@ -174,7 +175,7 @@ describe.skipIf(libvfioUser.skip)("vfio-user client against the real server", ()
         c.configRead(0x02, 2),
         c.bar0Read32(REG.SRIOV_TOTAL_VFS.offsetBytes),
       ]);
-      expect([id, u32(mem.subarray(4)), cfg, total]).toEqual([0x4b434f4d, 4, 0x0001, 3]);
+      expect([id, u32(mem.subarray(4)), cfg, total]).toEqual([DEVICE_ID_MAGIC_U32, 4, 0x0001, 3]);
     });
   });
 
@@ -188,7 +189,7 @@ describe.skipIf(libvfioUser.skip)("vfio-user client against the real server", ()
       const err = await c.regionRead(PCI_REGION.BAR0, 4090, 16).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(VfioUserError);
       expect((err as VfioUserError).message).toMatch(/REGION_READ failed: EINVAL/);
-      expect(await c.bar0Read32(0)).toBe(0x4b434f4d);
+      expect(await c.bar0Read32(0)).toBe(DEVICE_ID_MAGIC_U32);
     });
   });
 });

@@ -4,6 +4,7 @@ import { buildDeviceConfig, uuidFromLabelOrCanonical } from "../src/device/devic
 import { MockDevice } from "../src/device/mock-device.ts";
 import { decodeBar0 } from "../src/device/register-decode.ts";
 import { BAR0_SIZE_BYTES, REG } from "../src/generated/registers.ts";
+import { DEVICE_ID_MAGIC } from "./device-id.ts";
 
 function image(device: MockDevice): Uint8Array {
   const out = new Uint8Array(BAR0_SIZE_BYTES);
@@ -19,7 +20,7 @@ test("every register decodes: magic, UUID, memory, fields, firmware, enum, passp
   device.bar0Write(REG.PASSPHRASE_LENGTH.offsetBytes, new Uint8Array([5, 0, 0, 0]));
   device.bar0Write(REG.PASSPHRASE_CMD.offsetBytes, new Uint8Array([1, 0, 0, 0]));
   const byName = Object.fromEntries(decodeBar0(image(device)).map((r) => [r.name, r]));
-  expect(byName.DEVICE_ID?.text).toBe('0x4b434f4d "MOCK"');
+  expect(byName.DEVICE_ID?.text).toBe(`0x${DEVICE_ID_MAGIC.toString(16)} "MOCK"`);
   expect(byName.UUID?.text).toBe(uuidFromLabelOrCanonical("decode").canonical);
   expect(byName.MEMORY_SIZE?.text).toBe("536870912 bytes (0.500 GiB)");
   expect(byName.CAPABILITIES?.text).toBe("0x00000009 [COMPUTE P2P_DMA]");

@@ -5,6 +5,7 @@ import { buildDeviceConfig, uuidFromLabelOrCanonical } from "../src/device/devic
 import { MemoryLogger } from "../src/device/logger.ts";
 import { MockDevice, type RegisterWriteEvent } from "../src/device/mock-device.ts";
 import { BAR0_SIZE_BYTES, REG, REGISTERS, type RegisterDef } from "../src/generated/registers.ts";
+import { DEVICE_ID_MAGIC } from "./device-id.ts";
 
 const UUID = "6f1c3a2e-9b4d-4e8f-a1b2-c3d4e5f60718";
 const GiB = 1n << 30n;
@@ -36,7 +37,7 @@ function bytesOf(value: bigint, size: number): Uint8Array {
 /** What a PF with UUID and 3 VFs should show, register by register, from the spec's facts. */
 function expectedValue(def: RegisterDef): Uint8Array {
   const v: Partial<Record<string, Uint8Array>> = {
-    DEVICE_ID: bytesOf(0x4b434f4dn, 4),
+    DEVICE_ID: bytesOf(DEVICE_ID_MAGIC, 4),
     REVISION: bytesOf(0x00010000n, 4),
     UUID: uuidFromLabelOrCanonical(UUID).bytes,
     MEMORY_SIZE: bytesOf(16n * GiB, 8),
@@ -88,7 +89,7 @@ describe("BAR0 reads", () => {
     expect(out.subarray(4).every((b) => b === 0)).toBe(true);
     // One read of the whole identity block: DEVICE_ID, REVISION, UUID, hole, MEMORY_SIZE.
     const block = read(device, 0, 0x28);
-    expect(le(block.subarray(0, 4))).toBe(0x4b434f4dn);
+    expect(le(block.subarray(0, 4))).toBe(DEVICE_ID_MAGIC);
     expect(Array.from(block.subarray(8, 24))).toEqual(Array.from(uuidFromLabelOrCanonical(UUID).bytes));
     expect(block.subarray(0x18, 0x20).every((b) => b === 0)).toBe(true);
     expect(le(block.subarray(0x20, 0x28))).toBe(16n * GiB);

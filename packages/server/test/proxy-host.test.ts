@@ -13,6 +13,7 @@ import { ProxyHost, type ProxyHostedDevice as ProxyDevice } from "../src/transpo
 import { closeFd, connectUnixSocket, recvNow, sendWithFds, unixSocketPair } from "../src/transports/proxy/unix-socket.ts";
 import { decodeReply, encodeMessage, HEADER_BYTES, REPLY_BYTES } from "../src/transports/proxy/wire.ts";
 import { dlopen, FFIType, ptr } from "bun:ffi";
+import { DEVICE_ID_MAGIC } from "./device-id.ts";
 
 const BASE = 0xfe000000n;
 const GiB = 1n << 30n;
@@ -85,7 +86,7 @@ describe("proxy host: what QEMU and the guest see", () => {
   test("BAR reads at the programmed base hit BAR0's registers at any width", async () => {
     const c = await bringUp(pf);
     expect(pf.bar0Base).toBe(BASE);
-    expect(await c.barRead(BASE, 4)).toBe(0x4b434f4dn);
+    expect(await c.barRead(BASE, 4)).toBe(DEVICE_ID_MAGIC);
     // 16 GiB reads as 16 GiB through two 32-bit accesses, as the kernel's ioread32 does.
     const lo = await c.barRead(BASE + 0x20n, 4);
     const hi = await c.barRead(BASE + 0x24n, 4);
@@ -134,7 +135,7 @@ describe("proxy host: what QEMU and the guest see", () => {
     expect(await c.barRead(BASE + 0x1000n, 4)).toBe(0n);
     expect(await c.barRead(0x1000n, 4)).toBe(0n);
     expect(log.find("bad BAR0 read of 4 bytes at memory 0xfe001000", "warn")).toHaveLength(1);
-    expect(await c.barRead(BASE, 4)).toBe(0x4b434f4dn);
+    expect(await c.barRead(BASE, 4)).toBe(DEVICE_ID_MAGIC);
     c.close();
   });
 
@@ -239,7 +240,7 @@ describe("proxy host: hostile input closes that connection only", () => {
     expect(await closedWithin(c)).toBe(true);
     expect(log.find("closing the connection: bad message at byte 0", "error").length).toBeGreaterThan(0);
     // Another device's open connection kept working meanwhile.
-    expect(await other.barRead(BASE, 4)).toBe(0x4b434f4dn);
+    expect(await other.barRead(BASE, 4)).toBe(DEVICE_ID_MAGIC);
     other.close();
     const again = await connect(vf);
     expect(await again.configRead(0x00, 2)).toBe(0x1de5);

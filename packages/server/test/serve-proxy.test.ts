@@ -11,6 +11,7 @@ import { PCI, REG } from "../src/generated/registers.ts";
 import { runServe } from "../src/serve/serve.ts";
 import { ProxyClient } from "../src/transports/proxy/proxy-client.ts";
 import { serverDir, startServer } from "./serve-process.ts";
+import { DEVICE_ID_MAGIC } from "./device-id.ts";
 
 const repoRoot = join(serverDir, "..", "..");
 const BIN = ["bun", "src/bin/mock-accel-server.ts"];
@@ -63,7 +64,7 @@ describe("serving over the proxy transport", () => {
     try {
       expect(await c.configRead(0x00, 2)).toBe(PCI.vendorId);
       expect(await c.configRead(0x02, 2)).toBe(PCI.pfDeviceId);
-      expect(await bar(c, "DEVICE_ID")).toBe(0x4b434f4dn);
+      expect(await bar(c, "DEVICE_ID")).toBe(DEVICE_ID_MAGIC);
       expect(await bar(c, "MEMORY_SIZE", 8)).toBe(512n << 20n);
       expect(await bar(c, "SRIOV_TOTAL_VFS")).toBe(3n);
     } finally {
@@ -94,7 +95,7 @@ describe("serving over the proxy transport", () => {
     const s = await startServer(["bun", "run", "mock-accel", "serve", "--transport", "proxy", "-m", "16G", sock], repoRoot);
     const c = await bringUp(sock);
     try {
-      expect(await bar(c, "DEVICE_ID")).toBe(0x4b434f4dn);
+      expect(await bar(c, "DEVICE_ID")).toBe(DEVICE_ID_MAGIC);
       expect(await bar(c, "MEMORY_SIZE", 8)).toBe(16n << 30n);
     } finally {
       c.close();
@@ -112,7 +113,7 @@ describe("serving over the proxy transport", () => {
     const s = await startServer([join(serverDir, "dist", "mock-accel-server"), "--transport", "proxy", "-m", "2G", sock], tmpdir());
     const c = await bringUp(sock);
     try {
-      expect(await bar(c, "DEVICE_ID")).toBe(0x4b434f4dn);
+      expect(await bar(c, "DEVICE_ID")).toBe(DEVICE_ID_MAGIC);
       expect(await bar(c, "MEMORY_SIZE", 8)).toBe(2n << 30n);
     } finally {
       c.close();

@@ -15,6 +15,7 @@ import { REG, REGISTERS, PCI } from "../src/generated/registers.ts";
 import { VfioUserHost, type HostRegisterWriteEvent } from "../src/transports/vfio-user/host.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
 import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
+import { DEVICE_ID_MAGIC_U32 } from "./device-id.ts";
 
 const libraryPresent = libvfioUserInstalled();
 const lib = requirement("libvfio-user", libraryPresent, INSTALL_COMMAND);
@@ -156,7 +157,7 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
   it("BAR0 answers every register at every width: 1, 2, 4 and 8-byte pieces agree with the whole", async () => {
     const c = await VfioUserClient.connect(socketPath);
     try {
-      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
+      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
       // 16 GiB through two 32-bit reads, as the kernel's ioread32 makes them.
       const lo = u32(await c.regionRead(PCI_REGION.BAR0, REG.MEMORY_SIZE.offsetBytes, 4));
       const hi = u32(await c.regionRead(PCI_REGION.BAR0, REG.MEMORY_SIZE.offsetBytes + 4, 4));
@@ -177,7 +178,7 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
       // A hole reads 0; a read past the end of BAR0 is refused and the connection survives.
       expect(u32(await c.regionRead(PCI_REGION.BAR0, 0xffc, 4))).toBe(0);
       await expect(c.regionRead(PCI_REGION.BAR0, 0xffc, 8)).rejects.toThrow();
-      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
+      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
     } finally {
       c.close();
     }
@@ -191,7 +192,7 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
       await expect.poll(() => writes.find((w) => w.name === "STATUS" && w.value === 1n)).toMatchObject({ socketPath, kind: "pf" });
       // Read-only registers ignore writes.
       await c.regionWrite(PCI_REGION.BAR0, REG.DEVICE_ID.offsetBytes, le32(0));
-      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
+      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
     } finally {
       c.close();
     }
@@ -219,7 +220,7 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
       expect(u32(await readReg(c, "STATUS"))).toBe(0xabc);
       await c.reset();
       expect(u32(await readReg(c, "STATUS"))).toBe(0);
-      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
+      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
     } finally {
       c.close();
     }
@@ -283,7 +284,7 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
 
     const c = await VfioUserClient.connect(socketPath);
     try {
-      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
+      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
       expect(await c.configRead(0x00, 2)).toBe(PCI.vendorId);
     } finally {
       c.close();
@@ -357,13 +358,13 @@ describe.skipIf(lib.skip)("VfioUserHost: PFs and VFs in one process", () => {
     stalled.write(header(9, 48));
     const c = await VfioUserClient.connect(b.socketPath);
     try {
-      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
+      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
     } finally {
       c.close();
       await closeRaw(stalled);
     }
     const again = await VfioUserClient.connect(a.socketPath);
-    expect(u32(await readReg(again, "DEVICE_ID"))).toBe(0x4b434f4d);
+    expect(u32(await readReg(again, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
     again.close();
 
     // A client that connects and never sends VERSION blocks libvfio-user's handshake; the
@@ -372,7 +373,7 @@ describe.skipIf(lib.skip)("VfioUserHost: PFs and VFs in one process", () => {
     await new Promise((r) => setTimeout(r, 50));
     const c2 = await VfioUserClient.connect(b.socketPath);
     try {
-      expect(u32(await readReg(c2, "DEVICE_ID"))).toBe(0x4b434f4d);
+      expect(u32(await readReg(c2, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
     } finally {
       c2.close();
       await closeRaw(silent);
@@ -398,7 +399,7 @@ describe.skipIf(lib.skip)("VfioUserHost: PFs and VFs in one process", () => {
     }
     const c = await VfioUserClient.connect(dev.socketPath);
     try {
-      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
+      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
     } finally {
       c.close();
     }
@@ -435,7 +436,7 @@ describe.skipIf(lib.skip)("VfioUserHost: a client that never finishes its handsh
       }
     })();
     try {
-      for (let i = 0; i < 500; i++) expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
+      for (let i = 0; i < 500; i++) expect(u32(await readReg(c, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
     } finally {
       stop = true;
       await silentLoop;
@@ -467,7 +468,7 @@ describe.skipIf(lib.skip)("VfioUserHost: a client that never finishes its handsh
       await new Promise<void>((resolve) => (g.closed ? resolve() : g.once("close", () => resolve())));
       expect(quick.stats().handshakeRefused).toBe(1);
       const c = await VfioUserClient.connect(d.socketPath);
-      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
+      expect(u32(await readReg(c, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
       c.close();
     } finally {
       await quick.close();
@@ -528,7 +529,7 @@ describe.skipIf(lib.skip)("VfioUserHost: socket files", () => {
     expect(existsSync(path)).toBe(true); // SIGKILL left it behind
     const dev = await host.addDevice({ socketPath: path, kind: "pf", config });
     const c = await VfioUserClient.connect(dev.socketPath);
-    expect(u32(await readReg(c, "DEVICE_ID"))).toBe(0x4b434f4d);
+    expect(u32(await readReg(c, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
     c.close();
   });
 
@@ -539,7 +540,7 @@ describe.skipIf(lib.skip)("VfioUserHost: socket files", () => {
     expect(paths.every((p) => existsSync(p))).toBe(true);
     // With a client attached: the host still closes, and the client sees the connection end.
     const attached = await VfioUserClient.connect(paths[0]!);
-    expect(u32(await readReg(attached, "DEVICE_ID"))).toBe(0x4b434f4d);
+    expect(u32(await readReg(attached, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
     await h.close();
     expect(paths.some((p) => existsSync(p))).toBe(false);
     await expect(readReg(attached, "DEVICE_ID")).rejects.toThrow();

@@ -10,6 +10,7 @@ import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { VfioUserClient } from "../src/client/vfio-user-client.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
 import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
+import { DEVICE_ID_MAGIC_U32 } from "./device-id.ts";
 
 const libraryPresent = libvfioUserInstalled();
 const lib = requirement("libvfio-user", libraryPresent, INSTALL_COMMAND);
@@ -33,7 +34,7 @@ describe.skipIf(lib.skip)("vfio-user idle CPU", () => {
         child.once("exit", (code) => reject(new Error(`serve-many exited with ${code}`)));
       });
       const c = await VfioUserClient.connect(join(dir, "dev3.sock"));
-      expect(await c.bar0Read32(0)).toBe(0x4b434f4d);
+      expect(await c.bar0Read32(0)).toBe(DEVICE_ID_MAGIC_U32);
       c.close();
       // Let start-up work (JIT, GC after the client left) settle, then watch.
       await new Promise((r) => setTimeout(r, 1000));

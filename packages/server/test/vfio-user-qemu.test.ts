@@ -13,6 +13,7 @@ import { REG } from "../src/generated/registers.ts";
 import { VfioUserHost } from "../src/transports/vfio-user/host.ts";
 import { mockAccelCacheDir } from "../src/transports/vfio-user/library-path.ts";
 import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
+import { DEVICE_ID_MAGIC_U32 } from "./device-id.ts";
 
 /**
  * A QEMU with vfio-user-pci, looked for where scripts/install-qemu-vfio-user.sh leaves one:
@@ -90,7 +91,7 @@ describe.skipIf(haveQemu.skip || haveLib.skip)("QEMU vfio-user-pci against VfioU
     // is back to its reset value; what survives a disconnect is tested without a reset.
     for (const d of [pf, vf]) {
       const again = await VfioUserClient.connect(d.socketPath);
-      expect(await again.bar0Read32(REG.DEVICE_ID.offsetBytes)).toBe(0x4b434f4d);
+      expect(await again.bar0Read32(REG.DEVICE_ID.offsetBytes)).toBe(DEVICE_ID_MAGIC_U32);
       again.close();
     }
   });

@@ -16,6 +16,7 @@ import { encodeVersionMessage, PCI_REGION, VfioUserCommand } from "../src/client
 import { REG } from "../src/generated/registers.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
 import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
+import { DEVICE_ID_MAGIC_U32 } from "./device-id.ts";
 
 const lib = requirement("libvfio-user", libvfioUserInstalled(), INSTALL_COMMAND);
 const serverDir = join(import.meta.dirname, "..");
@@ -96,7 +97,7 @@ describe.skipIf(lib.skip)("vfio-user server soak", () => {
           const c = await VfioUserClient.connect(join(dir, "dev1.sock"), { timeoutMs: 10_000 });
           try {
             const id = await c.regionRead(PCI_REGION.BAR0, REG.DEVICE_ID.offsetBytes, 4);
-            expect(new DataView(id.buffer, id.byteOffset).getUint32(0, true)).toBe(0x4b434f4d);
+            expect(new DataView(id.buffer, id.byteOffset).getUint32(0, true)).toBe(DEVICE_ID_MAGIC_U32);
           } finally {
             c.close();
           }

@@ -6,6 +6,7 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { PCI_IDS, SYSFS_CLASS } from "./generated/attributes.ts";
 import { readAttribute } from "./attribute-io.ts";
 import { readBoundedText } from "./bounded-read.ts";
+import { parseDeviceName } from "./device-names.ts";
 import { MockAccelDevice, type DeviceKind } from "./device.ts";
 import { DeviceNotFoundError, DriverNotLoadedError, MockAccelSysfsError, SysfsLayoutError, errnoCode } from "./errors.ts";
 import { functionZero, parsePciAddress } from "./pci-address.ts";
@@ -164,9 +165,9 @@ export class MockAccelSysfs {
     else throw new SysfsLayoutError(source, `device ID 0x${deviceId.toString(16).padStart(4, "0")} is neither the PF (0x${PCI_IDS.pfDeviceId.toString(16).padStart(4, "0")}) nor the VF (0x${PCI_IDS.vfDeviceId.toString(16).padStart(4, "0")}) of mock-accel`);
     let vfIndex: number | null = null;
     if (kind === "vf") {
-      // The driver names VFs mock<N>_vf<VF_INDEX>; read vf_index only if someone renamed it.
-      const m = /_vf(\d+)$/.exec(name);
-      vfIndex = m ? Number(m[1]) : await readAttribute(path, kind, "vf_index");
+      // The driver names VFs by the spec's rule (mock<N>_vf<VF_INDEX>); read vf_index only if
+      // someone renamed it.
+      vfIndex = parseDeviceName(name)?.vf ?? (await readAttribute(path, kind, "vf_index"));
     }
     return { name, kind, pciAddress, numaNode, vendorId, deviceId, classCode, pcieRoot, vfIndex, path, pciPath };
   }

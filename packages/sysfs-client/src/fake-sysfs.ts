@@ -9,7 +9,6 @@
 //
 // Attributes come from the generated spec (which functions show them, their text format), so
 // the tree follows spec/registers.yaml. The handle's helpers do what the kernel would do.
-import { createHash } from "node:crypto";
 import { chmod, mkdir, readFile, rename, rm, rmdir, stat, symlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { Value } from "@sinclair/typebox/value";
@@ -17,6 +16,7 @@ import {
   ATTRIBUTE_NAMES,
   ATTRIBUTES,
   DEVICE_CONFIG_DEFAULTS,
+  FIRMWARE,
   FW_VERSION_FIELDS,
   PCI_IDS,
   SRIOV,
@@ -27,13 +27,18 @@ import {
   type SemVer,
 } from "./generated/attributes.ts";
 import { isVisibleOn, type DeviceKind } from "./attribute-io.ts";
+import { parseDeviceName, pfDeviceName, vfDeviceName } from "./device-names.ts";
+import { uuidFromLabelOrCanonical } from "./device-uuid.ts";
 import { formatPciAddress, parsePciAddress, rootComplexName } from "./pci-address.ts";
 
 /** Values of any attribute, for the ones a topology has no field for (status, passphrase, ...). */
 export type FakeAttributeValues = { [N in AttributeName]?: AttributeTypes[N] };
 
 export interface FakeVf {
-  /** Default: derived from the VF's name, stable across runs. */
+  /**
+   * A canonical UUID, or a label that maps to one as the device server maps `-u LABEL`
+   * (uuidFromLabelOrCanonical). Default: the VF's name as the label.
+   */
   uuid?: string;
   /** Bytes. Default 2 GiB (spec device_config memory_size default_vf). */
   memorySize?: bigint;
@@ -45,9 +50,15 @@ export interface FakeVf {
 }
 
 export interface FakePf {
-  /** Class name. Default `mock<N>`, N counting PFs in topology order (the driver's IDA). */
+  /**
+   * Class name. Default `mock<N>` (spec sysfs.device_names), N counting PFs in topology order
+   * (the driver's IDA). A PF with VFs needs a name of that form: its VFs' names extend it.
+   */
   name?: string;
-  /** Default: derived from the name, stable across runs. */
+  /**
+   * A canonical UUID, or a label that maps to one as the device server maps `-u LABEL`
+   * (uuidFromLabelOrCanonical). Default: the PF's name as the label.
+   */
   uuid?: string;
   /** Bytes. Default 16 GiB (spec device_config memory_size default_pf). */
   memorySize?: bigint;
@@ -153,12 +164,6 @@ const vfFunction = (i: number) => SRIOV.firstVfOffset + i * SRIOV.vfStride;
 const RESET_VALUES: FakeAttributeValues = Object.fromEntries(
   ATTRIBUTE_NAMES.flatMap((n) => (ATTRIBUTES[n].reset === null ? [] : [[n, ATTRIBUTES[n].reset]])),
 );
-/**
- * Words in the firmware the driver loads (packages/kernel-driver/firmware/mock-accel-wordlist.txt):
- * the EFF large list less its 4 hyphenated words, since '-' joins passphrase words. The in-guest
- * e2e test compares the fake with the real driver and caught 7776 here.
- */
-const WORDLIST_SIZE = 7772;
 /** QEMU's pcie-root-port and pcie-pci-bridge, as the guest kernel shows them. */
 const REDHAT_VENDOR = 0x1b36;
 const ROOT_PORT_DEVICE = 0x000c;
@@ -183,12 +188,13 @@ interface PfState {
 
 const hex = (v: number, width: number) => `0x${v.toString(16).padStart(width, "0")}`;
 
-function stableUuid(name: string): string {
-  const h = createHash("sha256").update(`mock-accel:${name}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x40; // version 4 layout, so validators accept it
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString("hex");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+/** A topology's uuid (canonical, or a label) or else the device's name, by the one UUID rule. */
+function deviceUuid(label: string, where: string): string {
+  try {
+    return uuidFromLabelOrCanonical(label).canonical;
+  } catch (err) {
+    throw new Error(`${where}: ${(err as Error).message}`);
+  }
 }
 
 function toSemVer(v: SemVer | string, where: string): SemVer {
@@ -305,7 +311,7 @@ class FakeTree implements FakeSysfs {
   // ---- building ----------------------------------------------------------------------------
 
   async add(pf: FakePf, where: string): Promise<string> {
-    const name = pf.name ?? `mock${this.nextPfNumber}`;
+    const name = pf.name ?? pfDeviceName(this.nextPfNumber);
     this.nextPfNumber += 1;
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`${where}.name: ${JSON.stringify(name)} is not a usable device name`);
     if (this.byName.has(name)) throw new Error(`${where}.name: '${name}' is already in the tree`);
@@ -313,6 +319,10 @@ class FakeTree implements FakeSysfs {
     if (!Number.isInteger(totalVfs) || totalVfs < 0 || totalVfs > MAX_TOTAL_VFS) throw new Error(`${where}.totalVfs: ${totalVfs} is not 0..${MAX_TOTAL_VFS}`);
     const enabled = pf.enabledVfs ?? 0;
     if (!Number.isInteger(enabled) || enabled < 0 || enabled > totalVfs) throw new Error(`${where}.enabledVfs: ${enabled} is not 0..totalVfs (${totalVfs})`);
+    // The driver names VFs after their PF's number (mock<N>_vf<i>), so a PF with VFs needs a name it gives.
+    const pfNumber = parseDeviceName(name)?.pf ?? null;
+    if (totalVfs > 0 && (pfNumber === null || parseDeviceName(name)!.vf !== null))
+      throw new Error(`${where}.name: '${name}' is not a PF name the driver gives (${pfDeviceName(0)}, ${pfDeviceName(1)}, ...), which its VFs' names extend`);
     if ((pf.vfs?.length ?? 0) > totalVfs) throw new Error(`${where}.vfs: ${pf.vfs!.length} entries but totalVfs is ${totalVfs}`);
     const numaNode = pf.numaNode ?? 0;
     if (!Number.isInteger(numaNode) || numaNode < -1) throw new Error(`${where}.numaNode: ${numaNode} is not -1 or a node number`);
@@ -348,10 +358,10 @@ class FakeTree implements FakeSysfs {
       numa_node: numaNode,
       fw_version: fwv,
       wordlist_loaded: true,
-      wordlist_size: WORDLIST_SIZE,
+      wordlist_size: FIRMWARE.words,
     });
     const pfState = mk("pf", name, 0, null, {
-      ...common(pf.uuid ?? stableUuid(name), pf.memorySize ?? PF_MEMORY_BYTES, pf.capabilities ?? PF_CAPABILITIES, fw),
+      ...common(deviceUuid(pf.uuid ?? name, `${where}.uuid`), pf.memorySize ?? PF_MEMORY_BYTES, pf.capabilities ?? PF_CAPABILITIES, fw),
       sriov_totalvfs: totalVfs,
       sriov_numvfs: enabled,
       ...pf.attributes,
@@ -359,10 +369,10 @@ class FakeTree implements FakeSysfs {
     const vfs: FunctionState[] = [];
     for (let i = 0; i < totalVfs; i++) {
       const o = pf.vfs?.[i] ?? {};
-      const vfName = `${name}_vf${i}`;
+      const vfName = vfDeviceName(pfNumber!, i);
       const vfFw = toSemVer(o.fwVersion ?? fw, `${where}.vfs[${i}]`);
       vfs.push(mk("vf", vfName, vfFunction(i), i, {
-        ...common(o.uuid ?? stableUuid(vfName), o.memorySize ?? VF_MEMORY_BYTES, o.capabilities ?? VF_CAPABILITIES, vfFw),
+        ...common(deviceUuid(o.uuid ?? vfName, `${where}.vfs[${i}].uuid`), o.memorySize ?? VF_MEMORY_BYTES, o.capabilities ?? VF_CAPABILITIES, vfFw),
         vf_index: i,
         ...o.attributes,
       }));

@@ -35,6 +35,8 @@ export {
   type DraDeviceAttributes,
 } from "./dra-attributes.ts";
 export { bytesToQuantity } from "./quantity.ts";
+export { parseDeviceName, pfDeviceName, vfDeviceName } from "./device-names.ts";
+export { MOCK_ACCEL_UUID_NAMESPACE, uuidFromLabelOrCanonical, uuidToCanonical, uuidV5, type DeviceUuid } from "./device-uuid.ts";
 export {
   ATTRIBUTES,
   ATTRIBUTE_NAMES,
@@ -42,6 +44,8 @@ export {
   DRA_BIT_ATTRIBUTES,
   DEVICE_CONFIG_DEFAULTS,
   DEVICE_NAME,
+  DEVICE_NAMES,
+  FIRMWARE,
   FW_VERSION_FIELDS,
   STATUS_FIELDS,
   PCI_IDS,

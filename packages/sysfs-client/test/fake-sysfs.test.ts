@@ -41,8 +41,9 @@ describe("PCI placement", () => {
       [[{ pciPath: "pci0000:10/0000:10:00.0/0000:11:00.3" }], /topology\[0\]\.pciPath: the PF must be function 0/],
       [[{ fwVersion: "1.2" }], /topology\[0\]: fwVersion "1.2" is not M\.m\.p/],
       [[{ name: "a" }, { name: "a" }], /topology\[1\]\.name: 'a' is already in the tree/],
+      [[{ name: "a", totalVfs: 1 }], /topology\[0\]\.name: 'a' is not a PF name the driver gives/],
       [Array.from({ length: 16 }, () => ({ numaNode: 0 })), /topology\[15\]: too many PFs on NUMA node 0/],
-      [[{ uuid: "not-a-uuid" }], /topology\[0\]: uuid = "not-a-uuid": Expected string to match/],
+      [[{ uuid: "" }], /topology\[0\]\.uuid: invalid UUID ""/],
       [[{ totalVfs: 1, vfs: [{ memorySize: 1 as unknown as bigint }] }], /topology\[0\]\.vfs\[0\]: memory_size = 1: Expected bigint/],
       [[{ attributes: { passphrase_status: "sleepy" as "idle" } }], /topology\[0\]: passphrase_status = "sleepy"/],
     ];

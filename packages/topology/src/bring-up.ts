@@ -2,7 +2,7 @@
 // sockets under <runDir>/<vm>/<device-id>.sock. Used by `up`, `demo` and the benchmarks.
 import { mkdirSync, rmdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { buildDeviceConfig, createConsoleLogger, ProxyHost, VfioUserHost, type DeviceConfig } from "@mock-accel/server";
+import { buildDeviceConfig, createConsoleLogger, ProxyHost, uuidToCanonical, VfioUserHost, type DeviceConfig } from "@mock-accel/server";
 import { allDevices, type Topology, type TopologyDevice } from "./load-topology.ts";
 import { socketPath, type Transport } from "./qemu-args.ts";
 
@@ -30,11 +30,6 @@ export interface Running {
   host: VfioUserHost | ProxyHost;
   close(): Promise<void>;
 }
-
-const canonicalUuid = (bytes: Uint8Array): string => {
-  const h = Buffer.from(bytes).toString("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-};
 
 export function deviceConfigFor(d: TopologyDevice): DeviceConfig {
   return buildDeviceConfig({
@@ -100,7 +95,7 @@ export async function bringUp(topology: Topology, opts: BringUpOptions): Promise
       created.ensure(dirname(path));
       const config = deviceConfigFor(d);
       await host.addDevice({ socketPath: path, kind: d.kind, config, multifunction: d.kind === "pf" && d.totalVfs > 0, ...(opts.socketMode !== undefined ? { socketMode: opts.socketMode } : {}) });
-      const s = { device: d, socketPath: path, config, uuid: canonicalUuid(config.uuid) };
+      const s = { device: d, socketPath: path, config, uuid: uuidToCanonical(config.uuid) };
       served.push(s);
       opts.onProgress?.(served.length, devices.length, s);
     }

@@ -58,10 +58,9 @@ export function staticWriteRange(model: DeviceModel, a: SysfsAttributeModel): { 
 
 /**
  * The attribute whose value is this attribute's write bound, when the spec's write `max` names
- * a register. Rule: the attribute that sources that register directly; else the attribute whose
- * name equals the register's name lower-cased with underscores dropped on both sides (the driver
- * attribute `sriov_totalvfs` shows SRIOV_TOTAL_VFS under the kernel's own name); else null (no
- * attribute shows the register, so a client cannot check the bound before writing).
+ * a register: the attribute that sources that register directly, else the driver attribute
+ * that says `shows:` it (sriov_totalvfs shows SRIOV_TOTAL_VFS under the kernel's own name),
+ * else null (no attribute shows the register, so a client cannot check the bound before writing).
  */
 export function writeMaxAttribute(model: DeviceModel, a: SysfsAttributeModel): string | null {
   const w = a.write;
@@ -69,9 +68,8 @@ export function writeMaxAttribute(model: DeviceModel, a: SysfsAttributeModel): s
   const register = w.max.register;
   const direct = model.attributes.find((x) => x.source.kind === "register" && x.source.register === register && x.source.field === null);
   if (direct) return direct.name;
-  const squash = (n: string) => n.toLowerCase().replaceAll("_", "");
-  const byName = model.attributes.find((x) => x.readable && squash(x.name) === squash(register));
-  return byName ? byName.name : null;
+  const shown = model.attributes.find((x) => x.readable && x.source.kind === "driver" && x.source.shows === register);
+  return shown ? shown.name : null;
 }
 
 /** Registers that attributes show and that have fields (32 bits at most): their field tables go to clients. */

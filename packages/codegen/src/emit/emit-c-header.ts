@@ -29,6 +29,11 @@ function registerDefines(model: DeviceModel, reg: RegisterModel): Define[] {
     // Wider than 64 bits (buffers): the constant is what every 32-bit word resets to.
     defs.push({ name: `${stem}_RESET`, value: cUnsigned(reg.resetValue, true, hexDigits(reg.sizeBytes)) });
   }
+  if (reg.writeRange) {
+    // A bound naming a register is that register's value at write time: no constant.
+    defs.push({ name: `${stem}_WRITE_MIN`, value: cUnsigned(reg.writeRange.min, false) });
+    if (typeof reg.writeRange.max === "bigint") defs.push({ name: `${stem}_WRITE_MAX`, value: cUnsigned(reg.writeRange.max, false) });
+  }
   for (const f of reg.fields) {
     const m = memberMacro(model, reg, f.name);
     defs.push(
@@ -65,9 +70,11 @@ function asserts(model: DeviceModel): { expr: string; message: string }[] {
     let previous: RegisterModel | null = null;
     for (const reg of bar.registers) {
       const stem = registerMacro(model, reg);
+      // The loader's alignment rule (semantic-checks.ts ALIGNMENT_RULE), checked again in C.
+      const align = Math.min(reg.sizeBytes, 4);
       out.push({
-        expr: `${stem}_OFFSET % 4U == 0U && ${stem}_OFFSET + ${stem}_SIZE <= ${barSize}`,
-        message: `${reg.name} is 32-bit aligned and inside ${bar.name}`,
+        expr: `${stem}_OFFSET % ${align}U == 0U && ${stem}_OFFSET + ${stem}_SIZE <= ${barSize}`,
+        message: `${reg.name} is ${align * 8}-bit aligned and inside ${bar.name}`,
       });
       if (previous) {
         const p = registerMacro(model, previous);
@@ -106,6 +113,22 @@ export const emitCHeader: Emitter = (model, ctx): GeneratedFile[] => {
       { name: `${prefix}_PCI_SUBSYSTEM_VENDOR_ID`, value: cUnsigned(pci.subsystemVendorId, true, 4) },
       { name: `${prefix}_PCI_SUBSYSTEM_ID`, value: cUnsigned(pci.subsystemId, true, 4) },
     ]),
+    names: aligned([
+      { name: `${prefix}_MODULE_NAME`, value: JSON.stringify(model.name) },
+      { name: `${prefix}_SYSFS_CLASS`, value: JSON.stringify(model.sysfsClass) },
+      { name: `${prefix}_PF_NAME_FMT`, value: JSON.stringify(model.deviceNames.pf.replace("{pf}", "%d")) },
+      { name: `${prefix}_VF_NAME_FMT`, value: JSON.stringify(model.deviceNames.vf.replace("{pf}", "%d").replace("{vf}", "%u")) },
+      { name: `${prefix}_FIRMWARE_FILE`, value: JSON.stringify(model.firmware.file) },
+      { name: `${prefix}_FIRMWARE_WORDS`, value: cUnsigned(model.firmware.words, false) },
+    ]),
+    configDefaults: aligned(
+      model.deviceConfig.flatMap((c) =>
+        (["Pf", "Vf"] as const).flatMap((kind) => {
+          const v = kind === "Pf" ? c.defaultPf : c.defaultVf;
+          return v === null ? [] : [{ name: `${prefix}_CONFIG_${c.name.toUpperCase()}_DEFAULT_${kind.toUpperCase()}`, value: cUnsigned(v, v > 0xffffn) }];
+        }),
+      ),
+    ),
     sriov: aligned([
       { name: `${prefix}_SRIOV_CAPABILITY_OFFSET`, value: cUnsigned(pci.sriov.capabilityOffset, true, 3) },
       { name: `${prefix}_SRIOV_MAX_TOTAL_VFS`, value: cUnsigned(pci.sriov.maxTotalVfs, false) },

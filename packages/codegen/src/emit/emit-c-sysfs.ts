@@ -4,6 +4,7 @@
 import type { DeviceModel, RegisterModel, SysfsAttributeModel } from "../model/register-model.ts";
 import type { Emitter, GeneratedFile } from "./emitter.ts";
 import { renderTemplate } from "./hbs-env.ts";
+import { STRING_MAX_BYTES } from "../load/semantic-checks.ts";
 import { bannerLines, cUnsigned, findRegister, memberMacro, registerMacro } from "./c-names.ts";
 
 const C_TEMPLATE = "c-sysfs.c.hbs";
@@ -66,6 +67,18 @@ function cacheEntries(model: DeviceModel): CacheEntry[] {
     });
 }
 
+/**
+ * C expression reading a register of at most 4 bytes as a u32. A 1- or 2-byte register is
+ * read through the aligned 32-bit word that holds it (the driver makes 32-bit accesses only),
+ * then shifted down and masked to its own bytes.
+ */
+function read32(model: DeviceModel, reg: RegisterModel): string {
+  const stem = registerMacro(model, reg);
+  if (reg.sizeBytes === 4) return `ioread32(bar0 + ${stem}_OFFSET)`;
+  if (reg.sizeBytes > 4) throw new Error(`codegen: register ${reg.name} is ${reg.sizeBytes} bytes, not one 32-bit read`);
+  return `(ioread32(bar0 + (${stem}_OFFSET & ~3U)) >> (8U * (${stem}_OFFSET & 3U))) & ((1U << (8U * ${stem}_SIZE)) - 1U)`;
+}
+
 function registerOf(model: DeviceModel, a: SysfsAttributeModel): RegisterModel {
   if (a.source.kind !== "register") throw unsupported(a, "not register-backed");
   return findRegister(model, a.source.register);
@@ -88,6 +101,7 @@ function showView(model: DeviceModel, a: SysfsAttributeModel, n: Names): object 
     field: fieldMacro(model, a, reg),
     cached: a.cachedAtProbe,
     member: reg.name.toLowerCase(),
+    read: reg.sizeBytes <= 4 ? read32(model, reg) : false,
     isU32: false,
     isU64: false,
     isSemver: false,
@@ -95,11 +109,9 @@ function showView(model: DeviceModel, a: SysfsAttributeModel, n: Names): object 
     isWords: false,
   };
   const scalar = (): object => {
-    if (reg.sizeBytes !== 4 && reg.sizeBytes !== 8) {
-      throw unsupported(a, `format ${a.format} needs a 4- or 8-byte register, ${reg.name} is ${reg.sizeBytes} bytes`);
-    }
+    if (reg.sizeBytes > 8) throw unsupported(a, `format ${a.format} needs a register of at most 8 bytes, ${reg.name} is ${reg.sizeBytes} bytes`);
     const wide = reg.sizeBytes === 8 && base.field === false;
-    if (a.format === "hex32" && reg.sizeBytes !== 4) throw unsupported(a, `hex32 needs a 4-byte register, ${reg.name} is ${reg.sizeBytes}`);
+    if (a.format === "hex32" && reg.sizeBytes > 4) throw unsupported(a, `hex32 needs a register of at most 4 bytes, ${reg.name} is ${reg.sizeBytes}`);
     const printf = a.format === "hex32" ? "0x%08x" : wide ? "%llu" : "%u";
     const printArg = a.format === "bool" ? (wide ? "val ? 1ULL : 0ULL" : "val ? 1U : 0U") : "val";
     // A field of a 64-bit register still reads both words; it prints as u64.
@@ -111,7 +123,7 @@ function showView(model: DeviceModel, a: SysfsAttributeModel, n: Names): object 
     case "bool":
       return scalar();
     case "semver": {
-      if (reg.sizeBytes !== 4) throw unsupported(a, `semver needs a 4-byte register, ${reg.name} is ${reg.sizeBytes}`);
+      if (reg.sizeBytes > 4) throw unsupported(a, `semver needs a register of at most 4 bytes, ${reg.name} is ${reg.sizeBytes}`);
       for (const part of ["MAJOR", "MINOR", "PATCH"]) {
         if (!reg.fields.some((f) => f.name === part)) throw unsupported(a, `semver needs field ${reg.name}.${part}`);
       }
@@ -124,7 +136,7 @@ function showView(model: DeviceModel, a: SysfsAttributeModel, n: Names): object 
       };
     }
     case "enum": {
-      if (reg.sizeBytes !== 4) throw unsupported(a, `enum needs a 4-byte register, ${reg.name} is ${reg.sizeBytes}`);
+      if (reg.sizeBytes > 4) throw unsupported(a, `enum needs a register of at most 4 bytes, ${reg.name} is ${reg.sizeBytes}`);
       if (reg.enumValues.length === 0) throw unsupported(a, `format enum but ${reg.name} has no enum values`);
       return {
         ...base,
@@ -138,7 +150,7 @@ function showView(model: DeviceModel, a: SysfsAttributeModel, n: Names): object 
     case "string":
       if (reg.sizeBytes % 4 !== 0) throw unsupported(a, `string needs a register of whole 32-bit words, ${reg.name} is ${reg.sizeBytes} bytes`);
       // The words live on the kernel stack; keep well under W=1's 2 KiB frame warning.
-      if (reg.sizeBytes > 1024) throw unsupported(a, `string registers over 1024 bytes are not supported (${reg.name})`);
+      if (reg.sizeBytes > STRING_MAX_BYTES) throw unsupported(a, `string registers over ${STRING_MAX_BYTES} bytes are not supported (${reg.name})`);
       return { ...base, field: false, isWords: true, isString: true, printf: "%s", rawType: "char" };
   }
 }
@@ -153,6 +165,7 @@ function storeView(model: DeviceModel, a: SysfsAttributeModel, n: Names): object
   const cType = isU64 ? "u64" : "u32";
   const conditions: string[] = [];
   let maxRegister: string | false = false;
+  let maxRead: string | false = false;
   const rules: string[] = [];
   const fieldInfo = field === false ? null : reg.fields.find((f) => a.source.kind === "register" && f.name === a.source.field)!;
   if (a.write?.kind === "range") {
@@ -165,8 +178,9 @@ function storeView(model: DeviceModel, a: SysfsAttributeModel, n: Names): object
       rules.push(min === max ? `accepts only ${min}` : `accepts ${min}..${max}`);
     } else {
       const maxReg = findRegister(model, max.register);
-      if (maxReg.sizeBytes !== 4) throw unsupported(a, `write max register ${maxReg.name} must be 4 bytes`);
+      if (maxReg.sizeBytes > 4) throw unsupported(a, `write max register ${maxReg.name} must be at most 4 bytes`);
       maxRegister = registerMacro(model, maxReg);
+      maxRead = read32(model, maxReg);
       conditions.push(min > 0n ? `val < ${cUnsigned(min, false)} || val > max` : "val > max");
       rules.push(`accepts ${min}..${max.register} (read at write time)`);
     }
@@ -202,6 +216,7 @@ function storeView(model: DeviceModel, a: SysfsAttributeModel, n: Names): object
     isU64,
     parseFn: isU64 ? "kstrtou64" : "kstrtou32",
     maxRegister,
+    maxRead,
     conditions,
     enumValues,
     enumNames,

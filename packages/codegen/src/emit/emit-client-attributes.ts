@@ -192,6 +192,18 @@ export function clientAttributesNodes(model: DeviceModel): (string | StatementSt
   out.push(exportConst("DEVICE_NAME", str(model.name), { doc: "The spec's device.name: the kernel module's name and the C prefix." }));
   out.push(exportConst("SYSFS_CLASS", str(model.sysfsClass)));
   out.push(
+    exportConst("DEVICE_NAMES", obj({ pf: str(model.deviceNames.pf), vf: str(model.deviceNames.vf) }, true), {
+      asConst: true,
+      doc: "Class device (and /dev node) names: `{pf}` is the PF's number, `{vf}` a VF's VF_INDEX.",
+    }),
+  );
+  out.push(
+    exportConst("FIRMWARE", obj({ file: str(model.firmware.file), words: num(model.firmware.words) }, true), {
+      asConst: true,
+      doc: "The firmware wordlist the driver loads, and its word count (what `wordlist_size` shows once loaded).",
+    }),
+  );
+  out.push(
     exportConst(
       "PCI_IDS",
       obj(

@@ -6,32 +6,12 @@
 // blocks (one declaration per line, one table entry per line), so gofmt has nothing to move.
 import type { DeviceModel, SysfsAttributeModel } from "../model/register-model.ts";
 import type { Emitter } from "./emitter.ts";
-import { pascalCase } from "../load/identifiers.ts";
+import { goName, pascalCase } from "../load/identifiers.ts";
+
+export { GO_DEVICE_MEMBERS, goName } from "../load/identifiers.ts";
 import { U32_MAX, U64_MAX, fieldOf, rawMax, resetRaw, semverMax, shownFieldRegisters, sourceRegister, staticWriteRange, writeMaxAttribute } from "./client-facts.ts";
 
 export const GO_CLIENT_PATH = "clients/go/mockaccel/zz_generated_spec.go";
-
-/** Words Go spells as initialisms (Effective Go: ServeHTTP, not ServeHttp). */
-const INITIALISMS = new Set(["uuid", "numa", "fw", "sriov", "vf", "vfs", "pf", "id", "pci", "dma", "p2p", "dra"]);
-
-/** sriov_numvfs -> SRIOVNumvfs, fw_version -> FWVersion, P2P_DMA -> P2PDMA. */
-export function goName(name: string): string {
-  return name
-    .split("_")
-    .filter((p) => p !== "")
-    .map((p) => (INITIALISMS.has(p.toLowerCase()) ? p.toUpperCase() : p.charAt(0).toUpperCase() + p.slice(1).toLowerCase()))
-    .join("");
-}
-
-/**
- * Members the hand-written Device type has (clients/go/mockaccel/device.go, dra.go): a spec
- * attribute whose accessor would take one of these names is refused here rather than failing
- * the Go build with a duplicate.
- */
-export const GO_DEVICE_MEMBERS = new Set([
-  "Name", "Kind", "PCIAddress", "NUMA", "VendorID", "DeviceID", "ClassCode", "PCIeRoot", "Index", "PF", "Path", "PCIPath",
-  "DevicePath", "Has", "DRAAttributes", "ResourceSliceDevice",
-]);
 
 /** A Go interpreted string literal (JSON's escapes are a subset of Go's). */
 const goString = (s: string) => JSON.stringify(s);
@@ -203,13 +183,8 @@ function draBlock(a: SysfsAttributeModel): string {
 }
 
 export function goClientSource(model: DeviceModel, specPath: string): string {
+  // Names that would clash with the hand-written Device are refused by the loader (semantic-checks.ts).
   const attrs = model.attributes;
-  for (const a of attrs) {
-    const n = goName(a.name);
-    for (const member of [n, `Set${n}`]) {
-      if (GO_DEVICE_MEMBERS.has(member)) throw new Error(`Go client: attribute ${a.name} would define Device.${member}, which the hand-written Device already has`);
-    }
-  }
   const codecs = new Map(attrs.map((a) => [a.name, codec(model, a)] as const));
   const out: string[] = [];
   out.push(`// Code generated from ${specPath} by packages/codegen (src/emit/emit-go-client.ts). DO NOT EDIT.
@@ -224,6 +199,19 @@ const DeviceName = ${goString(model.name)}
 
 // SysfsClass is the driver's class: devices appear under /sys/class/${model.sysfsClass}.
 const SysfsClass = ${goString(model.sysfsClass)}
+
+// PFNameTemplate and VFNameTemplate name class devices (and /dev nodes): {pf} is the PF's
+// number, {vf} a VF's VF_INDEX (see PFDeviceName, VFDeviceName, ParseDeviceName).
+const (
+\tPFNameTemplate = ${goString(model.deviceNames.pf)}
+\tVFNameTemplate = ${goString(model.deviceNames.vf)}
+)
+
+// FirmwareFile is the firmware wordlist the driver loads with request_firmware.
+const FirmwareFile = ${goString(model.firmware.file)}
+
+// FirmwareWords is the number of words in FirmwareFile: what wordlist_size shows once it is loaded.
+const FirmwareWords = ${model.firmware.words}
 `);
   const pci = model.pci;
   const ids: [string, number, string][] = [

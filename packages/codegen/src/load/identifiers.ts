@@ -41,3 +41,25 @@ export function lowerCamel(name: string): string {
   const p = pascalCase(name);
   return p.charAt(0).toLowerCase() + p.slice(1);
 }
+
+/** Words Go spells as initialisms (Effective Go: ServeHTTP, not ServeHttp). */
+const INITIALISMS = new Set(["uuid", "numa", "fw", "sriov", "vf", "vfs", "pf", "id", "pci", "dma", "p2p", "dra"]);
+
+/** sriov_numvfs -> SRIOVNumvfs, fw_version -> FWVersion, P2P_DMA -> P2PDMA. */
+export function goName(name: string): string {
+  return name
+    .split("_")
+    .filter((p) => p !== "")
+    .map((p) => (INITIALISMS.has(p.toLowerCase()) ? p.toUpperCase() : p.charAt(0).toUpperCase() + p.slice(1).toLowerCase()))
+    .join("");
+}
+
+/**
+ * Members the hand-written Device type has (clients/go/mockaccel/device.go, dra.go): a spec
+ * attribute whose accessor would take one of these names is refused by the loader rather than
+ * failing the Go build with a duplicate.
+ */
+export const GO_DEVICE_MEMBERS = new Set([
+  "Name", "Kind", "PCIAddress", "NUMA", "VendorID", "DeviceID", "ClassCode", "PCIeRoot", "Index", "PF", "Path", "PCIPath",
+  "DevicePath", "Has", "DRAAttributes", "ResourceSliceDevice",
+]);

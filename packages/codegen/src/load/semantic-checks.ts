@@ -4,7 +4,7 @@ import type { RawAttribute, RawRegister, RawSpec } from "./spec-schema.ts";
 import type { SpecError } from "./spec-error.ts";
 import type { SpecPath } from "./spec-path.ts";
 import type { Anchor, YamlSource } from "./yaml-source.ts";
-import { identifierProblem, lowerCamel, pascalCase } from "./identifiers.ts";
+import { GO_DEVICE_MEMBERS, goName, identifierProblem, lowerCamel, pascalCase } from "./identifiers.ts";
 import { attributeValueType, integerRange } from "../model/value-types.ts";
 import type { AttributeValueType } from "../model/register-model.ts";
 
@@ -64,6 +64,8 @@ export function checkSemantics(spec: RawSpec, src: YamlSource): SpecError[] {
   );
   spec.sysfs.attributes.forEach((a, i) => checkAttribute(a, ["sysfs", "attributes", i], registers, r));
   spec.sysfs.attributes.forEach((a, i) => checkDraBits(a, ["sysfs", "attributes", i], registers, r));
+  // A client checks a write bounded by a register against the one attribute that shows it.
+  checkUnique(r, spec.sysfs.attributes.flatMap((a, i) => (a.shows === undefined ? [] : [{ item: a.shows, path: ["sysfs", "attributes", i, "shows"] as SpecPath }])), (n) => n, "shows of register");
   for (const kind of ["attribute", "capacity"] as const) {
     const items = spec.sysfs.attributes.flatMap((a, i) => {
       if (!a.dra || !(kind in a.dra)) return [];
@@ -95,6 +97,8 @@ function checkDraBits(a: RawAttribute, p: SpecPath, registers: Map<string, RawRe
   }
   const reg = registers.get(a.source.register);
   if (!reg) return; // reported by checkAttribute
+  // Clients test each bit of the attribute's value as a 32-bit number.
+  if (reg.size_bytes > 4) r.at(at, `bits: true needs a register of at most 4 bytes (clients mask a 32-bit value); ${reg.name} is ${reg.size_bytes} bytes`);
   const fields = reg.fields ?? [];
   if (fields.length === 0) r.at(at, `bits: true needs register fields; ${reg.name} has none`);
   for (const f of fields) {
@@ -124,7 +128,7 @@ function checkNames(spec: RawSpec, r: Reporter): void {
   const macros = new Map<string, string>();
   for (const fixed of ["PCI_VENDOR_ID", "PCI_PF_DEVICE_ID", "PCI_VF_DEVICE_ID", "PCI_CLASS_CODE", "PCI_REVISION_ID",
     "PCI_SUBSYSTEM_VENDOR_ID", "PCI_SUBSYSTEM_ID", "SRIOV_MAX_TOTAL_VFS", "SRIOV_CAPABILITY_OFFSET", "SRIOV_FIRST_VF_OFFSET",
-    "SRIOV_VF_STRIDE"])
+    "SRIOV_VF_STRIDE", "MODULE_NAME", "SYSFS_CLASS", "PF_NAME_FMT", "VF_NAME_FMT", "FIRMWARE_FILE", "FIRMWARE_WORDS"])
     macros.set(`${prefix}_${fixed}`, "a fixed PCI macro");
   const clashed = new Set<string>();
   const claim = (macro: string, owner: string, path: SpecPath) => {
@@ -142,7 +146,7 @@ function checkNames(spec: RawSpec, r: Reporter): void {
       const p: SpecPath = ["bars", b, "registers", i];
       ident(reg.name, [...p, "name"]);
       const R = `${prefix}_${reg.name.toUpperCase()}`;
-      for (const suffix of ["OFFSET", "SIZE", "RESET"]) claim(`${R}_${suffix}`, `register ${reg.name}`, [...p, "name"]);
+      for (const suffix of ["OFFSET", "SIZE", "RESET", "WRITE_MIN", "WRITE_MAX"]) claim(`${R}_${suffix}`, `register ${reg.name}`, [...p, "name"]);
       (reg.fields ?? []).forEach((f, j) => {
         ident(f.name, [...p, "fields", j, "name"]);
         for (const suffix of ["bm", "bp", "bw"])
@@ -159,6 +163,19 @@ function checkNames(spec: RawSpec, r: Reporter): void {
       checkUnique(r, (reg.enum ?? []).map((e, j) => ({ item: e.value, path: [...p, "enum", j, "value"] })), (v) => hex(v), `enum value in ${reg.name}`);
     }),
   );
+
+  // The Go client names an accessor Device.<GoName>() and a setter Device.Set<GoName>() after
+  // each attribute, next to the hand-written members of Device.
+  const goOwners = new Map<string, string>();
+  spec.sysfs.attributes.forEach((a, i) => {
+    const n = goName(a.name);
+    const taken = [n, `Set${n}`].find((m) => GO_DEVICE_MEMBERS.has(m));
+    const prev = goOwners.get(n);
+    if (taken) r.at(["sysfs", "attributes", i, "name"], `attribute ${a.name} would define Go method Device.${taken}, which the hand-written Device (clients/go/mockaccel) already has`);
+    // Two attributes of one name are reported as a duplicate above.
+    else if (prev !== undefined && prev !== a.name) r.at(["sysfs", "attributes", i, "name"], `attributes ${prev} and ${a.name} both become Go name ${n}`);
+    else goOwners.set(n, a.name);
+  });
 
   // Enum attributes get a string-literal union type named after them in the client.
   const fixedTypes = new Set(["SemVer", "AttributeTypes", "AttributeName", "ReadableAttributeName", "WritableAttributeName", "AttributeSpec", "Type", "TSchema"]);
@@ -264,6 +281,9 @@ function checkRegister(spec: RawSpec, reg: RawRegister, p: SpecPath, _registers:
   }
 }
 
+/** Largest register a `string` attribute may show; emit-c-sysfs.ts copies it onto the stack. */
+export const STRING_MAX_BYTES = 1024;
+
 const FORMAT_TYPES: Record<string, readonly AttributeValueType[]> = {
   decimal: ["u32", "s32", "u64"],
   hex32: ["u32"],
@@ -281,6 +301,11 @@ function checkAttribute(a: RawAttribute, p: SpecPath, registers: Map<string, Raw
   let valueType: AttributeValueType | null = null;
   /** Bits a register-backed attribute writes: its field's, or the whole register's. */
   let targetBits: number | null = null;
+  if (a.shows !== undefined) {
+    if (a.source !== "driver") r.at([...p, "shows"], "shows is only for driver attributes; a register attribute shows its own register");
+    else if (!registers.has(a.shows)) r.at([...p, "shows"], `no register named ${a.shows}`);
+    else if (!readable) r.at([...p, "shows"], `shows needs a readable attribute; mode ${a.mode} is not`);
+  }
   if (a.source === "driver") {
     if (a.type === undefined) r.at([...p, "source"], `driver attribute ${a.name} needs a type (u32, s32, u64 or bool)`);
     else {
@@ -306,6 +331,13 @@ function checkAttribute(a: RawAttribute, p: SpecPath, registers: Map<string, Raw
     if (readable && reg.access === "WO") r.at([...p, "mode"], `mode ${a.mode} is readable but register ${reg.name} is WO (reads return 0)`);
     const formatProblem = registerFormatProblem(a.format, reg, field);
     if (formatProblem) r.at([...p, "format"], formatProblem);
+    // The driver writes whole 32-bit words; writing the word that holds a 1- or 2-byte
+    // register would also write its neighbours (and run their commands).
+    if (writable && reg.size_bytes !== 4 && reg.size_bytes !== 8)
+      r.at([...p, "mode"], `mode ${a.mode} is writable, but the driver writes only 4- and 8-byte registers (whole 32-bit words); ${reg.name} is ${reg.size_bytes} byte(s)`);
+    // A field write is one 32-bit read-modify-write of the register's first word.
+    else if (writable && field && reg.size_bytes !== 4)
+      r.at([...p, "mode"], `mode ${a.mode} writes field ${reg.name}.${field.name}, but the driver writes fields of 4-byte registers only (one 32-bit read-modify-write); ${reg.name} is ${reg.size_bytes} bytes`);
     else valueType = attributeValueType(a.format, { registerSizeBytes: reg.size_bytes, fieldWidthBits: field?.width_bits });
     targetBits = field ? field.width_bits : reg.size_bytes * 8;
   }
@@ -330,6 +362,8 @@ function checkAttribute(a: RawAttribute, p: SpecPath, registers: Map<string, Raw
         if (BigInt(max) < range.min || BigInt(max) > range.max) r.at([...p, "write", "max"], `max ${max} does not fit ${valueType}${targetBits !== null ? ` (${targetBits} bits)` : ""}`);
         if (min > max) r.at([...p, "write", "min"], `min ${min} is above max ${max}`);
       } else if (!registers.has(max)) r.at([...p, "write", "max"], `no register named ${max}`);
+      else if (a.source !== "driver" && registers.get(max)!.size_bytes > 4)
+        r.at([...p, "write", "max"], `the driver reads the bound in one 32-bit access; ${max} is ${registers.get(max)!.size_bytes} bytes`);
     }
   }
 }
@@ -360,6 +394,10 @@ function registerFormatProblem(
       if (reg.size_bytes > 4) return `format enum needs at most 4 bytes; ${what}`;
       return (reg.enum ?? []).length > 0 ? null : `format enum needs enum values; register ${reg.name} has none`;
     case "string":
-      return field ? `format string needs a whole register; ${what} is a field` : null;
+      if (field) return `format string needs a whole register; ${what} is a field`;
+      // The driver copies the words onto the kernel stack (W=1 warns above a 2 KiB frame).
+      if (reg.size_bytes % 4 !== 0 || reg.size_bytes > STRING_MAX_BYTES)
+        return `format string needs a register of whole 32-bit words, at most ${STRING_MAX_BYTES} bytes (the driver reads it word by word onto the kernel stack); ${what}`;
+      return null;
   }
 }

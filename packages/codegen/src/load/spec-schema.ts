@@ -72,6 +72,9 @@ export const AttributeSchema = Type.Object(
     type: Type.Optional(
       Type.Union([Type.Literal("u32"), Type.Literal("s32"), Type.Literal("u64"), Type.Literal("bool")]),
     ),
+    // A driver attribute that prints a register's value under another name (sriov_totalvfs
+    // shows SRIOV_TOTAL_VFS): clients check a write bounded by that register against it.
+    shows: Type.Optional(Ident),
     format: Type.Union([
       Type.Literal("decimal"),
       Type.Literal("hex32"),
@@ -130,7 +133,20 @@ export const SpecSchema = Type.Object(
     ),
     device_config: Type.Array(DeviceConfigSchema),
     bars: Type.Array(BarSchema, { minItems: 1 }),
-    sysfs: Type.Object({ class: Ident, attributes: Type.Array(AttributeSchema) }, Closed),
+    // The firmware wordlist the driver loads with request_firmware, one word per line.
+    firmware: Type.Object({ file: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$" }), words: Type.Integer({ minimum: 1 }) }, Closed),
+    sysfs: Type.Object(
+      {
+        class: Ident,
+        // Literal letters around the numbers, so a name parses back unambiguously.
+        device_names: Type.Object(
+          { pf: Type.String({ pattern: "^[a-z][a-z_-]*\\{pf\\}$" }), vf: Type.String({ pattern: "^[a-z][a-z_-]*\\{pf\\}[a-z_-]+\\{vf\\}$" }) },
+          Closed,
+        ),
+        attributes: Type.Array(AttributeSchema),
+      },
+      Closed,
+    ),
   },
   Closed,
 );

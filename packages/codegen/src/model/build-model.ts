@@ -49,7 +49,7 @@ function registerModel(r: RawRegister): RegisterModel {
 function attributeModel(a: RawAttribute, registers: Map<string, RegisterModel>): SysfsAttributeModel {
   const source: AttributeSource =
     a.source === "driver"
-      ? { kind: "driver" }
+      ? { kind: "driver", shows: a.shows ?? null }
       : { kind: "register", register: a.source.register, field: a.source.field ?? null };
   let valueType: AttributeValueType;
   if (source.kind === "driver") {
@@ -138,6 +138,8 @@ export function buildModel(raw: RawSpec): DeviceModel {
     })),
     bars,
     sysfsClass: raw.sysfs.class,
+    deviceNames: { pf: raw.sysfs.device_names.pf, vf: raw.sysfs.device_names.vf },
+    firmware: { file: raw.firmware.file, words: raw.firmware.words },
     attributes: raw.sysfs.attributes.map((a) => attributeModel(a, registers)),
   };
 }

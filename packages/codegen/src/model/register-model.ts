@@ -71,7 +71,8 @@ export interface DeviceConfigModel {
 
 export type AttributeSource =
   | { kind: "register"; register: string; field: string | null }
-  | { kind: "driver" };
+  /** `shows`: the register whose value the driver prints (spec `shows:`), or null. */
+  | { kind: "driver"; shows: string | null };
 
 export type AttributeWrite =
   | { kind: "range"; min: bigint; max: bigint | { register: string } }
@@ -138,6 +139,10 @@ export interface DeviceModel {
   deviceConfig: DeviceConfigModel[];
   bars: BarModel[];
   sysfsClass: string;
+  /** Class device (and /dev node) names: `{pf}` is the PF's number, `{vf}` a VF's VF_INDEX. */
+  deviceNames: { pf: string; vf: string };
+  /** The firmware wordlist the driver loads: file name under /lib/firmware, and its word count. */
+  firmware: { file: string; words: number };
   /** In spec order (the order sysfs lists them in docs). */
   attributes: SysfsAttributeModel[];
 }

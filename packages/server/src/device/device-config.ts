@@ -1,9 +1,23 @@
 // Per-device configuration: the values a device server starts a device with (UUID, memory
 // size, ...). Names, types, defaults and bounds come from the generated DEVICE_CONFIG table
 // (spec/registers.yaml `device_config`), so a new entry there is picked up here unchanged.
+import {
+  MOCK_ACCEL_UUID_NAMESPACE,
+  uuidFromLabelOrCanonical,
+  uuidToCanonical,
+  uuidV5,
+  type DeviceUuid,
+} from "@mock-accel/sysfs-client/device-uuid";
 import { DEVICE_CONFIG, PCI, type DeviceConfig, type DeviceConfigDef } from "../generated/registers.ts";
 
 export type DeviceKind = "pf" | "vf";
+
+/** VF_INDEX on a PF: the spec's device_config vf_index default for PFs. */
+const VF_INDEX_NONE: bigint = (() => {
+  const v = DEVICE_CONFIG.find((d) => d.name === "vf_index")?.defaultPf;
+  if (typeof v !== "bigint") throw new Error("spec: device_config vf_index has no default_pf (the PF's \"no index\" value)");
+  return v;
+})();
 
 const SIZE_UNITS: Record<string, bigint> = { "": 1n, b: 1n, k: 1n << 10n, m: 1n << 20n, g: 1n << 30n, t: 1n << 40n, p: 1n << 50n };
 const U64_MAX = (1n << 64n) - 1n;
@@ -37,65 +51,9 @@ export function parseSize(text: string): bigint {
   return bytes;
 }
 
-/** A UUID as 16 raw bytes (RFC 4122 byte order) and its canonical lower-case 8-4-4-4-12 text. */
-export interface DeviceUuid {
-  bytes: Uint8Array;
-  canonical: string;
-  /** True when the UUID was derived from a label rather than given. */
-  derived: boolean;
-}
-
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** RFC 4122 appendix C: the name space for fully-qualified domain names. */
-const RFC4122_DNS_NAMESPACE = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
-
-export function uuidToCanonical(bytes: Uint8Array): string {
-  if (bytes.length !== 16) throw new Error(`a UUID has 16 bytes, got ${bytes.length}`);
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-function canonicalToBytes(text: string): Uint8Array {
-  const hex = text.replaceAll("-", "");
-  const bytes = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
-}
-
-/** RFC 4122 version 5 (SHA-1, name-based) UUID of `name` in `namespace`. */
-export function uuidV5(namespace: Uint8Array, name: string): Uint8Array {
-  // Bun's own hasher, not node:crypto: loading that module costs about 5 MB of RSS in every
-  // process that builds a device config (issue 20).
-  const hasher = new Bun.CryptoHasher("sha1");
-  hasher.update(namespace);
-  hasher.update(name);
-  const bytes = new Uint8Array(hasher.digest().subarray(0, 16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  return bytes;
-}
-
-/**
- * Name space of label-derived device UUIDs: the version-5 UUID of the DNS name
- * "mock-accel.invalid" (a reserved TLD, so it can never collide with a real domain's).
- * Every mock-accel tool derives the same UUID from the same label.
- */
-export const MOCK_ACCEL_UUID_NAMESPACE: string = uuidToCanonical(uuidV5(canonicalToBytes(RFC4122_DNS_NAMESPACE), "mock-accel.invalid"));
-const NAMESPACE_BYTES = canonicalToBytes(MOCK_ACCEL_UUID_NAMESPACE);
-
-/**
- * A canonical UUID (any case) is taken as is; any other non-empty label maps to the version-5
- * UUID of the label in MOCK_ACCEL_UUID_NAMESPACE, so `-u gpu0` gives the same UUID every run.
- */
-export function uuidFromLabelOrCanonical(text: string): DeviceUuid {
-  if (CANONICAL_UUID.test(text)) {
-    const bytes = canonicalToBytes(text);
-    return { bytes, canonical: uuidToCanonical(bytes), derived: false };
-  }
-  if (text.length === 0) throw new Error('invalid UUID "": give a canonical UUID (8-4-4-4-12 hex) or a non-empty label');
-  const bytes = uuidV5(NAMESPACE_BYTES, text);
-  return { bytes, canonical: uuidToCanonical(bytes), derived: true };
-}
+// The label -> UUID rule lives with the client library, so the device server, topology files
+// and the fake sysfs trees share one function (and one test: topology/test/uuid-rule.test.ts).
+export { MOCK_ACCEL_UUID_NAMESPACE, uuidFromLabelOrCanonical, uuidToCanonical, uuidV5, type DeviceUuid };
 
 type Numeric = bigint | number;
 
@@ -169,8 +127,8 @@ export function buildDeviceConfig(options: DeviceConfigOptions): DeviceConfig {
     throw new Error(`device config total_vfs: a virtual function carries no VFs (got ${String(out.total_vfs)})`);
   }
   const vfIndex = out.vf_index;
-  if (kind === "pf" && given.vfIndex !== undefined && vfIndex !== 0xffff_ffffn) {
-    throw new Error(`device config vf_index: only a VF has an index (a PF's is 0xFFFFFFFF), got ${String(vfIndex)}`);
+  if (kind === "pf" && given.vfIndex !== undefined && vfIndex !== VF_INDEX_NONE) {
+    throw new Error(`device config vf_index: only a VF has an index (a PF's is 0x${VF_INDEX_NONE.toString(16).toUpperCase()}), got ${String(vfIndex)}`);
   }
   if (kind === "vf" && typeof vfIndex === "bigint" && vfIndex >= BigInt(PCI.sriov.maxTotalVfs)) {
     throw new Error(`device config vf_index: ${vfIndex} is outside 0..${PCI.sriov.maxTotalVfs - 1}`);

@@ -5,6 +5,10 @@ import { Type, type TSchema } from "@sinclair/typebox";
 /** The spec's device.name: the kernel module's name and the C prefix. */
 export const DEVICE_NAME = "mock_accel";
 export const SYSFS_CLASS = "mock-accel";
+/** Class device (and /dev node) names: `{pf}` is the PF's number, `{vf}` a VF's VF_INDEX. */
+export const DEVICE_NAMES = { pf: "mock{pf}", vf: "mock{pf}_vf{vf}" } as const;
+/** The firmware wordlist the driver loads, and its word count (what `wordlist_size` shows once loaded). */
+export const FIRMWARE = { file: "mock-accel-wordlist.txt", words: 7772 } as const;
 export const PCI_IDS = { vendorId: 0x1de5, pfDeviceId: 0x0001, vfDeviceId: 0x0002, classCode: 0x120000, revisionId: 0x01, subsystemVendorId: 0x0000, subsystemId: 0x0000 } as const;
 /** VF n of a PF is PCI function PF + firstVfOffset + n * vfStride. */
 export const SRIOV = { maxTotalVfs: 7, firstVfOffset: 1, vfStride: 1 } as const;
