@@ -3,6 +3,7 @@
 // and the CNI network. Per-node facts (name, address, join credentials, VFs to enable) are not
 // here: QEMU hands them to the guest through fw_cfg (see NODE_CONFIG_FILES), so one image
 // serves every node.
+import { SYSFS_CLASS } from "@mock-accel/sysfs-client";
 import { IMAGE_REFS } from "./image-refs.ts";
 
 /** Where the guest reads its per-node files: QEMU `-fw_cfg name=opt/mock-accel/<file>,file=...`. */
@@ -175,14 +176,14 @@ echo 1 > /proc/sys/net/ipv4/ip_forward
 say "network $NODE_IP via $GATEWAY"
 
 # The mock devices: the driver is a module of the image; VFs are enabled as the topology says.
-for d in /sys/class/mock-accel/*; do
+for d in /sys/class/${SYSFS_CLASS}/*; do
   [ -e "$d/sriov_numvfs" ] || continue
   uuid=$(cat "$d/uuid")
   for pair in $NODE_VFS; do
     if [ "\${pair%%=*}" = "$uuid" ]; then echo "\${pair#*=}" > "$d/sriov_numvfs" || fail "enable VFs on $d"; fi
   done
 done
-say "devices: $(ls /sys/class/mock-accel | tr '\\n' ' ')"
+say "devices: $(ls /sys/class/${SYSFS_CLASS} | tr '\\n' ' ')"
 
 # Controllers for the kubelet's pod cgroups (cgroupfs driver; the root cgroup may hold processes).
 echo "+cpuset +cpu +io +memory +pids" > /sys/fs/cgroup/cgroup.subtree_control
