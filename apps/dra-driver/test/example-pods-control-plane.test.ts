@@ -27,8 +27,8 @@ import { KubeletStandIn } from "./stand-ins/kubelet.ts";
 // The files name the chart's default driver; the driver here runs under that name.
 const DRIVER = DEFAULT_DRIVER_NAME;
 const NODE = "mock-node-demo";
-/** A Pod of the test's own, holding node 0's PF. */
-const HOLDER = { name: "holds-numa0-pf", namespace: "example-pods-test" };
+/** A Pod of the test's own, holding a device an example would otherwise take. */
+const HOLDER = { name: "holder", namespace: "example-pods-test" };
 const kube = requirement("Kubernetes components built from source", findKubernetes().ok, installCommand());
 
 interface Device { name: string; kind: "pf" | "vf"; numaNode: number; pf: string | null; capabilities: number }
@@ -124,6 +124,33 @@ describe.skipIf(kube.skip)("examples/pods against a real control plane (the end-
     }
   };
 
+  const loadTree = async (): Promise<Device[]> => {
+    const found = await new MockAccelSysfs({ root: fake.root }).discover();
+    return Promise.all(found.map(async (d) => ({ name: d.name, kind: d.kind, numaNode: d.numaNode, pf: d.pf?.name ?? null, capabilities: await d.read("capabilities") })));
+  };
+  const published = async () => (await getJson<{ items: { spec: { devices: { name: string }[] } }[] }>(["resourceslices", "--field-selector", `spec.driver=${DRIVER}`]))
+    .items.flatMap((s) => s.spec.devices.map((d) => d.name)).sort();
+  /** HOLDER's Pod, scheduled with one device its template (a name used once: templates are immutable) asks for. */
+  const hold = async (template: string, request: Record<string, unknown>) => {
+    await plane.kubectlOk(["apply", "-f", "-"], { input: [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: HOLDER.namespace } },
+      { apiVersion: "resource.k8s.io/v1", kind: "ResourceClaimTemplate", metadata: { name: template, namespace: HOLDER.namespace }, spec: { spec: { devices: { requests: [request] } } } },
+      { apiVersion: "v1", kind: "Pod", metadata: HOLDER,
+        spec: { resourceClaims: [{ name: "accel", resourceClaimTemplateName: template }], containers: [{ name: "c", image: IMAGE_REFS.workload, imagePullPolicy: "Never", resources: { claims: [{ name: "accel" }] } }] } },
+    ].map((o) => stringify(o)).join("---\n") });
+    return eventually(`${HOLDER.name} scheduled (${template})`, async () => scheduledOutcome(HOLDER), 90_000);
+  };
+  /** The example's Pod found unschedulable because no devices can serve its claim (not for want of the claim itself). */
+  const waitsForDevices = async (e: PodRef) => {
+    const waiting = await eventually(`${e.name} found unschedulable for want of devices`, async () => {
+      const { pod, claim } = await claimOf(e);
+      const cond = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
+      return claim && cond?.status === "False" && /cannot allocate all claims/.test(cond.message ?? "") ? { pod, claim } : undefined;
+    }, 90_000);
+    expect(waiting.pod.spec.nodeName).toBeUndefined();
+    expect(waiting.claim.status?.allocation).toBeUndefined();
+  };
+
   beforeAll(async () => {
     assertAvailable(kube);
     plane = await startControlPlane();
@@ -139,8 +166,7 @@ describe.skipIf(kube.skip)("examples/pods against a real control plane (the end-
 
     dir = mkdtempSync(join(tmpdir(), "dra-example-pods-"));
     fake = await createFakeSysfs(join(dir, "sys"), demoFakeTopology());
-    const sysfs = new MockAccelSysfs({ root: fake.root });
-    tree = await Promise.all((await sysfs.discover()).map(async (d) => ({ name: d.name, kind: d.kind, numaNode: d.numaNode, pf: d.pf?.name ?? null, capabilities: await d.read("capabilities") })));
+    tree = await loadTree();
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(plane.kubeconfig);
     driver = await startDriver({
@@ -150,10 +176,7 @@ describe.skipIf(kube.skip)("examples/pods against a real control plane (the end-
     });
     kubelet = new KubeletStandIn(join(dir, "plugins_registry"));
     await kubelet.register(DRIVER);
-    await eventually("the tree's devices published", async () => {
-      const slices = await getJson<{ items: { spec: { devices: { name: string }[] } }[] }>(["resourceslices", "--field-selector", `spec.driver=${DRIVER}`]);
-      return slices.items.flatMap((s) => s.spec.devices).length === tree.length ? true : undefined;
-    });
+    await eventually("the tree's devices published", async () => ((await published()).length === tree.length ? true : undefined));
   }, 300_000);
 
   // Each test starts from a node with every device free, whatever the one before left.
@@ -219,28 +242,12 @@ describe.skipIf(kube.skip)("examples/pods against a real control plane (the end-
 
   it("two-on-one-numa-node keeps to one NUMA node: with node 0's PF taken it waits rather than take node 1's PF and a node 0 VF, and runs once that PF is free", async () => {
     const e = examples.find((x) => x.name === "two-on-one-numa-node")!;
-    const ns = HOLDER.namespace;
-    const holder = HOLDER;
-    await plane.kubectlOk(["apply", "-f", "-"], { input: [
-      { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-      { apiVersion: "resource.k8s.io/v1", kind: "ResourceClaimTemplate", metadata: { name: "numa0-pf", namespace: ns },
-        spec: { spec: { devices: { requests: [exactRequest("pf", "pf", 1, [{ cel: { expression: `device.attributes["${DRIVER}"].${ATTRIBUTES.numa_node.dra!.name} == 0` } }])] } } } },
-      { apiVersion: "v1", kind: "Pod", metadata: { name: holder.name, namespace: ns },
-        spec: { resourceClaims: [{ name: "accel", resourceClaimTemplateName: "numa0-pf" }], containers: [{ name: "c", image: IMAGE_REFS.workload, imagePullPolicy: "Never", resources: { claims: [{ name: "accel" }] } }] } },
-    ].map((o) => stringify(o)).join("---\n") });
-    const held = await eventually("node 0's PF taken", async () => scheduledOutcome(holder), 90_000);
+    const held = await hold("numa0-pf", exactRequest("pf", "pf", 1, [{ cel: { expression: `device.attributes["${DRIVER}"].${ATTRIBUTES.numa_node.dra!.name} == 0` } }]));
     expect(held.devices.map((d) => [d.kind, d.numaNode])).toEqual([["pf", 0]]);
-
     await plane.kubectlOk(["apply", "-f", e.file]);
-    const waiting = await eventually(`${e.name} found unschedulable for want of devices`, async () => {
-      const { pod, claim } = await claimOf(e);
-      const cond = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
-      return claim && cond?.status === "False" && /cannot allocate all claims/.test(cond.message ?? "") ? { pod, claim } : undefined;
-    }, 90_000);
-    expect(waiting.pod.spec.nodeName).toBeUndefined();
-    expect(waiting.claim.status?.allocation).toBeUndefined();
+    await waitsForDevices(e);
 
-    await removePods([holder]);
+    await removePods([HOLDER]);
     const done = await eventually(`${e.name} scheduled once node 0's PF is free`, async () => scheduledOutcome(e), 90_000);
     expect(done.devices.map((d) => [d.kind, d.numaNode]).sort()).toEqual([["pf", 0], ["vf", 0]]);
   });
@@ -276,5 +283,30 @@ describe.skipIf(kube.skip)("examples/pods against a real control plane (the end-
     const used = done.flatMap((o) => o.devices);
     expect(used.map((d) => d.name).sort()).toEqual(tree.map((d) => d.name).sort());
     group.forEach((e, i) => expect(promises[e.name]!(done[i]!.devices), e.name).toBe(true));
+  });
+
+  it("two-vfs-of-one-pf keeps to one PF: with one of node 0's VFs taken and a VF of another PF free, it waits, and runs once node 0's VF is free", async () => {
+    const e = examples.find((x) => x.name === "two-vfs-of-one-pf")!;
+    // examples/demo.yaml has VFs on one PF only; a second PF with a VF makes the constraint matter.
+    const added = await fake.addDevice({ numaNode: 1, totalVfs: 1, enabledVfs: 1 });
+    try {
+      tree = await loadTree();
+      await eventually("the added PF and its VF published", async () => ((await published()).length === tree.length ? true : undefined));
+      const pf0 = await new MockAccelSysfs({ root: fake.root }).get("mock0");
+      const held = await hold("one-vf-of-mock0", exactRequest("vf", "vf", 1, [{ cel: { expression: `device.attributes["${DRIVER}"].physFn == "${pf0.pciAddress}"` } }]));
+      expect(held.devices.map((d) => d.pf)).toEqual(["mock0"]);
+      const freeVfs = tree.filter((d) => d.kind === "vf" && !held.devices.includes(d));
+      expect(new Set(freeVfs.map((d) => d.pf)).size, "two free VFs, of two PFs").toBe(2);
+      await plane.kubectlOk(["apply", "-f", e.file]);
+      await waitsForDevices(e);
+      await removePods([HOLDER]);
+      const done = await eventually(`${e.name} scheduled once node 0's VF is free`, async () => scheduledOutcome(e), 90_000);
+      expect(done.devices.map((d) => d.pf)).toEqual(["mock0", "mock0"]);
+    } finally {
+      await removePods([...examples, HOLDER]);
+      await fake.removeDevice(added, { pci: true });
+      tree = await loadTree();
+      await eventually("the added PF withdrawn", async () => ((await published()).length === tree.length ? true : undefined));
+    }
   });
 });

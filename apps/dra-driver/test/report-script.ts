@@ -3,13 +3,17 @@
 // only. Waits for the report's end line, then stops it with SIGTERM as the kubelet would.
 import { DEV_DIR } from "@mock-accel/sysfs-client";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { LOG_PREFIX } from "../src/example-pods/generate-pods.ts";
 
-/** busybox is what the workload image runs; a host without it runs the script in its own sh. */
-export const SHELL: readonly string[] = spawnSync("busybox", ["true"]).status === 0 ? ["busybox", "sh"] : ["sh"];
+const BUSYBOX = spawnSync("sh", ["-c", "command -v busybox"], { encoding: "utf8" }).stdout.trim();
+const list = BUSYBOX === "" ? undefined : spawnSync(BUSYBOX, ["--list"], { encoding: "utf8" });
+/** The applets the workload image links (node-image's busybox): the script's env, grep, sort, sed, sleep. */
+const APPLETS = list?.status === 0 ? list.stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "" && l !== "busybox") : [];
+/** busybox is what the workload image runs; a host without it runs the script in its own sh and tools. */
+export const SHELL: readonly string[] = APPLETS.length > 0 ? [BUSYBOX, "sh"] : ["sh"];
 
 export interface ScriptRun {
   /** What it printed before the end line, device paths given back as the container sees them. */
@@ -24,12 +28,16 @@ export async function runReportScript(script: string, devNodes: readonly string[
   let pid: number | undefined;
   try {
     mkdirSync(dev);
+    // With busybox, PATH holds only its applets, as in the image.
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    for (const applet of APPLETS) symlinkSync(BUSYBOX, join(bin, applet));
     // A device the glob must not match beside the ones it must.
     for (const node of [...devNodes, `${DEV_DIR}/null`]) writeFileSync(join(dev, basename(node)), "");
     const hostScript = script.replaceAll(`${DEV_DIR}/`, `${dev}/`);
     if (hostScript === script) throw new Error(`the script names no ${DEV_DIR}/ path to redirect`);
     const child = spawn(SHELL[0]!, [...SHELL.slice(1), "-c", hostScript], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdio: ["ignore", "pipe", "inherit"], detached: true,
+      env: { PATH: APPLETS.length > 0 ? bin : (process.env.PATH ?? "/usr/bin:/bin"), ...env }, stdio: ["ignore", "pipe", "inherit"], detached: true,
     });
     pid = child.pid;
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -41,6 +49,7 @@ export async function runReportScript(script: string, devNodes: readonly string[
         if (out.includes(`${LOG_PREFIX} end\n`)) resolve();
       });
       void exited.then((code) => reject(new Error(`the script exited (${code}) before its end line; it printed:\n${out}`)));
+      child.on("error", reject);
     });
     if (child.exitCode !== null) throw new Error(`the script exited (${child.exitCode}) after its end line instead of sleeping`);
     child.kill("SIGTERM");
