@@ -22,6 +22,9 @@ const EXERCISED_ELSEWHERE: Record<string, string> = {
   "./mock-accel demo": "apps/cli/test/demo.test.ts",
   "./mock-accel test": ".ci/run",
   "bun run mock-accel cluster control-plane": "packages/cluster/test/control-plane.test.ts",
+  "bun run mock-accel cluster up examples/demo.yaml": "apps/cli/test/cluster.test.ts",
+  "bun run mock-accel cluster status": "apps/cli/test/cluster.test.ts",
+  "bun run mock-accel cluster down": "apps/cli/test/cluster.test.ts",
 };
 
 const lib = requirement("libvfio-user", libvfioUserInstalled(), "bash scripts/install-libvfio-user.sh");
