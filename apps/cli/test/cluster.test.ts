@@ -1,7 +1,7 @@
 // The `cluster` subcommands as a user runs them, in a run directory of the test's own:
-// `mock-accel cluster up examples/demo.yaml` until it prints KUBECONFIG, `mock-accel cluster
-// status` against it, then `mock-accel cluster down`, after which the up process has exited and
-// nothing it made is left. What the cluster does is tested in apps/dra-driver/test/vm-cluster.test.ts.
+// `mock-accel cluster up examples/demo.yaml` until it prints KUBECONFIG,
+// `mock-accel cluster status` against it, then `mock-accel cluster down`, after which the up
+// process has exited and nothing it made is left. What the cluster does is tested in apps/dra-driver/test/vm-cluster.test.ts.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
