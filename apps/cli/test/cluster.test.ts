@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findKubernetes, installCommand } from "@mock-accel/cluster";
 import { assertAvailable, requirement } from "@mock-accel/testkit";
-import { findVfioUserQemu } from "@mock-accel/vm-harness";
+import { findVfioUserQemu, run } from "@mock-accel/vm-harness";
 
 const root = join(import.meta.dirname, "../../..");
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
@@ -57,14 +57,16 @@ describe("mock-accel cluster", () => {
       // Progress all the way: the steps the user waits through are each named.
       for (const step of ["control plane ready", "devices: 4 served over vfio-user", "demo: kubelet started", "node demo Ready", "installing the DRA driver", "published 4 devices"]) expect(err).toContain(step);
 
-      const status = cli(["cluster", "status", "--run-dir", runDir]);
-      expect(status.status, status.stderr).toBe(0);
+      // Asynchronously: the up process's output must keep being read meanwhile.
+      const cliAsync = (args: string[]) => run("bun", ["apps/cli/src/main.ts", ...args], { cwd: root, timeoutMs: 120_000 });
+      const status = await cliAsync(["cluster", "status", "--run-dir", runDir]);
+      expect(status.code, status.stderr).toBe(0);
       expect(status.stdout).toMatch(/^ {2}demo +True +v\d+\.\d+\.\d+ /m);
       expect(status.stdout).toMatch(/^ {2}demo +mock-accel\.example\.com +mock0 mock0-vf0 mock0-vf1 mock1$/m);
       expect(status.stdout).toContain("Allocated devices\n  (none)");
 
-      const down = cli(["cluster", "down", "--run-dir", runDir]);
-      expect(down.status, down.stderr).toBe(0);
+      const down = await cliAsync(["cluster", "down", "--run-dir", runDir]);
+      expect(down.code, `${down.stderr}\n--- cluster up's stderr:\n${err.slice(-3000)}`).toBe(0);
       expect(await exited).toBe(0);
       expect(existsSync(runDir)).toBe(false);
     } finally {
