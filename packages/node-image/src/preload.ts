@@ -12,6 +12,26 @@ import { run, runOk } from "@mock-accel/vm-harness";
 /** The namespace the kubelet's CRI looks for images in. */
 const CRI_NAMESPACE = "k8s.io";
 
+/**
+ * A config for the node's containerd run on the host: every path given, the CRI and what would
+ * touch a host path (/opt/containerd, NRI's socket) or the network (tracing, metrics) off.
+ */
+export function hostContainerdConfig(o: { root: string; state: string; address: string }): string {
+  return `version = 2
+root = "${o.root}"
+state = "${o.state}"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+[grpc]
+  address = "${o.address}"
+[ttrpc]
+  address = "${o.address}.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+`;
+}
+
 export async function preloadImages(packagesRoot: string, containerdRoot: string, archives: readonly string[]): Promise<void> {
   if (archives.length === 0) return;
   const dir = mkdtempSync(join(tmpdir(), "mock-accel-preload-"));
@@ -19,19 +39,8 @@ export async function preloadImages(packagesRoot: string, containerdRoot: string
   const createdRunDir = !existsSync("/run/containerd");
   const address = join(dir, "containerd.sock");
   const config = join(dir, "config.toml");
-  writeFileSync(config, `version = 2
-root = "${containerdRoot}"
-state = "${join(dir, "state")}"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-[grpc]
-  address = "${address}"
-[ttrpc]
-  address = "${address}.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-`);
+  writeFileSync(config, hostContainerdConfig({ root: containerdRoot, state: join(dir, "state"), address }));
+
   const logPath = join(dir, "containerd.log");
   const logFd = openSync(logPath, "a");
   const child = spawn(join(packagesRoot, "usr", "bin", "containerd"), ["--config", config], { stdio: ["ignore", logFd, logFd] });

@@ -13,6 +13,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, 
 import { join } from "node:path";
 import { cacheDir, REPO_ROOT, run, runOk, type RunResult } from "@mock-accel/vm-harness";
 import { cachedDir, hashInputs } from "../src/images/inputs.ts";
+import { hostContainerdConfig } from "../src/preload.ts";
 
 const APT_UNPACK = join(REPO_ROOT, "scripts", "apt-unpack.sh");
 const SHIM_SOCKET_DIR = "/run/containerd/s";
@@ -53,19 +54,8 @@ export async function startContainerd(tree: string, dir: string): Promise<Contai
 
   const address = join(dir, "containerd.sock");
   const config = join(dir, "config.toml");
-  writeFileSync(config, `version = 2
-root = "${join(dir, "root")}"
-state = "${join(dir, "state")}"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-[grpc]
-  address = "${address}"
-[ttrpc]
-  address = "${address}.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-`);
+  writeFileSync(config, hostContainerdConfig({ root: join(dir, "root"), state: join(dir, "state"), address }));
+
   const createdRunDirs = ["/run/containerd", SHIM_SOCKET_DIR].filter((d) => !existsSync(d));
   const logPath = join(dir, "containerd.log");
   const logFd = openSync(logPath, "a");
