@@ -30,7 +30,7 @@ describe("./mock-accel demo", () => {
     expect(out.match(/^ {6}expect /gm)).toHaveLength(5);
     expect(out).not.toContain("\r");
     // The closing command names the QEMU that has vfio-user-pci.
-    expect(out).toContain(`\n      ${qemu} \\\n  -machine q35`);
+    expect(out).toContain(`\n${qemu} \\\n  -machine q35`);
     // Step 4: every device answered over its socket.
     expect(out).toMatch(/demo-n0-pf0 +1de5:0001 +memory 17179869184 bytes \(16 GiB\).*TotalVFs 2/);
     expect(out).toMatch(/demo-n1-pf0 +1de5:0001 +memory 34359738368 bytes \(32 GiB\)/);

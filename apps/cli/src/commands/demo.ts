@@ -207,7 +207,8 @@ export const command: CommandModule = {
 
       console.log("\n      Attach these devices to your own VM: add its disk (or -kernel and -initrd) to this command.");
       if (!qemu) console.log("      (no QEMU with vfio-user-pci here yet: `bash scripts/install-qemu-vfio-user.sh -v` prints the path to use instead of qemu-system-x86_64)");
-      console.log(`      ${qemu ? shellQuote(qemu) : "qemu-system-x86_64"} \\\n${formatArgs(qemuArgs(vm, { transport: "vfio-user", runDir }))}`);
+      // Not indented: the command is for pasting as it is.
+      console.log(`${qemu ? shellQuote(qemu) : "qemu-system-x86_64"} \\\n${formatArgs(qemuArgs(vm, { transport: "vfio-user", runDir }))}`);
 
       const withCluster = !values["no-guest"] && !values["no-cluster"];
       step(7, "Build Kubernetes from its Go modules (kube-apiserver, scheduler, kubelet, etcd, Helm)", withCluster ? "20 to 40 min the first time on 2 cores (about 8 GB of Go caches), instant once built" : undefined);
