@@ -4,8 +4,8 @@
 // file. Then every example in examples/pods runs on it as it is, and the device server on the
 // host sees STATUS's allocated bit set on exactly the devices each claim got, and cleared when
 // the Pod goes, also across a restart of the driver's Pod.
-import { findKubernetes, installCommand, kubectlFor, startVmCluster, type Kubectl, type VmCluster } from "@mock-accel/cluster";
-import { buildNodeImages } from "@mock-accel/node-image";
+import { DRIVER_NAMESPACE, findKubernetes, installCommand, kubectlFor, startVmCluster, type Kubectl, type VmCluster } from "@mock-accel/cluster";
+import { buildNodeImages, IMAGE_REFS } from "@mock-accel/node-image";
 import { REG } from "@mock-accel/server";
 import { ATTRIBUTES } from "@mock-accel/sysfs-client";
 import { assertAvailable, eventually, requirement } from "@mock-accel/testkit";
@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CDI_CLASS } from "../src/cdi.ts";
 import { DEFAULT_DRIVER_NAME } from "../src/driver.ts";
 import { EXAMPLE_PODS_DIR, examplePods, FIT_TOGETHER, parseExampleLog } from "../src/example-pods/generate-pods.ts";
 
@@ -26,7 +27,8 @@ const tools = requirement("umoci, socat and mkfs.ext4", ["umoci", "socat", "mkfs
 const skip = kube.skip || qemu.skip || tools.skip;
 
 const TOPOLOGY = join(REPO_ROOT, "examples", "demo.yaml");
-const DRIVER_NAMESPACE = "mock-accel";
+/** Where the chart's DaemonSet has the driver write CDI specs, and containerd read them. */
+const CDI_DIR = "/var/run/cdi";
 // Pods start in seconds, but a guest under TCG on a loaded machine can take minutes.
 const TEST_TIMEOUT = 600_000;
 const STATUS = REG.STATUS.name;
@@ -125,9 +127,27 @@ describe.skipIf(skip)("a cluster whose node is a QEMU guest (cluster up examples
     await eventually("STATUS cleared", async () => (allocatedOn().length === 0 ? true : undefined), 60_000, 500);
   }, TEST_TIMEOUT);
 
-  it("a restart of the driver's Pod while a claim is prepared loses nothing: the claim is still unprepared when its Pod goes", async () => {
+  /** The driver's CDI specs in the node's CDI folder, listed by a Pod that mounts it. */
+  async function cdiSpecsOnNode(): Promise<string[]> {
+    const name = `list-cdi-${Date.now()}`;
+    await ok(["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default" },
+      spec: {
+        restartPolicy: "Never", nodeName: "demo",
+        containers: [{ name: "ls", image: IMAGE_REFS.workload, imagePullPolicy: "Never", command: ["ls", "-1", CDI_DIR], volumeMounts: [{ name: "cdi", mountPath: CDI_DIR, readOnly: true }] }],
+        volumes: [{ name: "cdi", hostPath: { path: CDI_DIR, type: "DirectoryOrCreate" } }],
+      },
+    }));
+    await ok(["wait", "-n", "default", "--for=jsonpath={.status.phase}=Succeeded", `pod/${name}`, "--timeout=180s"]);
+    const listing = await ok(["logs", "-n", "default", name]);
+    await ok(["delete", "pod", "-n", "default", name, "--wait=false"]);
+    return listing.split("\n").filter((f) => f.startsWith(`${DEFAULT_DRIVER_NAME}-${CDI_CLASS}_`));
+  }
+
+  it("a restart of the driver's Pod while a claim is prepared loses nothing: the claim is still unprepared when its Pod goes, and its CDI spec removed", async () => {
     const { ids } = await runExample("one-pf");
     await eventually("STATUS set", async () => (JSON.stringify(allocatedOn()) === JSON.stringify(ids) ? true : undefined), 30_000, 500);
+    expect(await cdiSpecsOnNode()).toHaveLength(1);
     const before = (await ok(["get", "pods", "-n", DRIVER_NAMESPACE, "-o", "jsonpath={.items[*].metadata.name}"])).trim();
     await ok(["delete", "pod", "-n", DRIVER_NAMESPACE, before, "--wait=true"]);
     await eventually("the DaemonSet's new driver Pod is Ready", async () => {
@@ -138,5 +158,6 @@ describe.skipIf(skip)("a cluster whose node is a QEMU guest (cluster up examples
     expect(allocatedOn()).toEqual(ids);
     await deleteExample("one-pf");
     await eventually("STATUS cleared by the new driver Pod", async () => (allocatedOn().length === 0 ? true : undefined), 60_000, 500);
+    expect(await cdiSpecsOnNode()).toEqual([]);
   }, TEST_TIMEOUT);
 });
