@@ -5,4 +5,4 @@ export type { NodeRoutes } from "./node-routes.ts";
 export { BOOTSTRAP_GROUP, bootstrapKubeconfig, caCertHash, checkNodeJoin, createNodeJoin, revokeNodeJoin, TOKEN_NAMESPACE, type NodeJoinCredentials } from "./node-bootstrap.ts";
 export { devicesPublished, readVmClusterState, startVmCluster, STATE_FILE, waitForSlices, type VmCluster, type VmClusterOptions, type VmClusterState } from "./vm-cluster.ts";
 export { CHART_DIR, DRIVER_NAMESPACE, DRIVER_RELEASE, ensureDriverInstalled, HOST_LABEL, hostLabel, kubectlFor, startVmNodes, VM_LABEL, type Kubectl, type VmNodes, type VmNodesOptions } from "./vm-nodes.ts";
-export { DEFAULT_GUEST_NETWORK, KUBELET_PORT, startVmNode, type GuestNetwork, type VmNode, type VmNodeOptions } from "./vm-node.ts";
+export { DEFAULT_GUEST_NETWORK, guestNetworkFor, KUBELET_PORT, startVmNode, type GuestNetwork, type VmNode, type VmNodeOptions } from "./vm-node.ts";
