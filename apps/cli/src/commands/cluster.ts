@@ -1,6 +1,7 @@
 // `mock-accel cluster up|status|down|join|leave|control-plane`: a Kubernetes cluster whose nodes
 // are a topology's VMs (or just the control plane), built from upstream sources, on loopback;
 // or a topology's VMs joined as nodes to a cluster the user already has.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findKubernetes, HOST_NAME_ENV, hostLabel, joinCluster, leaveAfterCrash, pinnedVersions, readJoinState, readVmClusterState, startControlPlane, startVmCluster, type VmClusterState } from "@mock-accel/cluster";
 import { buildNodeImages } from "@mock-accel/node-image";
@@ -137,12 +138,18 @@ function stateOrComplain(name: string, runDir: string): VmClusterState | null {
   return state;
 }
 
-const alive = (pid: number): boolean => {
+/** Whether `pid` still runs. A zombie (exited, not yet reaped by its parent) has stopped: its
+ *  parent may be the very program waiting on `down`/`leave` and unable to reap it until then. */
+export const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
   }
 };
 
