@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { nodeImage } from "@mock-accel/node-image";
 import { loadTopologyFile, type Running, type Topology } from "@mock-accel/topology";
 import { findVfioUserQemu } from "@mock-accel/vm-harness";
-import { pinnedVersions, requireKubernetes, type KubernetesBinaries } from "./binaries.ts";
+import { findKubernetes, installCommand, pinnedVersions, requireKubernetes, type KubernetesBinaries } from "./binaries.ts";
 import { TOKEN_NAMESPACE } from "./node-bootstrap.ts";
 import { devicesPublished } from "./vm-cluster.ts";
 import { guestNetworkFor, type GuestNetwork, type VmNode } from "./vm-node.ts";
@@ -79,6 +79,26 @@ export function versionAtLeast(v: string, min: string): boolean {
   if (a.length !== 3 || b.length !== 3) throw new Error(`not a Kubernetes version: "${a.length !== 3 ? v : min}"`);
   for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
   return true;
+}
+
+/**
+ * The kubelet the nodes run: the pinned release's, unless the cluster is older (Kubernetes
+ * supports kubelets up to three minor releases older than the API server, never newer); then
+ * the cluster's own release when install-kubernetes.sh has built it, else the pinned one with
+ * a warning naming the command that builds the right one.
+ */
+export function kubeletFor(serverVersion: string, binaries: KubernetesBinaries, say: (line: string) => void): string {
+  const [major, minor, patch] = versionParts(serverVersion);
+  const [, ownMinor] = versionParts(binaries.version);
+  if (major === undefined || minor! >= ownMinor!) return binaries.kubelet;
+  const release = `${major}.${minor}.${patch}`;
+  const found = findKubernetes(release);
+  if (found.ok) {
+    say(`the cluster runs ${serverVersion}: its nodes get the kubelet of ${release} (a kubelet newer than its API server is not supported)`);
+    return found.binaries.kubelet;
+  }
+  say(`warning: the cluster runs ${serverVersion}, older than this kubelet (${binaries.version}); Kubernetes does not support a kubelet newer than its API server. Build the cluster's release with \`${installCommand(release)}\` and join again to use it`);
+  return binaries.kubelet;
 }
 
 /** Resolves when something accepts a TCP connection at host:port, rejects with why not. */
@@ -195,7 +215,7 @@ export async function joinCluster(o: JoinOptions): Promise<Joined> {
   const aborted = () => (o.signal?.aborted ? "interrupted" : undefined);
   try {
     const t0 = Date.now();
-    const image = await nodeImage({ kubelet: binaries.kubelet, images: o.images, onProgress: say });
+    const image = await nodeImage({ kubelet: kubeletFor(target.serverVersion, binaries, say), images: o.images, onProgress: say });
     if (aborted()) throw new Error("interrupted");
     vmNodes = await startVmNodes({
       topology, kubeconfig: o.kubeconfig, binaries, qemu, image, runDir: o.runDir, network: target.network,

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertAvailable, requirement } from "@mock-accel/testkit";
-import { apiServerTargetOf, findKubernetes, HOST_NAME_ENV, hostLabel, inspectCluster, installCommand, startControlPlane, versionAtLeast, type ControlPlane } from "../src/index.ts";
+import { apiServerTargetOf, findKubernetes, HOST_NAME_ENV, hostLabel, inspectCluster, installCommand, kubeletFor, type KubernetesBinaries, startControlPlane, versionAtLeast, type ControlPlane } from "../src/index.ts";
 
 describe("apiServerTargetOf", () => {
   it("takes host:port from an https server URL, 443 when none is given", () => {
@@ -30,6 +30,20 @@ describe("versionAtLeast", () => {
     expect(versionAtLeast("v1.33.9", "1.34.0")).toBe(false);
     expect(versionAtLeast("v1.100.0", "1.34.0")).toBe(true);
     expect(() => versionAtLeast("latest", "1.34.0")).toThrow(/not a Kubernetes version: "latest"/);
+  });
+});
+
+describe("kubeletFor", () => {
+  const own = { version: "1.37.2", kubelet: "/pinned/kubelet" } as KubernetesBinaries;
+  it("keeps the pinned kubelet for a cluster of its release or newer", () => {
+    const said: string[] = [];
+    for (const v of ["v1.37.0", "v1.37.9+k3s1", "v1.38.1"]) expect(kubeletFor(v, own, (l) => said.push(l))).toBe("/pinned/kubelet");
+    expect(said).toEqual([]);
+  });
+  it("warns, naming the build command, when the cluster is older and its release is not built", () => {
+    const said: string[] = [];
+    expect(kubeletFor("v1.35.99", own, (l) => said.push(l))).toBe("/pinned/kubelet");
+    expect(said.join("\n")).toMatch(/warning: the cluster runs v1.35.99, older than this kubelet \(1.37.2\).*install-kubernetes.sh -v --version 1.35.99/);
   });
 });
 
