@@ -22,6 +22,8 @@ const EXERCISED_ELSEWHERE: Record<string, string> = {
   "./mock-accel demo": "apps/cli/test/demo.test.ts",
   "./mock-accel test": ".ci/run",
   "bun run mock-accel cluster control-plane": "packages/cluster/test/control-plane.test.ts",
+  'bun run mock-accel cluster join examples/demo.yaml --kubeconfig "$HOME/.kube/config"': "apps/cli/test/cluster-join.test.ts",
+  "bun run mock-accel cluster leave": "apps/cli/test/cluster-join.test.ts",
 };
 
 const lib = requirement("libvfio-user", libvfioUserInstalled(), "bash scripts/install-libvfio-user.sh");
