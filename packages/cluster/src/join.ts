@@ -43,9 +43,10 @@ export interface JoinTarget {
 }
 
 /**
- * What the kubeconfig's user must be allowed, beyond what createNodeJoin checks (a bootstrap
- * token Secret and the TLS-bootstrap ClusterRoleBindings): watch its nodes come and go, approve
- * their kubelet-serving certificates, drain them, see their ResourceSlices. Installing the DRA
+ * What the kubeconfig's user must be allowed: read the `kubernetes` Service, watch its nodes
+ * come and go, approve their kubelet-serving certificates, drain them, see their
+ * ResourceSlices, and what createNodeJoin needs (a bootstrap token Secret and the
+ * TLS-bootstrap ClusterRoleBindings). Installing the DRA
  * driver (when the cluster has none) needs cluster-admin: the chart creates a namespace,
  * ClusterRoles, DeviceClasses and a ValidatingAdmissionPolicy.
  */
@@ -58,6 +59,10 @@ export const JOIN_NEEDS: readonly { verb: string; resource: string; namespace?: 
   { verb: "update", resource: "certificatesigningrequests.certificates.k8s.io/approval", why: "approve them" },
   { verb: "approve", resource: "signers.certificates.k8s.io/kubernetes.io/kubelet-serving", why: "approve them" },
   { verb: "list", resource: "resourceslices.resource.k8s.io", why: "wait for their devices" },
+  // createNodeJoin checks these again; listed here so one message names every missing right.
+  { verb: "create", resource: "secrets", namespace: "kube-system", why: "create the bootstrap token" },
+  { verb: "create", resource: "clusterrolebindings.rbac.authorization.k8s.io", why: "let the token's holders bootstrap a node" },
+  { verb: "patch", resource: "clusterrolebindings.rbac.authorization.k8s.io", why: "keep those bindings up to date" },
 ];
 
 /** "host:port" for QEMU's forward from the kubeconfig's server URL; only https is accepted. */
