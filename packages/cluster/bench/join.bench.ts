@@ -37,7 +37,7 @@ export default async function bench(): Promise<BenchRow[]> {
           spec: { spec: { devices: { requests: [{ name: "pf", exactly: { deviceClassName: "mock-accel-pf" } }] } } } },
         { apiVersion: "v1", kind: "Pod", metadata: { name: "workload", namespace: ns }, spec: {
           nodeSelector: { [HOST_LABEL]: hostLabel() }, resourceClaims: [{ name: "pf", resourceClaimTemplateName: "pf" }],
-          containers: [{ name: "w", image: IMAGE_REFS.workload, imagePullPolicy: "Never", command: ["sleep", "3600"], resources: { claims: [{ name: "pf" }] } }] } },
+          containers: [{ name: "w", image: IMAGE_REFS.workload, imagePullPolicy: "Never", command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"], resources: { claims: [{ name: "pf" }] } }] } },
       ] }) });
       const tApplied = performance.now();
       for (;;) {
@@ -47,6 +47,7 @@ export default async function bench(): Promise<BenchRow[]> {
         await Bun.sleep(500);
       }
       const tRunning = performance.now();
+      // The Pod stops on SIGTERM at once, so this is the leave's own time, not a grace period's.
       const tLeave = performance.now();
       await joined.leave();
       const tLeft = performance.now();
