@@ -25,6 +25,8 @@ const EXERCISED_ELSEWHERE: Record<string, string> = {
   "bun run mock-accel cluster up examples/demo.yaml": "apps/cli/test/cluster.test.ts",
   "bun run mock-accel cluster status": "apps/cli/test/cluster.test.ts",
   "bun run mock-accel cluster down": "apps/cli/test/cluster.test.ts",
+  'bun run mock-accel cluster join examples/demo.yaml --kubeconfig "$HOME/.kube/config"': "apps/cli/test/cluster-join.test.ts",
+  "bun run mock-accel cluster leave": "apps/cli/test/cluster-join.test.ts",
 };
 
 const lib = requirement("libvfio-user", libvfioUserInstalled(), "bash scripts/install-libvfio-user.sh");

@@ -24,16 +24,41 @@ export interface GuestNetwork {
   nodeIp(index: number): string;
 }
 
-/** For a cluster whose `kubernetes` Service is 10.96.0.1 (the project's control plane). */
-export const DEFAULT_GUEST_NETWORK: GuestNetwork = {
-  net: "10.96.0.0",
-  prefix: 16,
-  gateway: "10.96.255.2",
-  dns: "10.96.255.3",
-  apiServerAddress: "10.96.0.1",
-  apiServerPort: 443,
-  nodeIp: (index) => `10.96.${32 + index}.15`,
+const ipv4 = (ip: string): number => {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  const octets = m ? m.slice(1).map(Number) : [];
+  if (octets.length !== 4 || octets.some((o) => o > 255)) throw new Error(`the kubernetes Service address "${ip}": expected an IPv4 address (the guest network is QEMU's IPv4 user network)`);
+  return ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
 };
+const dotted = (n: number): string => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+
+/**
+ * The guest network for a cluster whose `kubernetes` Service has `serviceIp`: the /16 around it
+ * (so the guest's on-link route covers the Service address, which QEMU forwards to the API
+ * server, and the in-cluster config of hostNetwork pods works), with the gateway, DNS and node
+ * addresses in it but never on the Service address (QEMU refuses a guest forward on the
+ * gateway or DNS address, and a node there would shadow it).
+ */
+export function guestNetworkFor(serviceIp: string): GuestNetwork {
+  const service = ipv4(serviceIp);
+  const base = (service & 0xffff0000) >>> 0;
+  // Away from the start of the range, where Service CIDRs put the kubernetes Service.
+  const pick = (candidates: number[]) => candidates.find((c) => (base | c) >>> 0 !== service)!;
+  const gateway = pick([0xff02, 0xff04]);
+  const dns = pick([0xff03, 0xff05]);
+  const nodeHost = (index: number) => {
+    if (!Number.isInteger(index) || index < 0 || index > 200) throw new Error(`node index ${index}: expected 0..200`);
+    return pick([((32 + index) << 8) | 15, ((32 + index) << 8) | 16]);
+  };
+  return {
+    net: dotted(base), prefix: 16, gateway: dotted(base | gateway), dns: dotted(base | dns),
+    apiServerAddress: dotted(service), apiServerPort: 443,
+    nodeIp: (index) => dotted((base | nodeHost(index)) >>> 0),
+  };
+}
+
+/** For a cluster whose `kubernetes` Service is 10.96.0.1 (the project's control plane). */
+export const DEFAULT_GUEST_NETWORK: GuestNetwork = guestNetworkFor("10.96.0.1");
 
 export const KUBELET_PORT = 10250;
 

@@ -95,9 +95,14 @@ async function approveServingCsrs(kubectl: Kubectl, nodes: ReadonlySet<string>):
   }
 }
 
-/** A DNS-label-safe form of this machine's host name, for node names that differ between hosts. */
+/** Names this host instead of its host name (e.g. two "hosts" joining from one machine). */
+export const HOST_NAME_ENV = "MOCK_ACCEL_HOST_NAME";
+
+/** A DNS-label-safe form of this machine's host name (or of $MOCK_ACCEL_HOST_NAME), for node
+ *  names that differ between hosts. */
 export function hostLabel(): string {
-  return hostname().toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "host";
+  const name = process.env[HOST_NAME_ENV] || hostname();
+  return name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").slice(0, 40).replace(/^-+|-+$/g, "") || "host";
 }
 
 export async function startVmNodes(o: VmNodesOptions): Promise<VmNodes> {

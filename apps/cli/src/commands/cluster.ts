@@ -1,7 +1,9 @@
-// `mock-accel cluster up|status|down|control-plane`: a Kubernetes cluster whose nodes are a
-// topology's VMs (or just the control plane), built from upstream sources, on loopback.
+// `mock-accel cluster up|status|down|join|leave|control-plane`: a Kubernetes cluster whose nodes
+// are a topology's VMs (or just the control plane), built from upstream sources, on loopback;
+// or a topology's VMs joined as nodes to a cluster the user already has.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { findKubernetes, readVmClusterState, startControlPlane, startVmCluster, type VmClusterState } from "@mock-accel/cluster";
+import { findKubernetes, HOST_NAME_ENV, hostLabel, joinCluster, leaveAfterCrash, pinnedVersions, readJoinState, readVmClusterState, startControlPlane, startVmCluster, type VmClusterState } from "@mock-accel/cluster";
 import { buildNodeImages } from "@mock-accel/node-image";
 import { defaultRunDir } from "@mock-accel/topology";
 import { run } from "@mock-accel/vm-harness";
@@ -11,6 +13,7 @@ import { formatTable, parseCommand, runUsage } from "../args.ts";
 import { seconds } from "../progress.ts";
 
 export const defaultClusterRunDir = (): string => join(defaultRunDir(), "cluster");
+export const defaultJoinRunDir = (): string => join(defaultRunDir(), "join");
 
 const HELP = `Usage: mock-accel cluster <subcommand> [options]
 
@@ -22,22 +25,44 @@ Subcommands:
                   everything it made
   status          the running cluster's nodes, ResourceSlices and allocated devices
   down            stop the cluster \`up\` runs (same --run-dir) and wait until it is gone
+  join TOPOLOGY --kubeconfig FILE
+                  the topology's VMs as nodes of the cluster FILE names (yours: kind, k3s, a
+                  lab or CI cluster), named <host>-<vm> so several hosts can join one cluster;
+                  the DRA driver installed with the Helm chart unless it is there (its version
+                  checked). Runs until Ctrl-C, SIGTERM or \`cluster leave\`, which all leave
+                  the cluster: this host's nodes drained and deleted, its VMs and devices
+                  stopped, its bootstrap token revoked; the rest of the cluster untouched
+  leave           end the \`join\` of this --run-dir and wait until its nodes are gone
   control-plane   only etcd, kube-apiserver, kube-controller-manager and kube-scheduler on
                   127.0.0.1, until SIGINT/SIGTERM
 
 Options:
   --run-dir DIR   the cluster's folder: certificates, etcd data, device sockets, node logs
-                  (up: new or empty; default ${defaultClusterRunDir()}; control-plane: default
-                  a new temporary folder). Removed on the way out.
+                  (up: new or empty; default ${defaultClusterRunDir()}; join: new or empty;
+                  default ${defaultJoinRunDir()}; control-plane: default a new temporary
+                  folder). Removed on the way out.
+  --kubeconfig F  (join) an admin kubeconfig of the cluster to join
   --version X     (control-plane) Kubernetes release built by scripts/install-kubernetes.sh
   -h, --help      show this help
 
 The components come from \`bash scripts/install-kubernetes.sh -v\` (a first build takes
 20-40 minutes on 2 cores). Guests run under TCG: a node is Ready about 30 s after its VM
-starts on an idle 2-core machine; the first \`up\` also builds the node image (about a minute).`;
+starts on an idle 2-core machine; the first \`up\` also builds the node image (about a minute).
+
+What \`join\` needs from the cluster: Kubernetes ${pinnedVersions().oldestSupported} or newer (resource.k8s.io/v1); an
+https API server this host reaches (the VMs reach it only through this host: QEMU forwards
+their connections to the cluster's \`kubernetes\` Service address to the kubeconfig's server,
+whose certificate names that address, as every kubeadm, kind and k3s cluster's does); a
+kubeconfig whose user may create a bootstrap token Secret in kube-system and
+ClusterRoleBindings, get/delete nodes, evict pods, list and approve kubelet-serving
+certificate requests, list ResourceSlices, and (when the driver is not installed yet) install
+the chart: cluster-admin does. The API server cannot reach the joined kubelets, so
+\`kubectl logs/exec\` to their Pods does not work. $${HOST_NAME_ENV} names this host instead
+of its host name.`;
 
 const OPTIONS = {
   "run-dir": { type: "string" },
+  kubeconfig: { type: "string" },
   version: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -52,7 +77,7 @@ async function cluster(argv: string[]): Promise<number> {
     console.log(HELP);
     return sub === undefined ? EXIT_USAGE : 0;
   }
-  const handlers: Record<string, (rest: string[]) => Promise<number>> = { up, status, down, "control-plane": controlPlane };
+  const handlers: Record<string, (rest: string[]) => Promise<number>> = { up, status, down, join: joinCommand, leave, "control-plane": controlPlane };
   const handler = handlers[sub];
   if (!handler) {
     console.error(`mock-accel cluster: unknown subcommand '${sub}' (see --help)`);
@@ -113,12 +138,18 @@ function stateOrComplain(name: string, runDir: string): VmClusterState | null {
   return state;
 }
 
-const alive = (pid: number): boolean => {
+/** Whether `pid` still runs. A zombie (exited, not yet reaped by its parent) has stopped: its
+ *  parent may be the very program waiting on `down`/`leave` and unable to reap it until then. */
+export const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
   }
 };
 
@@ -126,7 +157,8 @@ async function status(argv: string[]): Promise<number> {
   const parsed = parseCommand({ name: "cluster status", options: OPTIONS, help: HELP }, argv);
   if (typeof parsed === "number") return parsed;
   const runDir = parsed.values["run-dir"] ?? defaultClusterRunDir();
-  const state = stateOrComplain("status", runDir);
+  const joined = readJoinState(runDir);
+  const state = joined ? { ...joined, nodes: joined.nodes } : stateOrComplain("status", runDir);
   if (!state) return 1;
   const found = findKubernetes();
   if (!found.ok) {
@@ -138,7 +170,7 @@ async function status(argv: string[]): Promise<number> {
     if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr.trim()}`);
     return JSON.parse(r.stdout) as { items: Record<string, never>[] };
   };
-  console.log(`cluster of ${state.topology} (process ${state.pid}${alive(state.pid) ? "" : ", not running"}); KUBECONFIG=${state.kubeconfig}`);
+  console.log(`${joined ? `nodes of ${state.topology} joined from ${joined.host} to ${joined.server}` : `cluster of ${state.topology}`} (process ${state.pid}${alive(state.pid) ? "" : ", not running"}); KUBECONFIG=${state.kubeconfig}`);
   try {
     const nodes = (await kubectl(["get", "nodes"])).items as unknown as { metadata: { name: string }; status: { conditions?: { type: string; status: string }[]; nodeInfo?: { kubeletVersion: string } } }[];
     console.log("\nNodes");
@@ -190,6 +222,82 @@ async function down(argv: string[]): Promise<number> {
     await Bun.sleep(200);
   }
   console.error(`  stopped in ${seconds(performance.now() - t0)}`);
+  return 0;
+}
+
+async function joinCommand(argv: string[]): Promise<number> {
+  const parsed = parseCommand({ name: "cluster join", options: OPTIONS, help: HELP, positionals: { count: 1, what: "one topology file" } }, argv);
+  if (typeof parsed === "number") return parsed;
+  const kubeconfig = parsed.values.kubeconfig;
+  if (!kubeconfig) {
+    console.error("mock-accel cluster join: --kubeconfig FILE is required (an admin kubeconfig of the cluster to join; see --help for what the join needs)");
+    return EXIT_USAGE;
+  }
+  const runDir = parsed.values["run-dir"] ?? defaultJoinRunDir();
+  const found = findKubernetes();
+  if (!found.ok) {
+    console.error(`mock-accel cluster join: ${found.reason}`);
+    return 1;
+  }
+  const { abort, stopped } = stopSignals();
+  const t0 = performance.now();
+  const say = (line: string) => console.error(`  [${seconds(performance.now() - t0).padStart(7)}] ${line}`);
+  say(`joining as host ${hostLabel()} (nodes <host>-<vm>; ${HOST_NAME_ENV} overrides): needs an https API server this host reaches, Kubernetes ${pinnedVersions().oldestSupported}+, and rights to create a bootstrap token, ClusterRoleBindings and the driver's chart (see --help)`);
+  let joined;
+  try {
+    say("building the container images and the node image (cached after the first run)");
+    const images = await buildNodeImages({ onProgress: say });
+    joined = await joinCluster({
+      topologyFile: parsed.positionals[0]!, kubeconfig, runDir, images: Object.values(images).map((i) => i.archive), onProgress: say, signal: abort.signal,
+    });
+  } catch (err) {
+    console.error(`mock-accel cluster join: ${(err as Error).message}`);
+    return abort.signal.aborted ? 130 : 1;
+  }
+  console.log(`joined: ${joined.nodes.map((n) => n.name).join(" ")}`);
+  console.error(`  ${joined.nodes.length} node(s) Ready in ${joined.target.server}; \`mock-accel cluster leave${runDir === defaultJoinRunDir() ? "" : ` --run-dir ${runDir}`}\` or Ctrl-C drains and deletes them and stops their VMs`);
+  await stopped;
+  console.error(`  leaving: draining and deleting ${joined.nodes.map((n) => n.name).join(", ")}, stopping the VMs and devices, revoking the token`);
+  await joined.leave();
+  return 0;
+}
+
+async function leave(argv: string[]): Promise<number> {
+  const parsed = parseCommand({ name: "cluster leave", options: OPTIONS, help: HELP }, argv);
+  if (typeof parsed === "number") return parsed;
+  const runDir = parsed.values["run-dir"] ?? defaultJoinRunDir();
+  const state = readJoinState(runDir);
+  if (!state) {
+    console.error(`mock-accel cluster leave: no join in ${runDir} (\`mock-accel cluster join TOPOLOGY --kubeconfig FILE${runDir === defaultJoinRunDir() ? "" : ` --run-dir ${runDir}`}\` makes one)`);
+    return 1;
+  }
+  if (!alive(state.pid)) {
+    const found = findKubernetes();
+    if (!found.ok) {
+      console.error(`mock-accel cluster leave: ${found.reason}`);
+      return 1;
+    }
+    console.error(`  the join's process ${state.pid} is gone: cleaning up after it`);
+    try {
+      for (const line of await leaveAfterCrash(runDir, found.binaries)) console.error(`  ${line}`);
+    } catch (err) {
+      console.error(`mock-accel cluster leave: ${(err as Error).message}`);
+      return 1;
+    }
+    console.error(`  its files in ${runDir} are left for you to look at or remove`);
+    return 0;
+  }
+  process.kill(state.pid, "SIGTERM");
+  const t0 = performance.now();
+  let said = t0;
+  while (alive(state.pid)) {
+    if (performance.now() - said > 5_000) {
+      console.error(`  waiting for process ${state.pid} to drain and delete ${state.nodes.map((n) => n.name).join(", ")} (${seconds(performance.now() - t0)})`);
+      said = performance.now();
+    }
+    await Bun.sleep(200);
+  }
+  console.error(`  left in ${seconds(performance.now() - t0)}`);
   return 0;
 }
 
