@@ -188,8 +188,11 @@ export async function ensureDriverInstalled(o: {
     timeoutMs: 600_000,
   });
   const chartVersion = /^version:\s*(\S+)/m.exec(await Bun.file(join(CHART_DIR, "Chart.yaml")).text())?.[1];
-  const listed = await helm(["list", "--namespace", DRIVER_NAMESPACE, "--filter", `^${DRIVER_RELEASE}$`, "-o", "json"]);
-  const existing = listed.code === 0 ? (JSON.parse(listed.stdout || "[]") as { chart: string }[])[0] : undefined;
+  const installedRelease = async (): Promise<{ chart: string } | undefined> => {
+    const listed = await helm(["list", "--namespace", DRIVER_NAMESPACE, "--filter", `^${DRIVER_RELEASE}$`, "-o", "json"]);
+    return listed.code === 0 ? (JSON.parse(listed.stdout || "[]") as { chart: string }[])[0] : undefined;
+  };
+  const existing = await installedRelease();
   if (existing) {
     if (existing.chart !== `mock-accel-${chartVersion}`) throw new Error(`the cluster has the DRA driver chart ${existing.chart}, this checkout's is mock-accel-${chartVersion}: upgrade it (helm upgrade ${DRIVER_RELEASE} ${CHART_DIR} -n ${DRIVER_NAMESPACE}) or use a matching checkout`);
     return "already installed";
@@ -204,6 +207,10 @@ export async function ensureDriverInstalled(o: {
     "--set", "image.pullPolicy=Never", "--set", "hostNetwork=true",
     // Only on the VM nodes: other nodes of a user's cluster have no mock devices (and not the image).
     "--set-json", `affinity=${JSON.stringify({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: VM_LABEL, operator: "Exists" }] }] } } })}`]);
-  if (r.code !== 0) throw new Error(`helm install ${CHART_DIR} failed: ${(r.stderr || r.stdout).trim()}`);
+  if (r.code !== 0) {
+    // Another host joining the same cluster at the same moment may have installed it first.
+    if ((await installedRelease())?.chart === `mock-accel-${chartVersion}`) return "already installed";
+    throw new Error(`helm install ${CHART_DIR} failed: ${(r.stderr || r.stdout).trim()}`);
+  }
   return "installed";
 }
