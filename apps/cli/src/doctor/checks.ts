@@ -132,6 +132,8 @@ export function checkTools(): CheckResult[] {
     ["sparse (kernel module checks)", "sparse", "apt-get install sparse"],
     ["umoci (Kubernetes node images)", "umoci", "apt-get install umoci"],
     ["patchelf (node image tests: trixie's runc on this host)", "patchelf", "apt-get install patchelf"],
+    ["mkfs.ext4 (Kubernetes node root disks)", "mkfs.ext4", "apt-get install e2fsprogs"],
+    ["socat (Kubernetes nodes: the guest's forward to the API server)", "socat", "apt-get install socat"],
   ];
   return tools.map(([name, bin, fix]) => {
     const found = bin.startsWith("/") ? (existsSync(bin) ? bin : null) : which(bin);
