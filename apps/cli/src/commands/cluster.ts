@@ -47,7 +47,7 @@ Options:
 
 The components come from \`bash scripts/install-kubernetes.sh -v\` (a first build takes
 20-40 minutes on 2 cores). Guests run under TCG: a node is Ready about 30 s after its VM
-starts on an idle 2-core machine; the first \`up\` also builds the node image (about a minute).
+starts on an idle 2-core machine; the first \`up\` also builds the node image (about 35 s).
 
 What \`join\` needs from the cluster: Kubernetes ${pinnedVersions().oldestSupported} or newer (resource.k8s.io/v1); an
 https API server this host reaches (the VMs reach it only through this host: QEMU forwards
