@@ -215,7 +215,7 @@ export const command: CommandModule = {
       if (!withCluster) console.log(`      skipped (${values["no-guest"] ? "--no-guest" : "--no-cluster"})`);
       else await runVerbose("scripts/install-kubernetes.sh", "bash", [INSTALL_SCRIPT, "-v"]);
 
-      step(8, "A Kubernetes cluster whose node is this VM; a Pod gets a mock accelerator", withCluster ? "about 1 min to build the node image the first time, then 2 to 3 min under TCG until the node is Ready and the driver has published its devices" : undefined);
+      step(8, "A Kubernetes cluster whose node is this VM; a Pod gets a mock accelerator", withCluster ? "about 35 s to build the node image the first time, then about a minute (up to 3 on a loaded machine) under TCG until the node is Ready and the driver has published its devices" : undefined);
       if (!withCluster) console.log(`      skipped (${values["no-guest"] ? "--no-guest" : "--no-cluster"})`);
       else {
         if (!values.keep) console.log("      (the cluster stops when the demo ends: run it with --keep to leave it up)");
