@@ -45,7 +45,14 @@ async function podsRunning(cluster: VmCluster, namespace: string, classes: strin
       containers: [{ name: "main", image: IMAGE_REFS.workload, imagePullPolicy: "Never", command: ["sleep", "3600"], resources: { claims: [{ name: "accel" }] } }] } }));
   const t0 = performance.now();
   await ok(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
-  await ok(["wait", "-n", namespace, "--for=condition=Ready", "pods", "--all", "--timeout=600s"]);
+  // Polled rather than `kubectl wait --all`, which gave up at once (exit 1, no message) in one run.
+  for (;;) {
+    const pods = JSON.parse(await ok(["get", "pods", "-n", namespace, "-o", "json"])) as { items: { status: { conditions?: { type: string; status: string }[] } }[] };
+    const ready = pods.items.filter((p) => p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length;
+    if (ready === classes.length) break;
+    if (performance.now() - t0 > 600_000) throw new Error(`${namespace}: ${ready} of ${classes.length} Pods Ready after 600 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
   const ms = performance.now() - t0;
   await ok(["delete", "namespace", namespace, "--wait=true", "--timeout=300s"]);
   return ms;

@@ -1,6 +1,6 @@
 // Codegen time for the real spec and a synthetic 1,000-register spec (in-process: load,
 // validate and run every emitter; median of several runs), and a cached `turbo build`.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -90,7 +90,14 @@ export default async (): Promise<BenchRow[]> => {
       tries.push(r);
       if (!r.ok) break;
     }
-    const full = tries.filter((r) => r.ok && /^(\d+) cached, \1 total$/.test(r.cached));
+    // A package whose build says `"cache": false` (apps/dra-driver: helm package) runs every time.
+    const uncacheable = [...new Bun.Glob("{packages,apps}/*/turbo.json").scanSync({ cwd: REPO })]
+      .filter((f) => /"build":\s*\{[^}]*"cache":\s*false/.test(readFileSync(join(REPO, f), "utf8"))).length;
+    const fullyCached = (summary: string) => {
+      const m = /^(\d+) cached, (\d+) total$/.exec(summary);
+      return m !== null && Number(m[1]) === Number(m[2]) - uncacheable;
+    };
+    const full = tries.filter((r) => r.ok && fullyCached(r.cached));
     const best = full.sort((a, b) => a.ms - b.ms)[0];
     const last = tries[tries.length - 1]!;
     rows.push({
