@@ -136,9 +136,8 @@ export async function createNodeJoin(opts: { kubeconfig: string; ttlSeconds?: nu
   const ttl = opts.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   if (!Number.isInteger(ttl) || ttl <= 0) throw new Error(`ttlSeconds: expected a positive whole number of seconds, got ${ttl}`);
   const k = kubectlFor(opts.kubectl, opts.kubeconfig);
-  const { server, caPem } = await clusterOf(k, opts.kubeconfig);
+  const [{ server, caPem }] = await Promise.all([clusterOf(k, opts.kubeconfig), checkPermissions(k, opts.kubeconfig)]);
   const hash = caCertHash(caPem);
-  await checkPermissions(k, opts.kubeconfig);
 
   const applied = await k(["apply", "--server-side", `--field-manager=${FIELD_MANAGER}`, "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: bootstrapBindings() }));
   if (applied.code !== 0) throw new Error(`${opts.kubeconfig}: could not create the TLS-bootstrap ClusterRoleBindings: ${(applied.stderr || applied.stdout).trim()}`);
