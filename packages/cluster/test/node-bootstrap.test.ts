@@ -164,6 +164,11 @@ describe.skipIf(kube.skip)("joining a node with a bootstrap token (TLS bootstrap
     expect(err).not.toContain("secrets");
     // Refused before creating anything.
     expect(await tokens()).toBe(before);
+
+    const noCa = join(dir, "no-ca.kubeconfig");
+    writeFileSync(noCa, readFileSync(cp.kubeconfig, "utf8").replace(/certificate-authority-data: .*/, "insecure-skip-tls-verify: true"));
+    await expect(join_({ kubeconfig: noCa })).rejects.toThrow(`${noCa}: cluster "mock-accel" has no certificate-authority(-data)`);
+    expect(await tokens()).toBe(before);
   });
 
   it("the bootstrap kubeconfig can name the address the guest reaches", () => {
