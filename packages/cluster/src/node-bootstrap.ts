@@ -37,6 +37,9 @@ const DEFAULT_TTL_SECONDS = 24 * 3600;
 const RBAC_GROUP = "rbac.authorization.k8s.io";
 const CLUSTER_ROLE_BINDINGS = `clusterrolebindings.${RBAC_GROUP}`;
 
+const BOOTSTRAPPER_ROLE = "system:node-bootstrapper";
+const AUTOAPPROVE_ROLE = "system:certificates.k8s.io:certificatesigningrequests:nodeclient";
+
 /** kubeadm's TLS-bootstrap bindings (cmd/kubeadm/app/phases/bootstraptoken/node), under our own
  *  names so a user's objects, kubeadm's included, are never touched. */
 function bootstrapBindings(): object[] {
@@ -53,8 +56,6 @@ function bootstrapBindings(): object[] {
   ];
 }
 
-const BOOTSTRAPPER_ROLE = "system:node-bootstrapper";
-const AUTOAPPROVE_ROLE = "system:certificates.k8s.io:certificatesigningrequests:nodeclient";
 /** What a token holder must be allowed, and the role that grants it: creating CSRs, and the
  *  right the csrapproving controller checks (SubjectAccessReview) before approving one. */
 const TOKEN_NEEDS: readonly { subresource?: string; role: string }[] = [
@@ -82,7 +83,8 @@ async function kubectlOk(k: Kubectl, args: string[], input?: string): Promise<st
   return r.stdout;
 }
 
-/** "sha256:<hex>" of the certificate's SubjectPublicKeyInfo (kubeadm's --discovery-token-ca-cert-hash). */
+/** "sha256:<hex>" of the certificate's SubjectPublicKeyInfo (kubeadm's --discovery-token-ca-cert-hash);
+ *  of the first certificate when `caPem` is a bundle. */
 export function caCertHash(caPem: string): string {
   const spki = new X509Certificate(caPem).publicKey.export({ type: "spki", format: "der" });
   return `sha256:${createHash("sha256").update(spki).digest("hex")}`;
@@ -128,7 +130,7 @@ async function checkPermissions(k: Kubectl, kubeconfig: string): Promise<void> {
   if (missing.length === 0) return;
   const who = await k(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]);
   const user = who.code === 0 && who.stdout.trim() ? `user "${who.stdout.trim()}"` : "user";
-  throw new Error(`${kubeconfig}: the ${user} may not ${missing.join(", ")}; joining a node needs that (a bootstrap token Secret and the TLS-bootstrap ClusterRoleBindings). Use a kubeconfig with those rights, or have a cluster admin create a token and pass it with --token and --ca-cert-hash.`);
+  throw new Error(`${kubeconfig}: the ${user} may not ${missing.join(", ")}; joining a node needs that (a bootstrap token Secret and the TLS-bootstrap ClusterRoleBindings). Use a kubeconfig with those rights, or have a cluster admin create a bootstrap token (as \`kubeadm token create\` does) in a group bound to ${BOOTSTRAPPER_ROLE} and ${AUTOAPPROVE_ROLE}.`);
 }
 
 /** A bootstrap token for TLS bootstrap, and the RBAC that lets its holder become a node. */
@@ -136,9 +138,13 @@ export async function createNodeJoin(opts: { kubeconfig: string; ttlSeconds?: nu
   const ttl = opts.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   if (!Number.isInteger(ttl) || ttl <= 0) throw new Error(`ttlSeconds: expected a positive whole number of seconds, got ${ttl}`);
   const k = kubectlFor(opts.kubectl, opts.kubeconfig);
-  const { server, caPem } = await clusterOf(k, opts.kubeconfig);
-  const hash = caCertHash(caPem);
-  await checkPermissions(k, opts.kubeconfig);
+  const [{ server, caPem }] = await Promise.all([clusterOf(k, opts.kubeconfig), checkPermissions(k, opts.kubeconfig)]);
+  let hash: string;
+  try {
+    hash = caCertHash(caPem);
+  } catch (err) {
+    throw new Error(`${opts.kubeconfig}: the cluster's certificate-authority is not a PEM certificate (${(err as Error).message})`);
+  }
 
   const applied = await k(["apply", "--server-side", `--field-manager=${FIELD_MANAGER}`, "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: bootstrapBindings() }));
   if (applied.code !== 0) throw new Error(`${opts.kubeconfig}: could not create the TLS-bootstrap ClusterRoleBindings: ${(applied.stderr || applied.stdout).trim()}`);

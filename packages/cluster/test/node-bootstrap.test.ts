@@ -12,13 +12,9 @@ import {
   startControlPlane, TOKEN_NAMESPACE, type ControlPlane, type NodeJoinCredentials,
 } from "../src/index.ts";
 import { kubeconfigText } from "../src/kubeconfig.ts";
+import { requestNodeCertificate } from "./kubelet-csr.ts";
 
 const kube = requirement("Kubernetes components built from source", findKubernetes().ok, installCommand());
-const KUBELET_CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client-kubelet";
-
-interface Csr {
-  status?: { certificate?: string; conditions?: { type: string; reason?: string }[] };
-}
 
 describe.skipIf(kube.skip)("joining a node with a bootstrap token (TLS bootstrap)", () => {
   let cp: ControlPlane;
@@ -30,27 +26,6 @@ describe.skipIf(kube.skip)("joining a node with a bootstrap token (TLS bootstrap
   /** Status of a request made with the token alone (no kubeconfig, no client certificate). */
   const withToken = async (token: string) =>
     (await fetch(`${cp.server}/apis/certificates.k8s.io/v1/certificatesigningrequests`, { headers: { authorization: `Bearer ${token}` }, tls: { ca: caPem } } as RequestInit)).status;
-
-  /** The kubelet's request: an EC key, CN system:node:<name>, O system:nodes; no key encipherment for EC. */
-  async function requestNodeCertificate(kubeconfig: string, node: string): Promise<{ key: string; cert: string; csr: Csr }> {
-    const key = join(dir, `${node}.key`);
-    const csrPem = join(dir, `${node}.csr`);
-    await runOk("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key]);
-    await runOk("openssl", ["req", "-new", "-key", key, "-subj", `/O=system:nodes/CN=system:node:${node}`, "-out", csrPem]);
-    const name = `node-csr-${node}-${Date.now()}`;
-    const created = await kubectlWith(kubeconfig, ["create", "-f", "-"], JSON.stringify({
-      apiVersion: "certificates.k8s.io/v1", kind: "CertificateSigningRequest", metadata: { name },
-      spec: { request: readFileSync(csrPem).toString("base64"), signerName: KUBELET_CLIENT_SIGNER, usages: ["digital signature", "client auth"] },
-    }));
-    expect(created.stderr).toBe("");
-    const csr = await eventually(`CSR ${name} signed`, async () => {
-      const r = JSON.parse((await kubectlWith(kubeconfig, ["get", "csr", name, "-o", "json"])).stdout) as Csr;
-      return r.status?.certificate ? r : undefined;
-    }, 60_000);
-    const cert = join(dir, `${node}.crt`);
-    writeFileSync(cert, Buffer.from(csr.status!.certificate!, "base64"));
-    return { key, cert, csr };
-  }
 
   beforeAll(async () => {
     assertAvailable(kube);
@@ -96,7 +71,7 @@ describe.skipIf(kube.skip)("joining a node with a bootstrap token (TLS bootstrap
     const asBootstrapper = await kubectlWith(bootstrap, ["create", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Node", metadata: { name: "node-a" } }));
     expect(asBootstrapper.stderr).toContain("forbidden");
 
-    const { key, cert, csr } = await requestNodeCertificate(bootstrap, "node-a");
+    const { key, cert, csr } = await requestNodeCertificate(cp.binaries.kubectl, bootstrap, dir, "node-a");
     // Approved by the controller manager's csrapproving controller; this test approves nothing.
     expect(csr.status!.conditions).toContainEqual(expect.objectContaining({ type: "Approved", reason: "AutoApproved" }));
     const subject = await runOk("openssl", ["x509", "-in", cert, "-noout", "-subject", "-issuer"]);
@@ -119,7 +94,7 @@ describe.skipIf(kube.skip)("joining a node with a bootstrap token (TLS bootstrap
     expect(JSON.parse(await cp.kubectlOk(["get", "node", "node-b", "-o", "json"])).metadata.labels?.stolen).toBeUndefined();
 
     // Renewal: the node, with its own certificate, gets a new one approved the same way.
-    const renewed = await requestNodeCertificate(nodeConfig, "node-a");
+    const renewed = await requestNodeCertificate(cp.binaries.kubectl, nodeConfig, dir, "node-a");
     expect(renewed.csr.status!.conditions).toContainEqual(expect.objectContaining({ type: "Approved", reason: "AutoApproved" }));
   }, 120_000);
 
@@ -188,6 +163,11 @@ describe.skipIf(kube.skip)("joining a node with a bootstrap token (TLS bootstrap
     expect(err).toContain("may not create clusterrolebindings");
     expect(err).not.toContain("secrets");
     // Refused before creating anything.
+    expect(await tokens()).toBe(before);
+
+    const noCa = join(dir, "no-ca.kubeconfig");
+    writeFileSync(noCa, readFileSync(cp.kubeconfig, "utf8").replace(/certificate-authority-data: .*/, "insecure-skip-tls-verify: true"));
+    await expect(join_({ kubeconfig: noCa })).rejects.toThrow(`${noCa}: cluster "mock-accel" has no certificate-authority(-data)`);
     expect(await tokens()).toBe(before);
   });
 
