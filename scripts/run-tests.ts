@@ -72,8 +72,9 @@ async function runVitest(label: string, cmd: string[], env: Record<string, strin
   skipped += json.numPendingTests + json.numTodoTests;
   for (const file of json.testResults) {
     for (const t of file.assertionResults) if (t.status === "failed") failures.push(`${label}: ${t.fullName}`);
-    // A file that failed to load has no assertion results but must still count as a failure.
-    if (file.status === "failed" && file.assertionResults.length === 0) {
+    // A file that failed to load, or whose beforeAll failed (its tests then read "skipped"),
+    // has no failed assertion but must still count as a failure.
+    if (file.status === "failed" && !file.assertionResults.some((t) => t.status === "failed")) {
       failed += 1;
       failures.push(`${label}: ${file.name}: ${(file.message ?? "failed to load").split("\n")[0]}`);
     }

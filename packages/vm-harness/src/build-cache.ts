@@ -1,6 +1,6 @@
 // Builds cached between runs under <cache>/<area>/<name>-<key>/, where the key hashes every
 // input, so an edit rebuilds just what it touches and an unchanged tree rebuilds nothing.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { cacheDir } from "./cache.ts";
@@ -26,10 +26,17 @@ export async function cachedBuild(area: string, name: string, key: string, file:
   const out = join(dir, file);
   if (existsSync(out)) return out;
   mkdirSync(dir, { recursive: true });
-  const tmp = `${out}.partial-${process.pid}`;
+  // Unique per call: two builds of the same key may run at once, in one process or several.
+  const tmp = `${out}.partial-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
     await build(tmp);
-    renameSync(tmp, out);
+    try {
+      renameSync(tmp, out);
+    } catch (err) {
+      // Another process finished the same build first (a folder cannot be renamed onto a
+      // non-empty one): theirs is as good as ours.
+      if (!existsSync(out)) throw err;
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
