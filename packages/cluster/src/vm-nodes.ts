@@ -113,7 +113,9 @@ export async function startVmNodes(o: VmNodesOptions): Promise<VmNodes> {
   let devices: Running | undefined;
   let join_: NodeJoinCredentials | undefined;
   const nodes: VmNode[] = [];
+  let approver: ReturnType<typeof setInterval> | undefined;
   const stop = async () => {
+    clearInterval(approver);
     await Promise.all(nodes.map((n) => n.stop()));
     await devices?.close();
     if (join_) await revokeNodeJoin({ kubeconfig: o.kubeconfig, kubectl: o.binaries.kubectl, token: join_.token }).catch(() => {});
@@ -160,6 +162,10 @@ export async function startVmNodes(o: VmNodesOptions): Promise<VmNodes> {
       say(`node ${node.name} Ready (${((Date.now() - t0) / 1000).toFixed(0)} s after its VM started)`);
     }));
     await approveServingCsrs(kubectl, names);
+    // A kubelet may ask for its serving certificate after its node is Ready, and asks again to
+    // renew it: keep approving its requests while the nodes run (logs and exec need it).
+    approver = setInterval(() => void approveServingCsrs(kubectl, names).catch(() => {}), 5_000);
+    approver.unref();
     const joined = join_;
     const running = devices;
     return {

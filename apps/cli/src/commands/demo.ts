@@ -239,11 +239,17 @@ export const command: CommandModule = {
         const t0 = performance.now();
         await withHeartbeat("the Pod", () => kube(["wait", "-n", "mock-accel-one-pf", "--for=condition=Ready", "pod/one-pf", "--timeout=300s"]));
         console.log(`      Running after ${seconds(performance.now() - t0)}`);
+        // Until the whole report is there; a kubelet still waiting for its serving certificate
+        // refuses the API server's log request for a few seconds.
         let log = "";
-        for (let i = 0; i < 30 && !log.includes("mock-accel: end"); i++) {
-          log = await kube(["logs", "-n", "mock-accel-one-pf", "one-pf"]);
+        let lastError = "";
+        for (let i = 0; i < 60 && !log.includes("mock-accel: end"); i++) {
+          const r = await run(kubectl, ["logs", "-n", "mock-accel-one-pf", "one-pf"], { env, timeoutMs: 30_000 });
+          if (r.code === 0) log = r.stdout;
+          else lastError = r.stderr.trim();
           if (!log.includes("mock-accel: end")) await Bun.sleep(1000);
         }
+        if (!log.includes("mock-accel: end")) throw new Error(`kubectl logs -n mock-accel-one-pf one-pf: ${lastError || "the report never ended"}`);
         console.log(`\n      KUBECONFIG=${cluster.kubeconfig} (kubectl: ${kubectl})`);
         console.log("      $ kubectl logs -n mock-accel-one-pf one-pf");
         for (const line of log.trim().split("\n")) console.log(`      ${line}`);
