@@ -12,6 +12,8 @@ import { ClaimPreparer } from "./prepare.ts";
 import { SlicePublisher } from "./slice-publisher.ts";
 
 export const DEFAULT_DRIVER_NAME = "mock-accel.example.com";
+/** Where CDI specs go: a folder containerd (2.x by default, 1.7 when told) and CRI-O read. */
+export const DEFAULT_CDI_DIR = "/var/run/cdi";
 
 export interface DriverOptions {
   /** The DRA driver name: ResourceSlice spec.driver, attribute domain, CDI vendor. */
@@ -52,7 +54,7 @@ export function resolvePaths(o: Omit<DriverOptions, "nodeName" | "kubeConfig">):
     sysfsRoot: o.sysfsRoot ?? "/sys",
     registrarDir: o.registrarDir ?? "/var/lib/kubelet/plugins_registry",
     pluginDir,
-    cdiDir: o.cdiDir ?? "/var/run/cdi",
+    cdiDir: o.cdiDir ?? DEFAULT_CDI_DIR,
     checkpointPath: o.checkpointPath ?? join(pluginDir, "checkpoint.json"),
   };
 }

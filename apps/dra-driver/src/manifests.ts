@@ -4,7 +4,7 @@
 // a KMM Module that builds the spec's kernel module (mock_accel.ko) from the sources shipped
 // in the driver image, and example claims. The CEL in them is evaluated in test/manifests.test.ts.
 import { ATTRIBUTES, DEVICE_NAME, DRA_BIT_ATTRIBUTES, type CAPABILITIES_FIELDS } from "@mock-accel/sysfs-client";
-import { DEFAULT_DRIVER_NAME } from "./driver.ts";
+import { DEFAULT_CDI_DIR, DEFAULT_DRIVER_NAME } from "./driver.ts";
 
 export interface ManifestOptions {
   driverName?: string;
@@ -177,7 +177,7 @@ export function renderObjects(options: ManifestOptions = {}): K8sObject[] {
     ["dev", "/dev", "Directory"],
     ["plugins-registry", "/var/lib/kubelet/plugins_registry", "Directory"],
     ["plugin-dir", pluginDir, "DirectoryOrCreate"],
-    ["cdi", "/var/run/cdi", "DirectoryOrCreate"],
+    ["cdi", DEFAULT_CDI_DIR, "DirectoryOrCreate"],
   ];
   return [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },

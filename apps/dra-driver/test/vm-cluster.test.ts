@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CDI_CLASS } from "../src/cdi.ts";
-import { DEFAULT_DRIVER_NAME } from "../src/driver.ts";
+import { DEFAULT_CDI_DIR as CDI_DIR, DEFAULT_DRIVER_NAME } from "../src/driver.ts";
 import { EXAMPLE_PODS_DIR, examplePods, FIT_TOGETHER, parseExampleLog } from "../src/example-pods/generate-pods.ts";
 
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
@@ -27,8 +27,6 @@ const tools = requirement("umoci, socat and mkfs.ext4", ["umoci", "socat", "mkfs
 const skip = kube.skip || qemu.skip || tools.skip;
 
 const TOPOLOGY = join(REPO_ROOT, "examples", "demo.yaml");
-/** Where the chart's DaemonSet has the driver write CDI specs, and containerd read them. */
-const CDI_DIR = "/var/run/cdi";
 // Pods start in seconds, but a guest under TCG on a loaded machine can take minutes.
 const TEST_TIMEOUT = 600_000;
 const STATUS = REG.STATUS.name;

@@ -55,7 +55,10 @@ async function issue(dir: string, name: string, ca: CertPair, subject: string, e
 }
 
 /** Creates `dir` and everything in it. `serverNames`: extra DNS names/IPs for the API server. */
-export async function createPki(dir: string, { serverIps = ["127.0.0.1", "10.96.0.1"], serverNames = ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"] } = {}): Promise<Pki> {
+/** The `kubernetes` Service's address (the first of the control plane's Service range): the API server's certificate names it; VM nodes dial it. */
+export const KUBERNETES_SERVICE_IP = "10.96.0.1";
+
+export async function createPki(dir: string, { serverIps = ["127.0.0.1", KUBERNETES_SERVICE_IP], serverNames = ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"] } = {}): Promise<Pki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca = { cert: join(dir, "ca.crt"), key: join(dir, "ca.key") };
   await openssl(["req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", ca.key, "-out", ca.cert, "-days", DAYS, "-sha256",

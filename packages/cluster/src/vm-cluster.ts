@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nodeImage, type NodeImage } from "@mock-accel/node-image";
-import { loadTopologyFile, type Running, type Topology } from "@mock-accel/topology";
+import { allDevices, loadTopologyFile, type Running, type Topology } from "@mock-accel/topology";
 import { findVfioUserQemu } from "@mock-accel/vm-harness";
 import { requireKubernetes } from "./binaries.ts";
 import { startControlPlane, type ControlPlane } from "./control-plane.ts";
@@ -48,7 +48,7 @@ export interface VmCluster {
 
 /** Devices a topology's nodes publish: every PF, and every VF (the boot script enables them all). */
 export function devicesPublished(topology: Topology): number {
-  return topology.vms.reduce((s, vm) => s + vm.numaNodes.reduce((t, n) => t + n.pfs.reduce((u, p) => u + 1 + p.vfs.length, 0), 0), 0);
+  return topology.vms.flatMap(allDevices).length;
 }
 
 /** Wait until the DRA driver publishes at least `expected` devices in ResourceSlices. */

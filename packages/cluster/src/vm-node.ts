@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { FW_CFG_PREFIX, NODE_MARKERS, nodeEnvText, type NodeConfigFile, type NodeEnv, type NodeImage } from "@mock-accel/node-image";
 import { qemuArgs, type TopologyVm } from "@mock-accel/topology";
 import { withParentDeathSignal } from "./component-process.ts";
+import { KUBERNETES_SERVICE_IP } from "./pki.ts";
 import { freeLoopbackPorts } from "./loopback-ports.ts";
 
 /** The guest network: QEMU's user network, its gateway, and the address of the node `index`. */
@@ -57,8 +58,8 @@ export function guestNetworkFor(serviceIp: string): GuestNetwork {
   };
 }
 
-/** For a cluster whose `kubernetes` Service is 10.96.0.1 (the project's control plane). */
-export const DEFAULT_GUEST_NETWORK: GuestNetwork = guestNetworkFor("10.96.0.1");
+/** For the project's own control plane. */
+export const DEFAULT_GUEST_NETWORK: GuestNetwork = guestNetworkFor(KUBERNETES_SERVICE_IP);
 
 export const KUBELET_PORT = 10250;
 
