@@ -7,7 +7,7 @@
 import { DRIVER_NAMESPACE, findKubernetes, installCommand, kubectlFor, startVmCluster, type Kubectl, type VmCluster } from "@mock-accel/cluster";
 import { buildNodeImages, IMAGE_REFS } from "@mock-accel/node-image";
 import { REG } from "@mock-accel/server";
-import { ATTRIBUTES } from "@mock-accel/sysfs-client";
+import { ATTRIBUTES, dnsLabelName, pfDeviceName, vfDeviceName } from "@mock-accel/sysfs-client";
 import { assertAvailable, eventually, requirement } from "@mock-accel/testkit";
 import { findVfioUserQemu, REPO_ROOT } from "@mock-accel/vm-harness";
 import { spawnSync } from "node:child_process";
@@ -65,16 +65,20 @@ describe.skipIf(skip)("a cluster whose node is a QEMU guest (cluster up examples
     if (runDir) rmSync(join(runDir, ".."), { recursive: true, force: true });
   }, 120_000);
 
+  /** The node is the topology's one VM, named as `cluster up` names it. */
+  const nodeName = () => cluster.nodes[0]!.name;
   const slices = async (): Promise<Slice[]> => (JSON.parse(await ok(["get", "resourceslices", "-o", "json"])) as { items: Slice[] }).items;
   const allocatedOn = () => [...status.entries()].filter(([, v]) => (v & STATUS_ALLOCATED) !== 0n).map(([id]) => id).sort();
 
   it("the node is Ready and its ResourceSlices list the four devices with the UUIDs and NUMA nodes the host serves", async () => {
-    const node = JSON.parse(await ok(["get", "node", "demo", "-o", "json"])) as { status: { conditions: { type: string; status: string }[] } };
+    const node = JSON.parse(await ok(["get", "node", nodeName(), "-o", "json"])) as { status: { conditions: { type: string; status: string }[] } };
     expect(node.status.conditions.find((c) => c.type === "Ready")?.status).toBe("True");
     const devices = (await slices()).flatMap((s) => (s.spec.devices ?? []).map((d) => ({ node: s.spec.nodeName, ...d })));
-    expect(devices.map((d) => d.name).sort()).toEqual(["mock0", "mock0-vf0", "mock0-vf1", "mock1"]);
+    // The guest names PFs in probe order and VFs after their PF (the spec's device_names):
+    // demo.yaml's PF with two VFs, then its PF without.
+    expect(devices.map((d) => d.name).sort()).toEqual([pfDeviceName(0), vfDeviceName(0, 0), vfDeviceName(0, 1), pfDeviceName(1)].map(dnsLabelName).sort());
     for (const d of devices) {
-      expect(d.node).toBe("demo");
+      expect(d.node).toBe(nodeName());
       const uuid = d.attributes?.[UUID_ATTRIBUTE]?.string;
       const served = cluster.devices.devices.find((s) => s.uuid === uuid);
       expect(served, `slice device ${d.name} (uuid ${uuid}) is one the host serves`).toBeDefined();
@@ -131,7 +135,7 @@ describe.skipIf(skip)("a cluster whose node is a QEMU guest (cluster up examples
     await ok(["apply", "-f", "-"], JSON.stringify({
       apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default" },
       spec: {
-        restartPolicy: "Never", nodeName: "demo",
+        restartPolicy: "Never", nodeName: nodeName(),
         containers: [{ name: "ls", image: IMAGE_REFS.workload, imagePullPolicy: "Never", command: ["ls", "-1", CDI_DIR], volumeMounts: [{ name: "cdi", mountPath: CDI_DIR, readOnly: true }] }],
         volumes: [{ name: "cdi", hostPath: { path: CDI_DIR, type: "DirectoryOrCreate" } }],
       },
