@@ -34,6 +34,7 @@ const program = `
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/types.h>
 #include <vfio-user/libvfio-user.h>
 #define P(name, value) printf("%s %lld\\n", name, (long long)(value))
@@ -74,6 +75,9 @@ int main(void) {
   P("LIBC.EBUSY", EBUSY);
   P("LIBC.ENOENT", ENOENT);
   P("LIBC.ENOTCONN", ENOTCONN);
+  P("LIBC.EPIPE", EPIPE);
+  P("LIBC.CLOCK_THREAD_CPUTIME_ID", CLOCK_THREAD_CPUTIME_ID);
+  P("LIBC.ECONNRESET", ECONNRESET);
   P("LIBC.EPOLL_CTL_MOD", EPOLL_CTL_MOD);
   P("LIBC.EPOLLERR", EPOLLERR);
   P("LIBC.EPOLLHUP", EPOLLHUP);
@@ -102,6 +106,9 @@ int main(void) {
   P("LAYOUT.timeval.size", sizeof(struct timeval));
   P("LAYOUT.timeval.tv_sec", offsetof(struct timeval, tv_sec));
   P("LAYOUT.timeval.tv_usec", offsetof(struct timeval, tv_usec));
+  P("LAYOUT.timespec.size", sizeof(struct timespec));
+  P("LAYOUT.timespec.tv_sec", offsetof(struct timespec, tv_sec));
+  P("LAYOUT.timespec.tv_nsec", offsetof(struct timespec, tv_nsec));
   P("LAYOUT.size_t", sizeof(size_t));
   P("LAYOUT.loff_t", sizeof(loff_t));
   P("LAYOUT.ssize_t", sizeof(ssize_t));

@@ -453,6 +453,41 @@ describe.skipIf(lib.skip)("VfioUserHost: a client that never finishes its handsh
     expect(host.stats().accepted).toBeGreaterThan(2);
   });
 
+  it("part of a VERSION, then a hang-up: the client is refused at once, not at the 60 s timeout", async () => {
+    const d = await host.addDevice({ socketPath: join(dir, "part.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "part" }) });
+    const refused = host.stats().handshakeRefused;
+    const s = connect({ path: d.socketPath });
+    s.on("error", () => {});
+    // 5 of a header's 16 bytes: nothing the loop can judge yet; then the client closes its side.
+    s.end(encodeVersionMessage({ major: 0 }).subarray(0, 5));
+    s.resume();
+    while (host.stats().handshakeRefused === refused) await new Promise((r) => setTimeout(r, 10));
+    expect(host.stats().handshakeTimeouts).toBe(0);
+    await closeRaw(s);
+    await d.close();
+  });
+
+  it("part of a VERSION, then silence: the loop sleeps instead of waking for those bytes again and again", async () => {
+    const d = await host.addDevice({ socketPath: join(dir, "quiet.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "quiet" }) });
+    const s = connect({ path: d.socketPath });
+    s.on("error", () => {});
+    s.write(encodeVersionMessage({ major: 0 }).subarray(0, 5));
+    s.resume();
+    const accepted = host.stats().accepted;
+    while (host.stats().accepted === accepted) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    const before = host.stats().wakeups;
+    await new Promise((r) => setTimeout(r, 300));
+    // Level-triggered, the queued bytes woke epoll_wait at once every turn: tens of thousands.
+    expect(host.stats().wakeups - before).toBeLessThan(20);
+    // The rest of the VERSION still completes the handshake.
+    s.write(encodeVersionMessage({ major: 0 }).subarray(5));
+    const attached = host.stats().attached;
+    while (host.stats().attached === attached) await new Promise((r) => setTimeout(r, 10));
+    await closeRaw(s);
+    await d.close();
+  });
+
   it("drops a client that sends no VERSION within the client timeout, and counts it", async () => {
     const quick = await VfioUserHost.start({ clientTimeoutMs: 100 });
     try {

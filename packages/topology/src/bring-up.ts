@@ -80,8 +80,11 @@ class CreatedDirs {
 export async function bringUp(topology: Topology, opts: BringUpOptions): Promise<Running> {
   const vms = topology.vms.filter((v) => opts.vms === undefined || opts.vms.includes(v.name));
   const devices = vms.flatMap(allDevices);
-  const log = opts.verbose ? createConsoleLogger("debug") : createConsoleLogger("warn");
-  const host = opts.transport === "vfio-user" ? await VfioUserHost.start({ log }) : await ProxyHost.start({ log });
+  const logLevel = opts.verbose ? "debug" : "warn";
+  const log = createConsoleLogger(logLevel);
+  // The worker is told the same level, so it never formats and queues a line (one per client
+  // coming and going at "info") that this logger would throw away.
+  const host = opts.transport === "vfio-user" ? await VfioUserHost.start({ log, logLevel }) : await ProxyHost.start({ log });
   const created = new CreatedDirs();
   const served: ServedDevice[] = [];
   // The host removes exactly the sockets it bound; then the folders this call made, if empty.

@@ -28,7 +28,7 @@ export const LIBVFIO_USER = {
 /** <syslog.h> levels passed to vfu_setup_log and received by the log callback. */
 export const LOG = { LOG_ERR: 3, LOG_WARNING: 4, LOG_INFO: 6, LOG_DEBUG: 7 } as const;
 
-/** <sys/epoll.h>, <sys/eventfd.h>, <sys/socket.h>, <fcntl.h>, <errno.h> */
+/** <sys/epoll.h>, <sys/eventfd.h>, <sys/socket.h>, <fcntl.h>, <errno.h>, <time.h> */
 export const LIBC = {
   EPOLL_CLOEXEC: 0o2000000,
   EPOLL_CTL_ADD: 1,
@@ -51,6 +51,8 @@ export const LIBC = {
   EBUSY: 16,
   ENOENT: 2,
   ENOTCONN: 107,
+  EPIPE: 32,
+  ECONNRESET: 104,
   AF_UNIX: 1,
   SOCK_STREAM: 1,
   SOCK_NONBLOCK: 0o4000,
@@ -64,6 +66,7 @@ export const LIBC = {
   O_NONBLOCK: 0o4000,
   O_CLOEXEC: 0o2000000,
   O_PATH: 0o10000000,
+  CLOCK_THREAD_CPUTIME_ID: 3,
 } as const;
 
 
@@ -72,6 +75,7 @@ export const LAYOUT = {
   /** struct epoll_event is packed on x86-64: u32 events, then the u64 data union. */
   epoll_event: { size: 12, events: 0, data: 4 },
   timeval: { size: 16, tv_sec: 0, tv_usec: 8 },
+  timespec: { size: 16, tv_sec: 0, tv_nsec: 8 },
   /** struct sockaddr_un: sa_family_t, then a 108-byte path. */
   sockaddr_un: { size: 110, sun_family: 0, sun_path: 2 },
   /** The callback argument types: size_t count, loff_t offset, bool is_write, ssize_t return. */

@@ -13,7 +13,7 @@ import { EventEmitter } from "node:events";
 import { unlinkSync } from "node:fs";
 import type { DeviceConfig } from "../../generated/registers.ts";
 import { silentLogger, type Logger, type LogLevel } from "../../device/logger.ts";
-import { EventRing } from "./event-ring.ts";
+import { EventRing, type EventRingReader } from "./event-ring.ts";
 import { openLibc } from "./libc.ts";
 import { openLibvfioUser } from "./libvfio-user.ts";
 import { COUNTER, COUNTER_SLOTS, type DeviceKind, type FromWorker, type RingEvent, type ToWorker, type WorkerStart } from "./protocol.ts";
@@ -265,20 +265,28 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
     }
   }
 
-  /** Take in what the worker has appended to the event ring since the last call. */
-  private drainEvents(): void {
-    this.ring.drain((text) => {
+  /** Made once: draining allocates nothing for the records that come per connection. */
+  private readonly ringReader: EventRingReader = {
+    text: (text) => {
       const e = JSON.parse(text) as RingEvent;
       if (e.type === "log") {
         forwardLog(this.log, e.level, e.message);
-      } else if (e.type === "client") {
-        const d = this.devices.get(e.id);
-        if (d) this.emit("client", { socketPath: d.socketPath, connected: e.connected });
       } else {
         const d = this.devices.get(e.id);
         if (d) this.emit("register-write", { socketPath: d.socketPath, kind: d.kind, name: e.name, value: BigInt(e.value), previous: BigInt(e.previous) });
       }
-    });
+    },
+    client: (id, connected) => {
+      // Only listeners get an event object.
+      if (this.listenerCount("client") === 0) return;
+      const d = this.devices.get(id);
+      if (d) this.emit("client", { socketPath: d.socketPath, connected });
+    },
+  };
+
+  /** Take in what the worker has appended to the event ring since the last call. */
+  private drainEvents(): void {
+    this.ring.drain(this.ringReader);
     const dropped = this.ring.takeDropped();
     if (dropped > 0) {
       this.eventsDropped += dropped;

@@ -1,7 +1,8 @@
 // The few libc calls the event loop needs that Bun has no API for: epoll (Bun cannot wait for an
 // arbitrary fd), eventfd (wakes the worker from the main thread), errno (libvfio-user reports
 // through it), sockets (the devices' listening sockets and the version handshake, see worker.ts),
-// setsockopt (receive/send timeouts on client connections), umask.
+// setsockopt (receive/send timeouts on client connections), umask, clock_gettime (the thread
+// CPU time the loop spends per event).
 import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
 
 const symbols = {
@@ -10,8 +11,8 @@ const symbols = {
   epoll_wait: { args: [FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   eventfd: { args: [FFIType.u32, FFIType.i32], returns: FFIType.i32 },
   memcpy: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.ptr },
-  read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
-  write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+  read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64_fast },
+  write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64_fast },
   close: { args: [FFIType.i32], returns: FFIType.i32 },
   // int open(const char *path, int flags, ...): no mode without O_CREAT.
   open: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
@@ -20,8 +21,8 @@ const symbols = {
   bind: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
   connect: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
   accept4: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
-  recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64 },
-  send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64 },
+  recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64_fast },
+  send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64_fast },
   shutdown: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   // int fcntl(int fd, int cmd, ... /* int arg */): the variadic int travels like a fixed one on x86-64.
   fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
@@ -30,10 +31,13 @@ const symbols = {
   dup3: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
   umask: { args: [FFIType.u32], returns: FFIType.u32 },
+  clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
   strerror: { args: [FFIType.i32], returns: FFIType.cstring },
 } as const;
 
+// ssize_t results come back as i64_fast: a plain number for any size a call returns, where
+// i64 would allocate a BigInt per call on the event loop's path.
 export type Libc = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
 
 let libc: Libc | undefined;

@@ -33,13 +33,13 @@ export type FromWorker =
   | { type: "closed" };
 
 /**
- * Per-event news from the worker (logs, clients coming and going, register writes). These go
- * through the shared EventRing as JSON, never through postMessage (event-ring.ts says why);
- * bigints travel as decimal strings.
+ * Per-event news from the worker (logs, register writes). These go through the shared
+ * EventRing as JSON, never through postMessage (event-ring.ts says why); bigints travel as
+ * decimal strings. Clients coming and going, which happen per connection, are the ring's own
+ * one-word records instead (EventRing.pushClient).
  */
 export type RingEvent =
   | { type: "log"; level: WorkerLogLevel; message: string }
-  | { type: "client"; id: number; connected: boolean }
   | { type: "register-write"; id: number; name: string; value: string; previous: string };
 
 /** Counters the worker keeps in a SharedArrayBuffer (Int32 slots); the main thread only reads. */
@@ -61,8 +61,16 @@ export const COUNTER = {
    * microseconds: how long any other device's access could have waited behind it.
    */
   longestEventMicros: 6,
+  /**
+   * The most CPU time this thread spent on one event, in microseconds. Far below
+   * longestEventMicros means the long events were the thread waiting for a CPU (another
+   * process ran), not work of ours: a collector pause or a slow handler shows here.
+   */
+  longestEventCpuMicros: 7,
+  /** Times epoll_wait returned: the loop's turns, whether or not a device had work. */
+  wakeups: 8,
 } as const;
-export const COUNTER_SLOTS = 8;
+export const COUNTER_SLOTS = 16;
 
 /** What the worker is told when it starts (workerData). */
 export interface WorkerStart {

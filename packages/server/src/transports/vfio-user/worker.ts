@@ -95,6 +95,11 @@ interface Handshake {
    * no deadline, it waits its turn (as it would in a backlog) and is looked at again on detach.
    */
   parked: boolean;
+  /**
+   * Part of its VERSION is queued: watched edge-triggered until more arrives. Level-triggered,
+   * the bytes we only peek at would wake the loop again at once, spinning it until the deadline.
+   */
+  partial: boolean;
 }
 
 const inbox: ToWorker[] = [];
@@ -170,7 +175,9 @@ async function main(): Promise<void> {
   const eventBufPtr = ptr(eventBuf);
   const epollCtl = (op: number, fd: number, token: number, events: number = LIBC.EPOLLIN): number => {
     eventView.setUint32(LAYOUT.epoll_event.events, events, true);
-    eventView.setBigUint64(LAYOUT.epoll_event.data, BigInt(token), true);
+    // Tokens are below 2^31: the high half of the u64 stays 0 (no BigInt per call).
+    eventView.setUint32(LAYOUT.epoll_event.data, token, true);
+    eventView.setUint32(LAYOUT.epoll_event.data + 4, 0, true);
     return libc.epoll_ctl(epfd, op, fd, eventBufPtr);
   };
   if (epollCtl(LIBC.EPOLL_CTL_ADD, eventFd, CONTROL_TOKEN) < 0) {
@@ -182,6 +189,8 @@ async function main(): Promise<void> {
   const byCtx = new Map<Pointer, Slot>();
   const handshakes = new Map<number, Handshake>();
   let nextHandshakeToken = FIRST_HANDSHAKE_TOKEN;
+  /** No handshake's deadline is earlier than this (it may be a dropped one's: then a scan finds the next). */
+  let nextExpiry = Infinity;
 
   const scratch = new Uint8Array(new ArrayBuffer(SCRATCH_BYTES));
   const scratchViews = Array.from({ length: SCRATCH_BYTES + 1 }, (_, n) => scratch.subarray(0, n));
@@ -443,7 +452,7 @@ async function main(): Promise<void> {
         }
         dropHandshake(oldest);
       }
-      const h: Handshake = { token: nextHandshakeToken, fd, slot, deadline: performance.now() + start.clientTimeoutMs, parked: false };
+      const h: Handshake = { token: nextHandshakeToken, fd, slot, deadline: performance.now() + start.clientTimeoutMs, parked: false, partial: false };
       nextHandshakeToken = nextHandshakeToken >= 0x7fffffff ? FIRST_HANDSHAKE_TOKEN : nextHandshakeToken + 1;
       if (epollCtl(LIBC.EPOLL_CTL_ADD, fd, h.token) < 0) {
         libc.close(fd);
@@ -451,20 +460,25 @@ async function main(): Promise<void> {
       }
       handshakes.set(h.token, h);
       slot.pending.add(h);
+      nextExpiry = Math.min(nextExpiry, h.deadline);
     }
   };
 
   /** Bytes of the client's first message now queued on its socket: the whole VERSION, or not yet. */
-  const versionStatus = (h: Handshake): "wait" | "bad" | number => {
+  /**
+   * "wait": nothing yet; "part": some of it, more may come; "bad": never will be a VERSION
+   * (closed, or something else first).
+   */
+  const versionStatus = (h: Handshake): "wait" | "part" | "bad" | number => {
     const got = Number(libc.recv(h.fd, messagePtr, HEADER_BYTES, LIBC.MSG_PEEK | LIBC.MSG_DONTWAIT));
     if (got === 0) return "bad"; // closed before saying anything
     if (got < 0) return errno() === LIBC.EAGAIN ? "wait" : "bad";
-    if (got < HEADER_BYTES) return "wait";
+    if (got < HEADER_BYTES) return "part";
     const size = messageView.getUint32(4, true);
     if (messageView.getUint16(2, true) !== VfioUserCommand.VERSION || size < HEADER_BYTES || size > MAX_VERSION_BYTES) return "bad";
     const all = Number(libc.recv(h.fd, messagePtr, size, LIBC.MSG_PEEK | LIBC.MSG_DONTWAIT));
     if (all === size) return size;
-    return all < 0 && errno() !== LIBC.EAGAIN ? "bad" : "wait";
+    return all < 0 && errno() !== LIBC.EAGAIN ? "bad" : "part";
   };
 
   /** The client's VERSION is all there: hand the client to libvfio-user (see the top of this file). */
@@ -495,19 +509,22 @@ async function main(): Promise<void> {
     const flags = libc.fcntl(h.fd, LIBC.F_GETFL, 0);
     const swapped = passed && flags >= 0 && libc.fcntl(h.fd, LIBC.F_SETFL, flags & ~LIBC.O_NONBLOCK) >= 0 &&
       libc.dup3(h.fd, connFd, LIBC.O_CLOEXEC) === connFd;
+    // errno now, before other calls (or the collector, between them) can overwrite it.
+    const swapErrno = swapped ? 0 : errno();
     libc.close(h.fd);
     libc.close(relay);
     if (!swapped) {
       // The library holds a dead relay: make its next read see the end, and it detaches.
       libc.shutdown(connFd, LIBC.SHUT_RDWR);
-      log("warn", `${slot.socketPath}: could not hand the client over: ${strerror(errno())}`);
+      // A client that hangs up right after its VERSION is no news at "warn".
+      const left = swapErrno === LIBC.EPIPE || swapErrno === LIBC.ECONNRESET;
+      log(left ? "debug" : "warn", `${slot.socketPath}: could not hand the client over: ${strerror(swapErrno)}`);
     } else {
       // A client that stops in the middle of a message (or stops reading replies) holds the
       // loop in libvfio-user's blocking recv/send for at most this long.
-      if (libc.setsockopt(connFd, LIBC.SOL_SOCKET, LIBC.SO_RCVTIMEO, timeoutPtr, LAYOUT.timeval.size) < 0 ||
-        libc.setsockopt(connFd, LIBC.SOL_SOCKET, LIBC.SO_SNDTIMEO, timeoutPtr, LAYOUT.timeval.size) < 0) {
-        log("warn", `${slot.socketPath}: setsockopt on the client socket failed: ${strerror(errno())}`);
-      }
+      const rcv = libc.setsockopt(connFd, LIBC.SOL_SOCKET, LIBC.SO_RCVTIMEO, timeoutPtr, LAYOUT.timeval.size);
+      const failed = rcv < 0 ? errno() : libc.setsockopt(connFd, LIBC.SOL_SOCKET, LIBC.SO_SNDTIMEO, timeoutPtr, LAYOUT.timeval.size) < 0 ? errno() : 0;
+      if (failed !== 0) log("warn", `${slot.socketPath}: setsockopt on the client socket failed: ${strerror(failed)}`);
     }
     // One client at a time: new ones are still accepted (a full backlog would refuse them),
     // do their handshake, and park once it is complete until this one leaves.
@@ -515,7 +532,7 @@ async function main(): Promise<void> {
     if (epollCtl(LIBC.EPOLL_CTL_ADD, connFd, slot.id, CONN_EVENTS) < 0) log("error", `${slot.socketPath}: epoll_ctl(ADD ${connFd}) failed: ${strerror(errno())}`);
     count(COUNTER.attached);
     log("info", `${slot.socketPath}: client connected`);
-    emit({ type: "client", id: slot.id, connected: true });
+    ring.pushClient(slot.id, true);
   };
 
   const dropFromPending = (h: Handshake): void => {
@@ -536,18 +553,28 @@ async function main(): Promise<void> {
       if (!h.parked) continue;
       h.parked = false;
       h.deadline = performance.now() + start.clientTimeoutMs;
+      nextExpiry = Math.min(nextExpiry, h.deadline);
       if (epollCtl(LIBC.EPOLL_CTL_MOD, h.fd, h.token) < 0) dropHandshake(h);
     }
   };
 
-  const serviceHandshake = (h: Handshake): void => {
+  const serviceHandshake = (h: Handshake, events: number): void => {
     if (h.parked) {
       // Its only event while parked: the client hung up.
       dropHandshake(h);
       return;
     }
-    const status = versionStatus(h);
+    let status = versionStatus(h);
+    // A client that has stopped sending will never complete what is queued.
+    if ((status === "wait" || status === "part") && events & (LIBC.EPOLLRDHUP | LIBC.EPOLLHUP | LIBC.EPOLLERR)) status = "bad";
     if (status === "wait") return;
+    if (status === "part") {
+      if (!h.partial) {
+        h.partial = true;
+        epollCtl(LIBC.EPOLL_CTL_MOD, h.fd, h.token, LIBC.EPOLLIN | LIBC.EPOLLRDHUP | LIBC.EPOLLET);
+      }
+      return;
+    }
     if (status === "bad") {
       count(COUNTER.handshakeRefused);
       log("debug", `${h.slot.socketPath}: client closed or sent no VERSION first; dropped it`);
@@ -569,7 +596,7 @@ async function main(): Promise<void> {
     if (fd !== slot.libraryListenFd) log("error", `${slot.socketPath}: libvfio-user moved to fd ${fd} unexpectedly`);
     count(COUNTER.detached);
     log("info", `${slot.socketPath}: client disconnected; listening again, registers kept`);
-    emit({ type: "client", id: slot.id, connected: false });
+    ring.pushClient(slot.id, false);
     unpark(slot);
   };
 
@@ -610,12 +637,18 @@ async function main(): Promise<void> {
     followPollFd(slot);
   };
 
-  /** Drop handshakes past their deadline; the wait until the next one (-1: none pending). */
+  /**
+   * Drop handshakes past their deadline; the wait until the next one (-1: none pending).
+   * Called once per loop turn, so it looks at the handshakes only once the earliest deadline
+   * has passed (deadlines are set in order, now + the timeout, so a new one is never earlier).
+   */
   const expireHandshakes = (): number => {
     if (handshakes.size === 0) return -1;
     const now = performance.now();
+    if (now < nextExpiry) return Math.max(1, Math.ceil(nextExpiry - now));
     let next = Infinity;
-    for (const h of [...handshakes.values()]) {
+    // Deleting the entry being visited is safe in a Map iteration.
+    for (const h of handshakes.values()) {
       if (h.parked) continue;
       if (h.deadline <= now) {
         // The loop may have been held (by an attached client stalled mid-message) while this
@@ -631,6 +664,7 @@ async function main(): Promise<void> {
         dropHandshake(h);
       } else next = Math.min(next, h.deadline);
     }
+    nextExpiry = next;
     return next === Infinity ? -1 : Math.max(1, Math.ceil(next - now));
   };
 
@@ -639,6 +673,15 @@ async function main(): Promise<void> {
   const events = new Uint8Array(new ArrayBuffer(LAYOUT.epoll_event.size * MAX_EVENTS));
   const eventsPtr = ptr(events);
   const eventsView = new DataView(events.buffer);
+  // This thread's CPU time, next to the wall time of each event: a long event with little CPU
+  // time was the thread waiting for a core, not our work (or a collector pause) holding it.
+  const cpuTime = new Uint32Array(new ArrayBuffer(LAYOUT.timespec.size));
+  const cpuTimePtr = ptr(cpuTime);
+  const threadCpuMicros = (): number => {
+    libc.clock_gettime(LIBC.CLOCK_THREAD_CPUTIME_ID, cpuTimePtr);
+    // Seconds of CPU time fit the low word; nanoseconds are below 10^9.
+    return cpuTime[LAYOUT.timespec.tv_sec / 4]! * 1e6 + cpuTime[LAYOUT.timespec.tv_nsec / 4]! / 1e3;
+  };
   post({ type: "ready", eventFd, libraryPath });
 
   for (;;) {
@@ -649,7 +692,9 @@ async function main(): Promise<void> {
       post({ type: "fatal", message: `epoll_wait failed: ${strerror(e)}` });
       return;
     }
+    count(COUNTER.wakeups);
     let control = 0;
+    let cpuBefore = threadCpuMicros();
     for (let i = 0, before = performance.now(); i < n; i++) {
       // Tokens are below 2^31, so the low half of the u64 data field holds them.
       const token = eventsView.getUint32(i * LAYOUT.epoll_event.size + LAYOUT.epoll_event.data, true);
@@ -664,7 +709,7 @@ async function main(): Promise<void> {
         what = "handshake";
         const h = handshakes.get(token);
         whose = h?.slot;
-        if (h) serviceHandshake(h);
+        if (h) serviceHandshake(h, ready);
       } else if (token >= PUBLIC_TOKEN) {
         what = "accept";
         whose = slots.get(token - PUBLIC_TOKEN);
@@ -674,10 +719,16 @@ async function main(): Promise<void> {
         if (whose) service(whose, ready);
       }
       const after = performance.now();
+      const cpuAfter = threadCpuMicros();
       const micros = Math.round((after - before) * 1000);
+      const cpuMicros = Math.round(cpuAfter - cpuBefore);
       if (micros > Atomics.load(counters, COUNTER.longestEventMicros)) Atomics.store(counters, COUNTER.longestEventMicros, micros);
-      if (micros > SLOW_EVENT_MICROS) log("warn", `${whose?.socketPath ?? "vfio-user"}: one ${what} held the loop for ${(micros / 1000).toFixed(1)} ms`);
+      if (cpuMicros > Atomics.load(counters, COUNTER.longestEventCpuMicros)) Atomics.store(counters, COUNTER.longestEventCpuMicros, cpuMicros);
+      if (micros > SLOW_EVENT_MICROS) {
+        log("warn", `${whose?.socketPath ?? "vfio-user"}: one ${what} held the loop for ${(micros / 1000).toFixed(1)} ms (${(cpuMicros / 1000).toFixed(1)} ms of it on the CPU)`);
+      }
       before = after;
+      cpuBefore = cpuAfter;
     }
     for (; control > 0; control--) {
       const msg = await nextMessage();
