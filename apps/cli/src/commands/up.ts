@@ -95,7 +95,8 @@ async function up(argv: string[]): Promise<number> {
     const st = running.host.stats();
     console.error(
       `vfio-user: ${st.accepted} connections accepted, ${st.attached} attached, ${st.handshakeTimeouts} handshakes timed out, ` +
-        `${st.handshakeRefused} refused; longest single event ${(st.longestEventMicros / 1000).toFixed(3)} ms`,
+        `${st.handshakeRefused} refused; longest single event ${(st.longestEventMicros / 1000).toFixed(3)} ms, ` +
+        `most CPU time in one event ${(st.longestEventCpuMicros / 1000).toFixed(3)} ms`,
     );
   }
   // The host's worker and timers do not hold the loop open; this does until close finishes.
