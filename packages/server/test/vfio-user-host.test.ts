@@ -242,6 +242,23 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
     expect(host.stats().detached).toBeGreaterThanOrEqual(100);
   });
 
+  it("a client coming and going reaches the main thread as two client events, in order", async () => {
+    const seen: string[] = [];
+    const onClient = (e: { socketPath: string; connected: boolean }) => seen.push(`${e.socketPath === socketPath} ${e.connected}`);
+    host.on("client", onClient);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const c = await VfioUserClient.connect(socketPath);
+        await readReg(c, "STATUS");
+        c.close();
+        await expect.poll(() => seen.length).toBe(2 * (i + 1));
+      }
+      expect(seen).toEqual(["true true", "true false", "true true", "true false", "true true", "true false"]);
+    } finally {
+      host.off("client", onClient);
+    }
+  });
+
   it("garbage, truncated, oversized and stalled clients do not kill the server", async () => {
     // Garbage instead of the VERSION handshake.
     let s = connect({ path: socketPath });
@@ -469,11 +486,11 @@ describe.skipIf(lib.skip)("VfioUserHost: a client that never finishes its handsh
 
   it("part of a VERSION, then silence: the loop sleeps instead of waking for those bytes again and again", async () => {
     const d = await host.addDevice({ socketPath: join(dir, "quiet.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "quiet" }) });
+    const accepted = host.stats().accepted;
     const s = connect({ path: d.socketPath });
     s.on("error", () => {});
     s.write(encodeVersionMessage({ major: 0 }).subarray(0, 5));
     s.resume();
-    const accepted = host.stats().accepted;
     while (host.stats().accepted === accepted) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 50));
     const before = host.stats().wakeups;
@@ -481,8 +498,8 @@ describe.skipIf(lib.skip)("VfioUserHost: a client that never finishes its handsh
     // Level-triggered, the queued bytes woke epoll_wait at once every turn: tens of thousands.
     expect(host.stats().wakeups - before).toBeLessThan(20);
     // The rest of the VERSION still completes the handshake.
-    s.write(encodeVersionMessage({ major: 0 }).subarray(5));
     const attached = host.stats().attached;
+    s.write(encodeVersionMessage({ major: 0 }).subarray(5));
     while (host.stats().attached === attached) await new Promise((r) => setTimeout(r, 10));
     await closeRaw(s);
     await d.close();
