@@ -12,8 +12,9 @@ export {
 } from "./device/device-config.ts";
 export { PciConfigSpace, PCI_CFG, PCIE_CAP, SRIOV_CAP, type PciConfigSpaceOptions } from "./device/config-space.ts";
 export { RegisterFile } from "./device/register-file.ts";
-export { EFF_WORDS } from "./device/eff-words.ts";
-export { WordPicker } from "./device/passphrase.ts";
+// The wordlist only through a function: re-exported as a value it was loaded (~10 MB) by every
+// process importing this package, though only a device drawing a passphrase needs it.
+export { effWords, WordPicker } from "./device/passphrase.ts";
 export { createConsoleLogger, silentLogger, MemoryLogger, type Logger, type LogLevel } from "./device/logger.ts";
 export {
   VfioUserHost,

@@ -2,7 +2,7 @@
 // cryptographic randomness.
 
 /** The EFF wordlist, loaded on first use: most devices never draw a passphrase (eff-words.ts says why). */
-function effWords(): readonly string[] {
+export function effWords(): readonly string[] {
   // A synchronous, statically named require: bundled by `bun build --compile` like an import.
   return (require("./eff-words.ts") as typeof import("./eff-words.ts")).EFF_WORDS;
 }
