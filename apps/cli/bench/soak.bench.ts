@@ -24,6 +24,11 @@ function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 }
 
+/** RSS without file-backed pages (those are mostly the bun executable's code, paged in as first run). */
+function anonymousMiB(pid: number): number {
+  return Number(/^Anonymous:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))![1]) / 1024;
+}
+
 function lines(child: ChildProcess, onLine: (line: string) => void): void {
   let buf = "";
   child.stdout!.on("data", (d: Buffer) => {
@@ -133,6 +138,7 @@ export default async function bench(): Promise<BenchRow[]> {
     const [observed, ...loaded] = sockets as [string, ...string[]];
     await Bun.sleep(500);
     const rssStart = rssMiB(up.pid!);
+    const anonStart = anonymousMiB(up.pid!);
 
     reader = spawn("bun", [join(import.meta.dirname, "soak-reader.ts"), observed], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     const readerResult = new Promise<{ reads: number; seconds: number; worstMs: number; errors: number }>((resolve, reject) => {
@@ -190,6 +196,7 @@ export default async function bench(): Promise<BenchRow[]> {
     }
     await Bun.sleep(1500); // silent clients still waiting for their timeout
     const rssEnd = rssMiB(up.pid!);
+    const anonEnd = anonymousMiB(up.pid!);
     const rates: number[] = [];
     for (const s of sockets) rates.push(await readRate(s, 0.5));
 
@@ -208,6 +215,8 @@ export default async function bench(): Promise<BenchRow[]> {
     rows.push({ suite: SUITE, metric: "soak duration", value: soakSeconds, unit: "s" });
     rows.push({ suite: SUITE, metric: "RSS at start", value: rssStart, unit: "MiB" });
     rows.push({ suite: SUITE, metric: "RSS at end", value: rssEnd, unit: "MiB", aim: "start + a few MiB" });
+    rows.push({ suite: SUITE, metric: "anonymous memory at start", value: anonStart, unit: "MiB", note: "RSS without file pages (the bun executable's code)" });
+    rows.push({ suite: SUITE, metric: "anonymous memory at end", value: anonEnd, unit: "MiB", aim: "start + a few MiB" });
     rows.push({ suite: SUITE, metric: "observed device: worst read latency during the soak", value: observedStats.worstMs, unit: "ms", aim: "~1 ms + scheduling", note: `${observedStats.errors} read errors` });
     rows.push({ suite: SUITE, metric: "observed device: reads/s during the soak", value: observedStats.reads / observedStats.seconds, unit: "reads/s" });
     rows.push({ suite: SUITE, metric: "after the soak: slowest device", value: Math.min(...rates), unit: "reads/s", note: `all 12: ${rates.map((r) => r.toFixed(0)).join(" ")}` });
