@@ -35,6 +35,7 @@ const program = `
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <vfio-user/libvfio-user.h>
 #define P(name, value) printf("%s %lld\\n", name, (long long)(value))
@@ -77,6 +78,7 @@ int main(void) {
   P("LIBC.ENOTCONN", ENOTCONN);
   P("LIBC.EPIPE", EPIPE);
   P("LIBC.CLOCK_THREAD_CPUTIME_ID", CLOCK_THREAD_CPUTIME_ID);
+  P("LIBC.RUSAGE_THREAD", RUSAGE_THREAD);
   P("LIBC.ECONNRESET", ECONNRESET);
   P("LIBC.EPOLL_CTL_MOD", EPOLL_CTL_MOD);
   P("LIBC.EPOLLERR", EPOLLERR);
@@ -109,6 +111,9 @@ int main(void) {
   P("LAYOUT.timespec.size", sizeof(struct timespec));
   P("LAYOUT.timespec.tv_sec", offsetof(struct timespec, tv_sec));
   P("LAYOUT.timespec.tv_nsec", offsetof(struct timespec, tv_nsec));
+  P("LAYOUT.rusage.size", sizeof(struct rusage));
+  P("LAYOUT.rusage.ru_nvcsw", offsetof(struct rusage, ru_nvcsw));
+  P("LAYOUT.rusage.ru_nivcsw", offsetof(struct rusage, ru_nivcsw));
   P("LAYOUT.size_t", sizeof(size_t));
   P("LAYOUT.loff_t", sizeof(loff_t));
   P("LAYOUT.ssize_t", sizeof(ssize_t));

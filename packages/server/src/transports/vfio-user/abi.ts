@@ -67,6 +67,7 @@ export const LIBC = {
   O_CLOEXEC: 0o2000000,
   O_PATH: 0o10000000,
   CLOCK_THREAD_CPUTIME_ID: 3,
+  RUSAGE_THREAD: 1,
 } as const;
 
 
@@ -76,6 +77,8 @@ export const LAYOUT = {
   epoll_event: { size: 12, events: 0, data: 4 },
   timeval: { size: 16, tv_sec: 0, tv_usec: 8 },
   timespec: { size: 16, tv_sec: 0, tv_nsec: 8 },
+  /** struct rusage: two timevals, then 14 longs; the last two count context switches. */
+  rusage: { size: 144, ru_nvcsw: 128, ru_nivcsw: 136 },
   /** struct sockaddr_un: sa_family_t, then a 108-byte path. */
   sockaddr_un: { size: 110, sun_family: 0, sun_path: 2 },
   /** The callback argument types: size_t count, loff_t offset, bool is_write, ssize_t return. */

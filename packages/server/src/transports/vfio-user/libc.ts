@@ -1,8 +1,8 @@
 // The few libc calls the event loop needs that Bun has no API for: epoll (Bun cannot wait for an
 // arbitrary fd), eventfd (wakes the worker from the main thread), errno (libvfio-user reports
 // through it), sockets (the devices' listening sockets and the version handshake, see worker.ts),
-// setsockopt (receive/send timeouts on client connections), umask, clock_gettime (the thread
-// CPU time the loop spends per event).
+// setsockopt (receive/send timeouts on client connections), umask, clock_gettime and getrusage
+// (the thread CPU time and context switches of the loop's events).
 import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
 
 const symbols = {
@@ -32,6 +32,7 @@ const symbols = {
   setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
   umask: { args: [FFIType.u32], returns: FFIType.u32 },
   clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  getrusage: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
   strerror: { args: [FFIType.i32], returns: FFIType.cstring },
 } as const;

@@ -155,6 +155,12 @@ const clientTimeoutPtr = ptr(clientTimeout);
 /** This thread's CPU time (clock_gettime). */
 const cpuTime = new Uint32Array(new ArrayBuffer(LAYOUT.timespec.size));
 const cpuTimePtr = ptr(cpuTime);
+/** This thread's context switches (getrusage), read once per loop turn. */
+const usage = new Uint32Array(new ArrayBuffer(LAYOUT.rusage.size));
+const usagePtr = ptr(usage);
+/** Voluntary and involuntary context switches when this loop turn began. */
+let turnWaits = 0;
+let turnPreemptions = 0;
 
 // The state of the loop, set by init() from the main thread's start message.
 let lib: LibvfioUser;
@@ -766,6 +772,11 @@ function followPollFd(slot: Slot): void {
  * This thread's CPU time, next to the wall time of each event: a long event with little CPU
  * time was the thread waiting for a core, not our work (or a collector pause) holding it.
  */
+/** Context switches so far; counts fit the low word. */
+function readContextSwitches(): void {
+  libc.getrusage(LIBC.RUSAGE_THREAD, usagePtr);
+}
+
 function threadCpuMicros(): number {
   libc.clock_gettime(LIBC.CLOCK_THREAD_CPUTIME_ID, cpuTimePtr);
   // Seconds of CPU time fit the low word; nanoseconds are below 10^9.
@@ -804,7 +815,12 @@ function recordEventTime(token: number, what: string, micros: number, cpuMicros:
   if (micros > Atomics.load(counters, COUNTER.longestEventMicros)) Atomics.store(counters, COUNTER.longestEventMicros, micros);
   if (cpuMicros > Atomics.load(counters, COUNTER.longestEventCpuMicros)) Atomics.store(counters, COUNTER.longestEventCpuMicros, cpuMicros);
   if (micros > SLOW_EVENT_MICROS) {
-    log("warn", `${socketPathOf(token)}: one ${what} held the loop for ${(micros / 1000).toFixed(1)} ms (${(cpuMicros / 1000).toFixed(1)} ms of it on the CPU)`);
+    // Blocked in a call (voluntary switches) or held off a core (involuntary), since this turn began.
+    readContextSwitches();
+    const waits = usage[LAYOUT.rusage.ru_nvcsw / 4]! - turnWaits;
+    const preemptions = usage[LAYOUT.rusage.ru_nivcsw / 4]! - turnPreemptions;
+    log("warn", `${socketPathOf(token)}: one ${what} held the loop for ${(micros / 1000).toFixed(1)} ms (${(cpuMicros / 1000).toFixed(1)} ms of it on the CPU; ` +
+      `this turn so far ${waits} blocking waits, ${preemptions} preemptions)`);
   }
 }
 
@@ -840,6 +856,9 @@ async function runLoop(): Promise<void> {
       return;
     }
     count(COUNTER.wakeups);
+    readContextSwitches();
+    turnWaits = usage[LAYOUT.rusage.ru_nvcsw / 4]!;
+    turnPreemptions = usage[LAYOUT.rusage.ru_nivcsw / 4]!;
     let before = performance.now();
     let cpuBefore = threadCpuMicros();
     for (let i = 0; i < n; i++) {
