@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { assertAvailable, type Requirement } from "@mock-accel/testkit";
-import { EFF_WORDS, PCI, uuidToCanonical } from "@mock-accel/server";
+import { effWords, PCI, uuidToCanonical } from "@mock-accel/server";
 import { createFakeSysfs, parseDeviceName, pfDeviceName, SYSFS_CLASS, vfDeviceName, type FakePf } from "@mock-accel/sysfs-client";
 import { guestKernelLogProblems } from "@mock-accel/vm-harness";
 import { DUMP_SCRIPT, GUEST, guestArtifacts, runGuest, type GuestArtifacts, type GuestRunResult, type Transport } from "../src/index.ts";
@@ -27,7 +27,7 @@ const CASES: Case[] = [
   { transport: "vfio-user", qemu: vfioUserQemuPath, needs: [guestBuild, vfioUserQemu, libvfioUser] },
 ];
 
-const EFF = new Set(EFF_WORDS);
+const EFF = new Set(effWords());
 
 /** What the typed client printed (discover mode): one object per class device. */
 interface Discovered {
