@@ -8,11 +8,10 @@
 //   - the static C helper (ioctls, timed sysfs reads) built against the uapi header,
 //   - the initramfs holding all of it.
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, UAPI_HEADER } from "@mock-accel/kernel-driver";
-import { buildInitramfs, cacheDir, cachedBuild, DEFAULT_BUSYBOX, hashFiles, fetchDebianKernel, hostExecutableFiles, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
+import { buildInitramfs, cacheDir, cachedBuild, DEFAULT_BUSYBOX, filesUnder, hashFiles, fetchDebianKernel, hostExecutableFiles, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
 
 export const E2E_DIR = join(import.meta.dirname, "..");
 // Builds run asynchronously so a caller's progress timer keeps ticking (the first
@@ -50,18 +49,6 @@ export interface GuestArtifacts {
   modulePath: string;
   discoverPath: string;
   helperPath: string;
-}
-
-function filesUnder(dir: string, keep: (path: string) => boolean = () => true): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.name === "node_modules" || entry.name === "dist") continue;
-    if (entry.isDirectory()) out.push(...filesUnder(p, keep));
-    else if (entry.isFile() && keep(p)) out.push(p);
-  }
-  return out;
 }
 
 /**
