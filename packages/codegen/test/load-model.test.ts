@@ -25,7 +25,7 @@ describe("loading the spec into the model", () => {
     expect(status).toMatchObject({ mode: 0o644, readable: true, writable: true, write: { kind: "parse-u32" } });
     expect(m.attributes.find((a) => a.name === "sriov_numvfs")).toMatchObject({ functions: "pf", write: { kind: "range", min: 0n, max: { register: "SRIOV_TOTAL_VFS" } } });
     expect(m.deviceConfig.find((c) => c.name === "uuid")).toMatchObject({ requiredPf: true, requiredVf: true, defaultPf: null });
-    expect(m.deviceConfig.find((c) => c.name === "vf_index")).toMatchObject({ requiredPf: false, requiredVf: true, defaultPf: 0xffffffffn });
+    expect(m.deviceConfig.find((c) => c.name === "vf_index")).toMatchObject({ requiredPf: false, requiredVf: false, defaultPf: 0xffffffffn, defaultVf: 0xffffffffn });
   });
 
   it("dra bits: true on capabilities gives one lowerCamel bool name per CAPABILITIES field", () => {

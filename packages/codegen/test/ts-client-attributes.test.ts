@@ -151,7 +151,7 @@ describe("generated packages/sysfs-client/src/generated/attributes.ts", () => {
     expect(gen.DEVICE_CONFIG_DEFAULTS.memory_size).toEqual({ pf: 16n << 30n, vf: 2n << 30n });
     expect(gen.DEVICE_CONFIG_DEFAULTS.fw_version).toEqual({ pf: 0x00010200n, vf: 0x00010200n });
     expect(gen.DEVICE_CONFIG_DEFAULTS.uuid).toEqual({ pf: null, vf: null });
-    expect(gen.DEVICE_CONFIG_DEFAULTS.vf_index).toEqual({ pf: 0xffffffffn, vf: null });
+    expect(gen.DEVICE_CONFIG_DEFAULTS.vf_index).toEqual({ pf: 0xffffffffn, vf: 0xffffffffn });
   });
 
   it("reset: a constant register's reset as the attribute's value type; null for driver and sourced ones", () => {

@@ -19,7 +19,7 @@ export const DEVICE_CONFIG_DEFAULTS = {
   capabilities: { pf: 1n, vf: 1n },
   fw_version: { pf: 66048n, vf: 66048n },
   total_vfs: { pf: 0n, vf: 0n },
-  vf_index: { pf: 4294967295n, vf: null },
+  vf_index: { pf: 4294967295n, vf: 4294967295n },
 } as const;
 
 export interface SemVer {
@@ -332,7 +332,7 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     textFormat: "decimal",
     schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
     dra: null,
-    description: "This VF's index under its PF.",
+    description: "This VF's index under its PF, from VF_INDEX, or from its PCI function (function - 1) when VF_INDEX is 0xFFFFFFFF.",
     reset: null,
     writeMaxAttribute: null,
     parse: parseU32,
