@@ -213,7 +213,7 @@ func parseAttrPassphraseStatus(text string) (PassphraseStatus, bool) {
 // Attributes is every sysfs attribute in spec order.
 var Attributes = []AttributeSpec{
 	{Name: AttrUUID, Mode: 0o444, Readable: true, Writable: false, Functions: "all", Format: "uuid", DRA: &DRAMapping{Kind: "attribute", Name: "uuid"}, Description: "Device UUID."},
-	{Name: AttrMemorySize, Mode: 0o444, Readable: true, Writable: false, Functions: "all", Format: "decimal", DRA: &DRAMapping{Kind: "capacity", Name: "memory"}, Description: "Device memory in bytes."},
+	{Name: AttrMemorySize, Mode: 0o444, Readable: true, Writable: false, Functions: "all", Format: "decimal", DRA: &DRAMapping{Kind: "capacity", Name: "memory", AlsoAttribute: "memory"}, Description: "Device memory in bytes."},
 	{Name: AttrCapabilities, Mode: 0o444, Readable: true, Writable: false, Functions: "all", Format: "hex32", DRA: &DRAMapping{Kind: "attribute", Name: "capabilities", Bits: []DRABit{{Field: "COMPUTE", Name: "compute", Mask: 0x1}, {Field: "ENCRYPTION", Name: "encryption", Mask: 0x2}, {Field: "COMPRESSION", Name: "compression", Mask: 0x4}, {Field: "P2P_DMA", Name: "p2pDma", Mask: 0x8}}}, Description: "Capability bits."},
 	{Name: AttrStatus, Mode: 0o644, Readable: true, Writable: true, Functions: "all", Format: "hex32", Reset: "0x00000000\n", Description: "Allocation state; bit 0 is the allocated flag. Accepts any base-0 u32."},
 	{Name: AttrNUMANode, Mode: 0o444, Readable: true, Writable: false, Functions: "all", Format: "decimal", DRA: &DRAMapping{Kind: "attribute", Name: "numaNode"}, Description: "NUMA node of the PCI device (-1 when unknown)."},
@@ -556,6 +556,11 @@ func (d *Device) draValues() ([]draValue, error) {
 			return nil, err
 		}
 		out = append(out, c)
+		i, err := d.draUint(AttrMemorySize, "memory", uint64(v))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, i)
 	}
 	if d.Has(AttrCapabilities) {
 		v, err := d.Capabilities()

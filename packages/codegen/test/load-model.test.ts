@@ -46,6 +46,12 @@ describe("loading the spec into the model", () => {
     expect(r.model.attributes.find((a) => a.name === "uuid")!.dra).toEqual({ kind: "attribute", name: "uuid", bits: [] });
   });
 
+  it("dra { capacity, attribute } publishes memory_size as capacity and as an int attribute (the old driver's `memory`)", () => {
+    const r = loadSpecFile(join(REPO, "spec/registers.yaml"), "spec/registers.yaml");
+    if (!r.ok) throw new Error(r.errors.map(formatSpecError).join("\n"));
+    expect(r.model.attributes.find((a) => a.name === "memory_size")!.dra).toEqual({ kind: "capacity", name: "memory", alsoAttribute: "memory" });
+  });
+
   it("a field attribute wider than 32 bits reads as u64", () => {
     const text = miniSpec().replace(
       "      - name: LIMIT",

@@ -72,7 +72,7 @@ describe("generated packages/sysfs-client/src/generated/attributes.ts", () => {
         textFormat: a.format,
       });
     }
-    expect(gen.ATTRIBUTES.memory_size.dra).toEqual({ kind: "capacity", name: "memory" });
+    expect(gen.ATTRIBUTES.memory_size.dra).toEqual({ kind: "capacity", name: "memory", alsoAttribute: "memory" });
     expect(gen.ATTRIBUTES.sriov_numvfs.functions).toBe("pf");
     expect(gen.ATTRIBUTES.passphrase_generate.mode).toBe(0o200);
   });
