@@ -49,7 +49,7 @@ describe("C emitters", () => {
 
   test("only RO registers with a `source` are read at probe; their shows touch no register, live ones read BAR0", () => {
     const cached = model.attributes.filter((a) => a.cachedAtProbe).map((a) => a.name);
-    expect(cached).toEqual(["uuid", "memory_size", "capabilities", "fw_version", "vf_index"]);
+    expect(cached).toEqual(["uuid", "memory_size", "capabilities", "fw_version"]);
     // RO with a constant reset is still live: the device's own handlers change it.
     expect(model.attributes.find((a) => a.name === "passphrase_status")!.cachedAtProbe).toBe(false);
     const c = sysfsC(model);

@@ -53,7 +53,7 @@ describe("docs/registers.md", () => {
     expect(byName.get("passphrase_length")!.slice(1, 6)).toEqual(["`0644`", "decimal", "PF, VF", "[`PASSPHRASE_LENGTH`](#passphrase_length)", "4..12"]);
     expect(byName.get("sriov_numvfs")!.slice(1, 6)).toEqual(["`0644`", "decimal", "PF only", "driver", "0..`SRIOV_TOTAL_VFS`"]);
     expect(byName.get("vf_index")![3]).toBe("VF only");
-    expect(byName.get("memory_size")![6]).toBe("capacity `memory`");
+    expect(byName.get("memory_size")![6]).toBe("capacity `memory`; int attribute `memory`");
   });
 
   test("each register with fields or enum values gets its own table", () => {

@@ -180,7 +180,7 @@ describe.skipIf(gccReq.skip)("sysfs text round trip: C show/store <-> typed clie
   test("probe reads each constant register once, word by word; their attributes show the probe-time value, live ones the current one", () => {
     const cached = readable.filter((a) => a.cachedAtProbe);
     const live = readable.filter((a) => !a.cachedAtProbe);
-    expect(cached.map((a) => a.name).sort()).toEqual(["capabilities", "fw_version", "memory_size", "uuid", "vf_index"]);
+    expect(cached.map((a) => a.name).sort()).toEqual(["capabilities", "fw_version", "memory_size", "uuid"]);
     expect(live.map((a) => a.name)).toContain("status");
     const cachedRegs = new Set(cached.map((a) => regOf(a)));
     const session = new HarnessSession(bin);

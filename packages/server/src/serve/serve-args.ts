@@ -55,7 +55,9 @@ Options:
   -m, --memory SIZE      device memory: 16G, 512M, 2GiB or bytes (default: PF ${specDefault("memory_size", "pf")}, VF ${specDefault("memory_size", "vf")})
       --vf               serve a virtual function (device ID 0x${PCI.vfDeviceId.toString(16).padStart(4, "0")}) instead of a physical one
       --total-vfs N      PF only: VFs it carries, 0..${PCI.sriov.maxTotalVfs} (SR-IOV TotalVFs, SRIOV_TOTAL_VFS; default ${specDefault("total_vfs", "pf")})
-      --vf-index N       VF only: its index 0..${PCI.sriov.maxTotalVfs - 1} (VF_INDEX; default 0)
+      --vf-index N       VF only: its index 0..${PCI.sriov.maxTotalVfs - 1} (VF_INDEX); default: the guest driver
+                         numbers the VF by its PCI function (function N+1 is VF N), as the old
+                         mock-device driver did
       --socket-mode MODE octal permissions of the socket (default 0600)
       --transport T      vfio-user (default; QEMU's vfio-user-pci) or proxy (QEMU's x-pci-proxy-dev)
   -v, --verbose          log every access and libvfio-user's own messages
@@ -133,7 +135,8 @@ export function parseServeArgs(argv: string[]): ParsedServeArgs {
       uuid: uuid.bytes,
       ...(values.memory !== undefined ? { memorySize: values.memory } : {}),
       ...(totalVfs !== undefined ? { totalVfs } : {}),
-      ...(vfIndex !== undefined ? { vfIndex } : kind === "vf" ? { vfIndex: 0 } : {}),
+      // No --vf-index: the spec's VF default, which leaves the index to the guest driver.
+      ...(vfIndex !== undefined ? { vfIndex } : {}),
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -1,7 +1,7 @@
 // The serve runner shared by `mock-accel serve` and the compiled `mock-accel-server`: parse the
 // flags, start one device over vfio-user or the proxy transport, print what it is, serve until SIGINT/SIGTERM, remove the
 // socket, exit 0. Bad flags: one line on stderr, exit 2.
-import { uuidToCanonical } from "../device/device-config.ts";
+import { uuidToCanonical, VF_INDEX_FROM_FUNCTION } from "../device/device-config.ts";
 import { createConsoleLogger, type Logger } from "../device/logger.ts";
 import { ProxyHost } from "../transports/proxy/proxy-host.ts";
 import { VfioUserHost, type AddDeviceOptions } from "../transports/vfio-user/host.ts";
@@ -35,7 +35,8 @@ function formatBytes(bytes: bigint): string {
 export function describeDevice(o: ServeOptions, socketPath: string): string {
   const uuid = uuidToCanonical(o.config.uuid);
   const from = o.uuidLabel === null ? " (derived from the socket path)" : o.uuid.derived ? ` (derived from label "${o.uuidLabel}")` : "";
-  const sriov = o.kind === "pf" ? `total VFs ${o.config.total_vfs}` : `VF index ${o.config.vf_index}`;
+  const sriov =
+    o.kind === "pf" ? `total VFs ${o.config.total_vfs}` : o.config.vf_index === VF_INDEX_FROM_FUNCTION ? "VF index from its PCI function (function - 1)" : `VF index ${o.config.vf_index}`;
   return `serving ${o.kind.toUpperCase()} over ${o.transport} on ${socketPath}: uuid ${uuid}${from}, memory ${formatBytes(o.config.memory_size)}, ${sriov}, socket mode ${o.socketMode.toString(8).padStart(4, "0")}`;
 }
 
