@@ -16,6 +16,12 @@ export { EFF_WORDS } from "./device/eff-words.ts";
 export { WordPicker } from "./device/passphrase.ts";
 export { createConsoleLogger, silentLogger, MemoryLogger, type Logger, type LogLevel } from "./device/logger.ts";
 export {
+  type DeviceHost,
+  type DeviceHostEvents,
+  type HostTransport,
+} from "./transports/device-host.ts";
+export { startDeviceHost, type StartDeviceHostOptions } from "./transports/start-host.ts";
+export {
   VfioUserHost,
   DEFAULT_SOCKET_MODE,
   type VfioUserHostOptions,

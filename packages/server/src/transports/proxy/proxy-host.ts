@@ -1,6 +1,6 @@
 // ProxyHost: any number of MockDevices served to QEMU's `x-pci-proxy-dev`, one UNIX socket
-// each, all in this process on Bun's event loop. Same shape as VfioUserHost, so callers
-// (serve, up, launch, the end-to-end suite) switch transports by switching classes:
+// each, all in this process on Bun's event loop. A DeviceHost like VfioUserHost, so callers
+// (serve, up, launch, the end-to-end suite) switch transports with startDeviceHost's argument:
 //
 //   const host = await ProxyHost.start({ log });
 //   const dev = await host.addDevice({ socketPath, kind: "pf", config, multifunction: true });
@@ -16,10 +16,11 @@
 import { chmodSync, unlinkSync } from "node:fs";
 import { EventEmitter } from "node:events";
 import type { FdSocketOptions, Socket, UnixSocketListener, UnixSocketOptions } from "bun";
-import { BAR0_SIZE_BYTES, type DeviceConfig, type RegisterName } from "../../generated/registers.ts";
+import { BAR0_SIZE_BYTES } from "../../generated/registers.ts";
 import type { DeviceKind } from "../../device/device-config.ts";
 import { silentLogger, type Logger } from "../../device/logger.ts";
 import { MockDevice } from "../../device/mock-device.ts";
+import type { AddDeviceOptions, DeviceHost, DeviceHostEvents, HostClientEvent, HostedDevice, HostRegisterWriteEvent } from "../device-host.ts";
 import { prepareSocketPath } from "../vfio-user/socket-path.ts";
 import type { ProtocolError } from "./parser.ts";
 import { ProxyConnection } from "./proxy-connection.ts";
@@ -37,7 +38,8 @@ export interface ProxyHostOptions {
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
-export interface ProxyAddDeviceOptions {
+/** DeviceHost's options, or an already connected fd in place of the socket path. */
+export interface ProxyAddDeviceOptions extends Omit<AddDeviceOptions, "socketPath"> {
   /** Listen here; QEMU's side connects (`connectUnixSocket`) and inherits the fd. */
   socketPath?: string;
   /**
@@ -46,19 +48,11 @@ export interface ProxyAddDeviceOptions {
    * events carry the socketPath `fd:<n>`.
    */
   fd?: number;
-  kind: DeviceKind;
-  config: DeviceConfig;
-  /** File mode of the socket; default 0o600 (only the owner, e.g. the user running QEMU). */
-  socketMode?: number;
-  /** Header type multifunction bit: a PF whose VFs are functions 1..N of its slot needs it, or the guest never scans them. */
-  multifunction?: boolean;
   /** Name in logs (default: the socket file's name without `.sock`). */
   name?: string;
 }
 
-export interface ProxyHostedDevice {
-  readonly socketPath: string;
-  readonly kind: DeviceKind;
+export interface ProxyHostedDevice extends HostedDevice {
   readonly name: string;
   /** The device model itself (it lives on this thread, unlike VfioUserHost's). */
   readonly device: MockDevice;
@@ -66,22 +60,10 @@ export interface ProxyHostedDevice {
   readonly connected: boolean;
   /** BAR0's guest-physical base as the guest programmed it through config writes. */
   readonly bar0Base: bigint;
-  /** Stop serving and remove the socket. */
-  close(): Promise<void>;
 }
 
-export interface ProxyRegisterWriteEvent {
-  socketPath: string;
-  kind: DeviceKind;
-  name: RegisterName;
-  value: bigint;
-  previous: bigint;
-}
-
-export interface ProxyClientEvent {
-  socketPath: string;
-  connected: boolean;
-}
+export type ProxyRegisterWriteEvent = HostRegisterWriteEvent;
+export type ProxyClientEvent = HostClientEvent;
 
 export interface ProxyProtocolErrorEvent {
   socketPath: string;
@@ -89,11 +71,7 @@ export interface ProxyProtocolErrorEvent {
   error: ProtocolError | { reason: string };
 }
 
-export interface ProxyHostEvents {
-  /** An accepted guest write to a notify register (STATUS, SRIOV_NUM_VFS) of any device. */
-  "register-write": [ProxyRegisterWriteEvent];
-  /** A peer attached to or left a device. */
-  client: [ProxyClientEvent];
+export interface ProxyHostEvents extends DeviceHostEvents {
   /** A connection was closed because of what it sent. */
   "protocol-error": [ProxyProtocolErrorEvent];
 }
@@ -137,9 +115,10 @@ class DeviceEntry implements ProxyHostedDevice {
   }
 }
 
-export class ProxyHost extends EventEmitter<ProxyHostEvents> {
+export class ProxyHost extends EventEmitter<ProxyHostEvents> implements DeviceHost {
+  readonly transport = "proxy";
   private readonly entries = new Map<string, DeviceEntry>();
-  private closed = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly log: Logger,
@@ -164,7 +143,7 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
 
   /** Serve one device on a new socket (or a connected fd). Resolves once it is served. */
   async addDevice(options: ProxyAddDeviceOptions): Promise<ProxyHostedDevice> {
-    if (this.closed) throw new Error("ProxyHost is closed");
+    if (this.closing) throw new Error("ProxyHost is closed");
     if ((options.socketPath === undefined) === (options.fd === undefined)) throw new Error("ProxyHost.addDevice: give either socketPath or fd");
     if (options.fd !== undefined) return this.addConnectedDevice(options, options.fd);
     const socketPath = await prepareSocketPath(options.socketPath!);
@@ -245,11 +224,12 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     return entry;
   }
 
-  /** Stop every device and remove their sockets. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const e of [...this.entries.values()]) await e.close();
+  /** Stop every device and remove their sockets; a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const e of [...this.entries.values()]) await e.close();
+    })();
+    return this.closing;
   }
 
   /** The same handlers for a listening socket and for an fd QEMU's launcher hands over. */

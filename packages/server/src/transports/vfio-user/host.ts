@@ -11,8 +11,8 @@
 import { ptr } from "bun:ffi";
 import { EventEmitter } from "node:events";
 import { unlinkSync } from "node:fs";
-import type { DeviceConfig } from "../../generated/registers.ts";
 import { silentLogger, type Logger, type LogLevel } from "../../device/logger.ts";
+import type { AddDeviceOptions, DeviceHost, DeviceHostEvents, HostedDevice } from "../device-host.ts";
 import { EventRing } from "./event-ring.ts";
 import { openLibc } from "./libc.ts";
 import { openLibvfioUser } from "./libvfio-user.ts";
@@ -37,42 +37,10 @@ export interface VfioUserHostOptions {
 /** Connection counters since start (see COUNTER in protocol.ts). */
 export type HostStats = Record<keyof typeof COUNTER, number> & { eventsDropped: number };
 
-export interface AddDeviceOptions {
-  socketPath: string;
-  kind: DeviceKind;
-  config: DeviceConfig;
-  /** File mode of the socket; default 0o600 (only the owner, e.g. the user running QEMU). */
-  socketMode?: number;
-  /** Header type multifunction bit (a PF whose VFs are functions 1..N of its slot). */
-  multifunction?: boolean;
-}
+export type { AddDeviceOptions, HostedDevice, HostRegisterWriteEvent, HostClientEvent } from "../device-host.ts";
 
-export interface HostedDevice {
-  readonly socketPath: string;
-  readonly kind: DeviceKind;
-  /** Stop serving and remove the socket. */
-  close(): Promise<void>;
-}
-
-export interface HostRegisterWriteEvent {
-  socketPath: string;
-  kind: DeviceKind;
-  name: string;
-  value: bigint;
-  previous: bigint;
-}
-
-export interface HostClientEvent {
-  socketPath: string;
-  connected: boolean;
-}
-
-export interface VfioUserHostEvents {
-  /** An accepted guest write to a notify register (STATUS, SRIOV_NUM_VFS) of any device. */
-  "register-write": [HostRegisterWriteEvent];
-  /** A client (QEMU, probe) attached to or left a device. */
-  client: [HostClientEvent];
-}
+/** VfioUserHost emits exactly the events every DeviceHost does. */
+export type VfioUserHostEvents = DeviceHostEvents;
 
 export const DEFAULT_SOCKET_MODE = 0o600;
 
@@ -81,7 +49,8 @@ interface Pending {
   reject(err: Error): void;
 }
 
-export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
+export class VfioUserHost extends EventEmitter<VfioUserHostEvents> implements DeviceHost {
+  readonly transport = "vfio-user";
   private readonly devices = new Map<number, { socketPath: string; kind: DeviceKind }>();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
