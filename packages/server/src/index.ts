@@ -32,7 +32,7 @@ export {
 } from "./transports/vfio-user/host.ts";
 export { LibraryNotFoundError, libvfioUserPrefix, INSTALL_COMMAND as LIBVFIO_USER_INSTALL_COMMAND } from "./transports/vfio-user/library-path.ts";
 export { findInstallation as findLibvfioUserInstallation, libvfioUserInstalled } from "./transports/vfio-user/libvfio-user.ts";
-export { SocketPathError } from "./transports/vfio-user/socket-path.ts";
+export { SocketPathError, MAX_SOCKET_PATH_BYTES } from "./transports/socket-path.ts";
 export { runServe, parseServeArgs, SERVE_USAGE, type ServeOptions } from "./serve/serve.ts";
 export { VfioUserClient, VfioUserError, type ConnectOptions, type DeviceInfo, type RegionInfo, type VersionInfo } from "./client/vfio-user-client.ts";
 export { encodeVersionMessage, PCI_REGION, VfioUserCommand, regionName } from "./client/vfio-user-protocol.ts";

@@ -44,8 +44,6 @@ const writeStatus: Record<HostTransport, (socketPath: string) => Promise<void>> 
   },
 };
 
-const classOf: Record<HostTransport, abstract new (...args: never[]) => DeviceHost> = { "vfio-user": VfioUserHost, proxy: ProxyHost };
-
 describe.each(["vfio-user", "proxy"] as const)("DeviceHost over %s", (transport) => {
   let dir: string | undefined;
   let host: DeviceHost | undefined;
@@ -60,7 +58,7 @@ describe.each(["vfio-user", "proxy"] as const)("DeviceHost over %s", (transport)
     const h = await startDeviceHost(transport, {});
     host = h;
     expect(h.transport).toBe(transport);
-    expect(h).toBeInstanceOf(classOf[transport]);
+    expect(h).toBeInstanceOf(transport === "vfio-user" ? VfioUserHost : ProxyHost);
 
     const config = buildDeviceConfig({ kind: "pf", uuid: `device-host-${transport}`, totalVfs: 2 });
     const dev = await h.addDevice({ socketPath: join(dir, "pf0.sock"), kind: "pf", config, multifunction: true });

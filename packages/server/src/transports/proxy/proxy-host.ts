@@ -13,7 +13,7 @@
 // buffer, and for that case the kernel drops the attached fds (scm_recv: MSG_CTRUNC, then
 // scm_destroy puts each file): they are released on receipt and never enter this process's
 // fd table. test/proxy-host.test.ts checks it with a pipe whose other end must see EOF.
-import { chmodSync, unlinkSync } from "node:fs";
+import { chmodSync } from "node:fs";
 import { EventEmitter } from "node:events";
 import type { FdSocketOptions, Socket, UnixSocketListener, UnixSocketOptions } from "bun";
 import { BAR0_SIZE_BYTES } from "../../generated/registers.ts";
@@ -21,7 +21,7 @@ import type { DeviceKind } from "../../device/device-config.ts";
 import { silentLogger, type Logger } from "../../device/logger.ts";
 import { MockDevice } from "../../device/mock-device.ts";
 import type { AddDeviceOptions, DeviceHost, DeviceHostEvents, HostClientEvent, HostedDevice, HostRegisterWriteEvent } from "../device-host.ts";
-import { prepareSocketPath } from "../vfio-user/socket-path.ts";
+import { prepareSocketPath, removeSocketFile, socketMode, umaskFor } from "../socket-path.ts";
 import type { ProtocolError } from "./parser.ts";
 import { ProxyConnection } from "./proxy-connection.ts";
 import { ProxyFunction } from "./proxy-function.ts";
@@ -76,7 +76,7 @@ export interface ProxyHostEvents extends DeviceHostEvents {
   "protocol-error": [ProxyProtocolErrorEvent];
 }
 
-export const DEFAULT_SOCKET_MODE = 0o600;
+export { DEFAULT_SOCKET_MODE } from "../socket-path.ts";
 
 interface SocketData {
   entry: DeviceEntry;
@@ -148,8 +148,7 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> implements DeviceHo
     if (options.fd !== undefined) return this.addConnectedDevice(options, options.fd);
     const socketPath = await prepareSocketPath(options.socketPath!);
     if (this.entries.has(socketPath)) throw new Error(`${socketPath}: already served by this process`);
-    const mode = options.socketMode ?? DEFAULT_SOCKET_MODE;
-    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new Error(`${socketPath}: socket mode ${String(mode)} is not 0..0o777`);
+    const mode = socketMode(socketPath, options.socketMode);
     const name = options.name ?? socketPath.split("/").pop()!.replace(/\.sock$/, "");
     const log = prefixed(this.log, name);
     const device = new MockDevice({ kind: options.kind, config: options.config, log, multifunction: options.multifunction ?? false });
@@ -160,7 +159,7 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> implements DeviceHo
     // bind() makes the socket file with 0777 & ~umask: with this umask it has `mode` from its
     // first instant, so nobody can connect in a window before a chmod (Bun.listen binds
     // synchronously, and this thread does nothing else meanwhile).
-    const oldMask = process.umask(0o777 & ~mode);
+    const oldMask = process.umask(umaskFor(mode));
     try {
       entry.listener = Bun.listen<SocketData>({
         unix: socketPath,
@@ -175,7 +174,7 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> implements DeviceHo
     } catch (err) {
       // Not yet tracked by close(): stop listening and remove the socket here.
       entry.stop();
-      unlinkQuietly(socketPath);
+      removeSocketFile(socketPath);
       throw err;
     }
     let closing: Promise<void> | undefined;
@@ -183,7 +182,7 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> implements DeviceHo
       (closing ??= (async () => {
         entry.stop();
         this.entries.delete(socketPath);
-        unlinkQuietly(socketPath);
+        removeSocketFile(socketPath);
       })());
     this.entries.set(socketPath, entry);
     log.info(`${options.kind} listening on ${socketPath} (x-pci-proxy-dev)`);
@@ -315,12 +314,4 @@ function prefixed(log: Logger, name: string): Logger {
     warn: (m) => log.warn(`${name}: ${m}`),
     error: (m) => log.error(`${name}: ${m}`),
   };
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
-  }
 }

@@ -10,14 +10,13 @@
 //   await host.close();          // removes every socket
 import { ptr } from "bun:ffi";
 import { EventEmitter } from "node:events";
-import { unlinkSync } from "node:fs";
 import { silentLogger, type Logger, type LogLevel } from "../../device/logger.ts";
 import type { AddDeviceOptions, DeviceHost, DeviceHostEvents, HostedDevice } from "../device-host.ts";
 import { EventRing } from "./event-ring.ts";
 import { openLibc } from "./libc.ts";
 import { openLibvfioUser } from "./libvfio-user.ts";
 import { COUNTER, COUNTER_SLOTS, type DeviceKind, type FromWorker, type RingEvent, type ToWorker, type WorkerStart } from "./protocol.ts";
-import { prepareSocketPath } from "./socket-path.ts";
+import { prepareSocketPath, removeSocketFile, socketMode } from "../socket-path.ts";
 
 export interface VfioUserHostOptions {
   log?: Logger;
@@ -42,7 +41,7 @@ export type { AddDeviceOptions, HostedDevice, HostRegisterWriteEvent, HostClient
 /** VfioUserHost emits exactly the events every DeviceHost does. */
 export type VfioUserHostEvents = DeviceHostEvents;
 
-export const DEFAULT_SOCKET_MODE = 0o600;
+export { DEFAULT_SOCKET_MODE } from "../socket-path.ts";
 
 interface Pending {
   resolve(): void;
@@ -119,8 +118,7 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> implements De
       if (d.socketPath === socketPath) throw new Error(`${socketPath}: already served by this process`);
     }
     const id = this.nextId++;
-    const mode = options.socketMode ?? DEFAULT_SOCKET_MODE;
-    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new Error(`${socketPath}: socket mode ${String(mode)} is not 0..0o777`);
+    const mode = socketMode(socketPath, options.socketMode);
     this.devices.set(id, { socketPath, kind: options.kind });
     try {
       await this.request(id, {
@@ -190,13 +188,7 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> implements De
     clearInterval(this.drainTimer);
     this.drainEvents();
     // The worker unlinks each socket; this covers a worker that died first.
-    for (const d of this.devices.values()) {
-      try {
-        unlinkSync(d.socketPath);
-      } catch {
-        // already gone
-      }
-    }
+    for (const d of this.devices.values()) removeSocketFile(d.socketPath);
     this.devices.clear();
   }
 
