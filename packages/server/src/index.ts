@@ -35,7 +35,8 @@ export { findInstallation as findLibvfioUserInstallation, libvfioUserInstalled }
 export { SocketPathError, MAX_SOCKET_PATH_BYTES } from "./transports/socket-path.ts";
 export { runServe, parseServeArgs, SERVE_USAGE, type ServeOptions } from "./serve/serve.ts";
 export { VfioUserClient, VfioUserError, type ConnectOptions, type DeviceInfo, type RegionInfo, type VersionInfo } from "./client/vfio-user-client.ts";
-export { encodeVersionMessage, PCI_REGION, VfioUserCommand, regionName } from "./client/vfio-user-protocol.ts";
+export { PCI_REGION, VfioUserCommand, regionName } from "./client/vfio-user-protocol.ts";
+export { encodeVersionMessage } from "./client/vfio-user-codec.ts";
 export { probeDevice, formatProbeReport, runProbe, PROBE_USAGE, type ProbeReport, type ProbeIo } from "./client/probe.ts";
 export { decodeConfigSpace, type DecodedConfigSpace, type DecodedCapability, type DecodedSriov } from "./device/config-decode.ts";
 export { decodeRegister, decodeBar0, type DecodedRegister } from "./device/register-decode.ts";
