@@ -114,14 +114,14 @@ export function messageSize(bytes: Uint8Array, at = 0): number {
   return u32At(bytes, at + HEADER.SIZE);
 }
 
+// One field at a time, so the connection reads a reply's header without allocating.
+export const messageId = (msg: Uint8Array): number => msg[HEADER.MSG_ID]! | (msg[HEADER.MSG_ID + 1]! << 8);
+export const messageCommand = (msg: Uint8Array): number => msg[HEADER.COMMAND]! | (msg[HEADER.COMMAND + 1]! << 8);
+export const messageFlags = (msg: Uint8Array): number => u32At(msg, HEADER.FLAGS);
+export const messageErrorNo = (msg: Uint8Array): number => u32At(msg, HEADER.ERROR_NO);
+
 export function decodeHeader(msg: Uint8Array): MessageHeader {
-  return {
-    msgId: msg[HEADER.MSG_ID]! | (msg[HEADER.MSG_ID + 1]! << 8),
-    command: msg[HEADER.COMMAND]! | (msg[HEADER.COMMAND + 1]! << 8),
-    size: messageSize(msg),
-    flags: u32At(msg, HEADER.FLAGS),
-    errorNo: u32At(msg, HEADER.ERROR_NO),
-  };
+  return { msgId: messageId(msg), command: messageCommand(msg), size: messageSize(msg), flags: messageFlags(msg), errorNo: messageErrorNo(msg) };
 }
 
 /** VERSION's payload: the version, then the capabilities as NUL-terminated JSON. */

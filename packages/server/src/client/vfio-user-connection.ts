@@ -5,8 +5,8 @@
 // timer per connection instead of one timer per request, a reply that arrives as one chunk
 // handed on without a copy.
 import type { Socket } from "bun";
-import { commandName, decodeHeader, messageSize, stampMessageId, VfioUserError } from "./vfio-user-codec.ts";
-import { FLAG_ERROR, FLAG_TYPE_MASK, FLAG_TYPE_REPLY, HEADER, HEADER_BYTES } from "./vfio-user-protocol.ts";
+import { commandName, messageCommand, messageErrorNo, messageFlags, messageId, messageSize, stampMessageId, VfioUserError } from "./vfio-user-codec.ts";
+import { FLAG_ERROR, FLAG_TYPE_MASK, FLAG_TYPE_REPLY, HEADER_BYTES } from "./vfio-user-protocol.ts";
 
 const CONNECT_HINTS: Record<string, string> = {
   ENOENT: "no such socket; is the server running?",
@@ -94,7 +94,7 @@ export class VfioUserConnection {
     const msgId = this.nextMsgId;
     this.nextMsgId = (this.nextMsgId + 1) & 0xffff;
     stampMessageId(msg, msgId);
-    const command = msg[HEADER.COMMAND]! | (msg[HEADER.COMMAND + 1]! << 8);
+    const command = messageCommand(msg);
     return new Promise<Uint8Array>((resolve, reject) => {
       const request: Pending = { msgId, command, deadline: 0, resolve, reject };
       // One request on the wire at a time; callers that do not await each other queue up.
@@ -158,7 +158,9 @@ export class VfioUserConnection {
   }
 
   private onMessage(msg: Uint8Array): void {
-    const { msgId, command, flags, errorNo } = decodeHeader(msg);
+    const msgId = messageId(msg);
+    const command = messageCommand(msg);
+    const flags = messageFlags(msg);
     const p = this.pending;
     if ((flags & FLAG_TYPE_MASK) !== FLAG_TYPE_REPLY || p === null || p.msgId !== msgId) {
       this.close(new Error(`vfio-user server at ${this.socketPath} sent an unexpected message (cmd ${command}, id ${msgId}, flags 0x${flags.toString(16)})`));
@@ -167,7 +169,7 @@ export class VfioUserConnection {
     this.pending = null;
     if (this.queue.length > 0) this.sendNextQueued();
     if (flags & FLAG_ERROR) {
-      p.reject(new VfioUserError(p.command, errorNo));
+      p.reject(new VfioUserError(p.command, messageErrorNo(msg)));
       return;
     }
     if (command !== p.command) {
