@@ -2,7 +2,7 @@
 // sockets under <runDir>/<vm>/<device-id>.sock. Used by `up`, `demo` and the benchmarks.
 import { mkdirSync, rmdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { buildDeviceConfig, createConsoleLogger, ProxyHost, uuidToCanonical, VfioUserHost, type DeviceConfig } from "@mock-accel/server";
+import { buildDeviceConfig, createConsoleLogger, startDeviceHost, uuidToCanonical, type DeviceConfig, type DeviceHost } from "@mock-accel/server";
 import { allDevices, type Topology, type TopologyDevice } from "./load-topology.ts";
 import { socketPath, type Transport } from "./qemu-args.ts";
 
@@ -27,7 +27,7 @@ export interface BringUpOptions {
 
 export interface Running {
   devices: ServedDevice[];
-  host: VfioUserHost | ProxyHost;
+  host: DeviceHost;
   close(): Promise<void>;
 }
 
@@ -81,7 +81,7 @@ export async function bringUp(topology: Topology, opts: BringUpOptions): Promise
   const vms = topology.vms.filter((v) => opts.vms === undefined || opts.vms.includes(v.name));
   const devices = vms.flatMap(allDevices);
   const log = opts.verbose ? createConsoleLogger("debug") : createConsoleLogger("warn");
-  const host = opts.transport === "vfio-user" ? await VfioUserHost.start({ log }) : await ProxyHost.start({ log });
+  const host = await startDeviceHost(opts.transport, { log });
   const created = new CreatedDirs();
   const served: ServedDevice[] = [];
   // The host removes exactly the sockets it bound; then the folders this call made, if empty.

@@ -5,8 +5,9 @@
 // take an inherited fd that the launcher supplies.
 import type { TopologyDevice, TopologyVm } from "./load-topology.ts";
 import { join } from "node:path";
+import type { HostTransport } from "@mock-accel/server";
 
-export type Transport = "vfio-user" | "proxy";
+export type Transport = HostTransport;
 
 export interface QemuWiringOptions {
   transport: Transport;

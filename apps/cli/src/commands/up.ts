@@ -1,4 +1,5 @@
 // `mock-accel up <topology> [--transport vfio-user|proxy] [--run-dir DIR] [--vm NAME]...`
+import { VfioUserHost } from "@mock-accel/server";
 import type { CommandModule } from "../command.ts";
 import { formatTable, parseCommand, parseTransport, runUsage, UsageError } from "../args.ts";
 import { bringUp, defaultRunDir, findVm, loadTopologyFile, TopologyError, VmNotFoundError, type ServedDevice, type Transport } from "@mock-accel/topology";
@@ -90,7 +91,7 @@ async function up(argv: string[]): Promise<number> {
   console.log(devicesTable(running.devices));
   console.log(`\n${running.devices.length} device(s) up over ${transport} in ${Math.round(performance.now() - started)} ms. Ctrl-C stops them.`);
   await stopped;
-  if ("stats" in running.host) {
+  if (running.host instanceof VfioUserHost) {
     // What the clients did over the life of this process, for whoever watches a long run.
     const st = running.host.stats();
     console.error(

@@ -34,6 +34,8 @@ import { logCallback, openLibvfioUser, regionAccessCallback, resetCallback } fro
 import { COUNTER, type AddDeviceRequest, type FromWorker, type RingEvent, type ToWorker, type WorkerLogLevel, type WorkerStart } from "./protocol.ts";
 import { createWorkerDevice, type WorkerDevice } from "./worker-device.ts";
 import { HEADER_BYTES, VfioUserCommand } from "../../client/vfio-user-protocol.ts";
+import { PCI_CFG } from "../../device/pci-constants.ts";
+import { umaskFor, unixSocketAddress } from "../socket-path.ts";
 
 declare const self: Worker;
 
@@ -125,16 +127,6 @@ function nextMessage(): Promise<ToWorker> {
 /** Replies to control messages only (ready, added, removed, closed, fatal): never per event. */
 function post(message: FromWorker): void {
   self.postMessage(message);
-}
-
-/** sockaddr_un for `path` (checked to fit by socket-path.ts), ArrayBuffer-backed. */
-function unixAddress(path: string): Uint8Array {
-  const addr = new Uint8Array(new ArrayBuffer(LAYOUT.sockaddr_un.size));
-  new DataView(addr.buffer).setUint16(LAYOUT.sockaddr_un.sun_family, LIBC.AF_UNIX, true);
-  const bytes = Buffer.from(path, "utf8");
-  if (bytes.length >= LAYOUT.sockaddr_un.size - LAYOUT.sockaddr_un.sun_path) throw new Error(`${path}: too long for a UNIX socket address`);
-  addr.set(bytes, LAYOUT.sockaddr_un.sun_path);
-  return addr;
 }
 
 async function main(): Promise<void> {
@@ -304,9 +296,9 @@ async function main(): Promise<void> {
   const listenAt = (path: string, mode: number): number => {
     const fd = libc.socket(LIBC.AF_UNIX, LIBC.SOCK_STREAM | LIBC.SOCK_CLOEXEC | LIBC.SOCK_NONBLOCK, 0);
     if (fd < 0) throw new Error(`${path}: socket failed: ${strerror(errno())}`);
-    const addr = unixAddress(path);
+    const addr = unixSocketAddress(path);
     // bind creates the file with 0777 & ~umask: the umask makes it exactly `mode` at once.
-    const oldMask = libc.umask(0o777 & ~mode);
+    const oldMask = libc.umask(umaskFor(mode));
     const bound = libc.bind(fd, ptr(addr), LAYOUT.sockaddr_un.size);
     const bindErrno = errno();
     libc.umask(oldMask);
@@ -352,7 +344,7 @@ async function main(): Promise<void> {
       removeSocket(privatePath);
       rmdirSync(privateDir);
     }
-    const privateAddr = unixAddress(`/proc/self/fd/${pathFd}`);
+    const privateAddr = unixSocketAddress(`/proc/self/fd/${pathFd}`);
     const slot: Slot = { id: req.id, socketPath: req.socketPath, libraryPathFd: pathFd, privateAddr, privateAddrPtr: ptr(privateAddr), ctx, device, publicFd: -1, libraryListenFd: -1, connFd: -1, partial: false, pending: new Set() };
     byCtx.set(ctx, slot);
     try {
@@ -368,8 +360,8 @@ async function main(): Promise<void> {
       wide.set(image.subarray(0, LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE));
       libc.memcpy(cfgPtr!, widePtr, LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE);
       const cfg = new DataView(image.buffer, image.byteOffset, image.byteLength);
-      lib.vfu_pci_set_id(ctx, cfg.getUint16(0x00, true), cfg.getUint16(0x02, true), cfg.getUint16(0x2c, true), cfg.getUint16(0x2e, true));
-      lib.vfu_pci_set_class(ctx, cfg.getUint8(0x0b), cfg.getUint8(0x0a), cfg.getUint8(0x09));
+      lib.vfu_pci_set_id(ctx, cfg.getUint16(PCI_CFG.VENDOR_ID, true), cfg.getUint16(PCI_CFG.DEVICE_ID, true), cfg.getUint16(PCI_CFG.SUBSYSTEM_VENDOR_ID, true), cfg.getUint16(PCI_CFG.SUBSYSTEM_ID, true));
+      lib.vfu_pci_set_class(ctx, cfg.getUint8(PCI_CFG.CLASS_DEVICE + 1), cfg.getUint8(PCI_CFG.CLASS_DEVICE), cfg.getUint8(PCI_CFG.CLASS_PROG));
       if (lib.vfu_setup_region(ctx, LIBVFIO_USER.VFU_PCI_DEV_BAR0_REGION_IDX, BigInt(device.bar0SizeBytes), bar0Cb,
         LIBVFIO_USER.VFU_REGION_FLAG_RW | LIBVFIO_USER.VFU_REGION_FLAG_MEM, null, 0, -1, 0n) < 0) fail("vfu_setup_region(BAR0)");
       if (lib.vfu_setup_region(ctx, LIBVFIO_USER.VFU_PCI_DEV_CFG_REGION_IDX, BigInt(LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE), configCb,
