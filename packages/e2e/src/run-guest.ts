@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootGuest, type BootResult, type GuestFile } from "@mock-accel/vm-harness";
 import { accelArg, findVm, loadTopologyFile, prepareLaunch, type ServedDevice, type TopologyVm } from "@mock-accel/topology";
-import { guestArtifacts, guestInitramfs, type GuestArtifacts } from "./artifacts.ts";
+import { guestArtifacts, guestInitramfs, type GuestArtifacts } from "@mock-accel/guest-image";
 import { guestScript, parseSections, SECTION_MARKER, type GuestScriptOptions } from "./guest-script.ts";
 
 export type Transport = "vfio-user" | "proxy";
