@@ -54,7 +54,7 @@ function sourceFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === "node_modules" || entry.name === "dist" || entry.name === "fixtures") continue;
+    if (entry.name === "node_modules" || entry.name === "dist") continue;
     const p = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...sourceFiles(p));
     else if (/\.(ts|tsx|mts|js|mjs)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) out.push(p);
