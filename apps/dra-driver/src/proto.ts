@@ -21,6 +21,9 @@ import type { NodeUnprepareResourcesRequest__Output } from "./generated/kubelet-
 import type { NodeUnprepareResourceResponse__Output } from "./generated/kubelet-proto/k8s/io/kubelet/pkg/apis/dra/v1/NodeUnprepareResourceResponse.ts";
 import type { NodeUnprepareResourcesResponse__Output } from "./generated/kubelet-proto/k8s/io/kubelet/pkg/apis/dra/v1/NodeUnprepareResourcesResponse.ts";
 import type { ProtoGrpcType } from "./generated/kubelet-proto/api.ts";
+import type { RegistrationHandlers } from "./generated/kubelet-proto/pluginregistration/Registration.ts";
+import type { DRAPluginHandlers as DraV1Handlers } from "./generated/kubelet-proto/k8s/io/kubelet/pkg/apis/dra/v1/DRAPlugin.ts";
+import type { DRAPluginHandlers as DraV1beta1Handlers } from "./generated/kubelet-proto/k8s/io/kubelet/pkg/apis/dra/v1beta1/DRAPlugin.ts";
 import type { MessageTypeDefinition } from "@grpc/proto-loader";
 
 export const PROTO_DIR = fileURLToPath(new URL("../proto", import.meta.url));
@@ -48,6 +51,9 @@ export type NodePrepareResourcesResponse = NodePrepareResourcesResponse__Output;
 export type NodeUnprepareResourcesRequest = NodeUnprepareResourcesRequest__Output;
 export type NodeUnprepareResourceResponse = NodeUnprepareResourceResponse__Output;
 export type NodeUnprepareResourcesResponse = NodeUnprepareResourcesResponse__Output;
+
+/** What a server implementation of each service must provide: method names and message types from the protos. */
+export type { RegistrationHandlers, DraV1Handlers, DraV1beta1Handlers };
 
 /** Each message of a proto package as [what is sent, what is received]. */
 type Messages<P> = {
