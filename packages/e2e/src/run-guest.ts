@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { ProxyHost } from "@mock-accel/server";
 import { bootGuest, type BootResult, type GuestFile } from "@mock-accel/vm-harness";
 import { accelArg, findVm, loadTopologyFile, prepareLaunch, type ServedDevice, type TopologyVm } from "@mock-accel/topology";
-import { guestArtifacts, guestInitramfs, type GuestArtifacts } from "./artifacts.ts";
+import { guestArtifacts, guestInitramfs, type GuestArtifacts } from "@mock-accel/guest-image";
 import { guestScript, parseSections, SECTION_MARKER, type GuestScriptOptions } from "./guest-script.ts";
 
 export type Transport = "vfio-user" | "proxy";

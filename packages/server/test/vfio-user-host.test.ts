@@ -247,7 +247,8 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
     // Garbage instead of the VERSION handshake.
     let s = connect({ path: socketPath });
     s.write(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(20)));
-    await new Promise((r) => setTimeout(r, 50));
+    s.resume(); // not a VERSION message: the server drops the connection
+    await new Promise<void>((resolve) => (s.closed ? resolve() : s.once("close", () => resolve())));
     await closeRaw(s);
     // A VERSION with a major version libvfio-user does not speak: refused, connection closed.
     s = connect({ path: socketPath });
@@ -270,17 +271,24 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
     s = await rawSession(socketPath);
     s.write(header(0x7777, 16));
     s.write(header(0, 0));
-    await new Promise((r) => setTimeout(r, 50));
+    // The server has read them once it answers (an error reply) or hangs up.
+    await new Promise<void>((resolve) => (s.closed ? resolve() : (s.once("data", () => resolve()), s.once("close", () => resolve()))));
     await closeRaw(s);
-    // Truncated and held open for a while (the server may give up first: client timeout).
+    // Truncated and held open.
     s = await rawSession(socketPath);
     s.write(header(9, 48));
     s.write(new Uint8Array(8));
-    await new Promise((r) => setTimeout(r, 500));
+    // Held until the worker's loop has turned after those bytes (it takes in another connection):
+    // a partial message holds nothing, so the server waits for the rest rather than hanging up.
+    const acceptedBefore = host.stats().accepted;
+    const probe = connect({ path: socketPath });
+    await expect.poll(() => host.stats().accepted).toBeGreaterThan(acceptedBefore);
+    await closeRaw(probe);
     await closeRaw(s);
     // Connects and says nothing.
     s = connect({ path: socketPath });
-    await new Promise((r) => setTimeout(r, 500));
+    s.resume(); // held until the server drops it for sending no VERSION (client timeout)
+    await new Promise<void>((resolve) => (s.closed ? resolve() : s.once("close", () => resolve())));
     await closeRaw(s);
 
     const c = await VfioUserClient.connect(socketPath);
@@ -370,8 +378,9 @@ describe.skipIf(lib.skip)("VfioUserHost: PFs and VFs in one process", () => {
 
     // A client that connects and never sends VERSION blocks libvfio-user's handshake; the
     // watchdog interrupts it and the other device answers.
+    const acceptedBefore = host.stats().accepted;
     const silent = connect({ path: a.socketPath });
-    await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(() => host.stats().accepted).toBeGreaterThan(acceptedBefore); // the worker took it in
     const c2 = await VfioUserClient.connect(b.socketPath);
     try {
       expect(u32(await readReg(c2, "DEVICE_ID"))).toBe(DEVICE_ID_MAGIC_U32);
@@ -425,14 +434,15 @@ describe.skipIf(lib.skip)("VfioUserHost: a client that never finishes its handsh
   it("another device keeps answering while silent clients connect to one device over and over", async () => {
     const a = await host.addDevice({ socketPath: join(dir, "a.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "silent-a" }) });
     const b = await host.addDevice({ socketPath: join(dir, "b.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "silent-b" }) });
+    const acceptedBefore = host.stats().accepted;
     const held = connect({ path: a.socketPath }); // connects and says nothing, for the whole test
-    await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => host.stats().accepted).toBeGreaterThan(acceptedBefore); // the worker took it in
     const c = await VfioUserClient.connect(b.socketPath, { timeoutMs: 3000 });
     let stop = false;
     const silentLoop = (async () => {
       while (!stop) {
         const s = connect({ path: a.socketPath });
-        await new Promise((r) => setTimeout(r, 2));
+        await new Promise<void>((resolve) => (s.once("connect", () => resolve()), s.once("error", () => resolve())));
         await closeRaw(s);
       }
     })();

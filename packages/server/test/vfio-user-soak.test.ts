@@ -54,7 +54,8 @@ async function hostile(path: string, i: number): Promise<void> {
       s.write(versionMessage(0));
       s.write(header);
   }
-  await new Promise((r) => setTimeout(r, 1));
+  // Gone once the server has taken it in: it answered (a VERSION reply) or hung up.
+  await new Promise<void>((resolve) => (s.closed ? resolve() : (s.once("data", () => resolve()), s.once("close", () => resolve()))));
   s.destroy();
   await new Promise<void>((resolve) => (s.closed ? resolve() : s.once("close", () => resolve())));
 }
@@ -108,7 +109,10 @@ describe.skipIf(lib.skip)("vfio-user server soak", () => {
         await reader.catch(() => {});
       }
       expect(reads).toBeGreaterThan(0);
-      await new Promise((r) => setTimeout(r, 200));
+      // One more client after the last hostile one: the server has handled them all and answers.
+      const last = await VfioUserClient.connect(join(dir, "dev1.sock"), { timeoutMs: 10_000 });
+      await last.regionRead(PCI_REGION.BAR0, REG.DEVICE_ID.offsetBytes, 4);
+      last.close();
       expect(exited, stderr).toBeUndefined();
     } finally {
       child.kill("SIGTERM");
