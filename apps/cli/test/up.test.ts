@@ -68,4 +68,10 @@ describe("mock-accel up", () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr.toString().trim().split("\n")).toEqual(["mock-accel up: --transport must be vfio-user or proxy, not 'pigeon'"]);
   });
+
+  it("--socket-mode: the grammar and message of mock-accel serve's flag, exit 2", () => {
+    const r = Bun.spawnSync(["bun", "apps/cli/src/main.ts", "up", "examples/demo.yaml", "--socket-mode", "0o1000"], { cwd: root });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.toString().trim().split("\n")).toEqual(['mock-accel up: --socket-mode: expected octal permissions like 600 or 0660, got "0o1000"']);
+  });
 });

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEVICE_CONFIG, PCI, type DeviceConfig } from "../generated/registers.ts";
 import { buildDeviceConfig, uuidFromLabelOrCanonical, type DeviceKind, type DeviceUuid } from "../device/device-config.ts";
+import { parseSocketMode } from "./socket-mode.ts";
 
 /** How QEMU reaches the device: `vfio-user-pci` (libvfio-user) or `x-pci-proxy-dev` (multi-process). */
 export type ServeTransport = "vfio-user" | "proxy";
@@ -76,9 +77,11 @@ function parseTransport(text: string): ServeTransport {
 }
 
 function parseMode(text: string): number {
-  const m = /^(?:0o|0)?([0-7]{1,3})$/.exec(text);
-  if (!m) throw new ServeUsageError(`--socket-mode: expected octal permissions like 600 or 0660, got "${text}"`);
-  return Number.parseInt(m[1]!, 8);
+  try {
+    return parseSocketMode(text);
+  } catch (err) {
+    throw new ServeUsageError(`--socket-mode: ${(err as Error).message}`);
+  }
 }
 
 /** Parse argv (the arguments after the command name). Throws ServeUsageError. */
