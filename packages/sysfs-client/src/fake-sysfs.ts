@@ -29,7 +29,8 @@ import {
 import { isVisibleOn, type DeviceKind } from "./attribute-io.ts";
 import { parseDeviceName, pfDeviceName, vfDeviceName } from "./device-names.ts";
 import { uuidFromLabelOrCanonical } from "./device-uuid.ts";
-import { formatPciAddress, parsePciAddress, rootComplexName } from "./pci-address.ts";
+import { guestPfPciPath } from "./guest-pci-buses.ts";
+import { formatPciAddress, parsePciAddress } from "./pci-address.ts";
 
 /** Values of any attribute, for the ones a topology has no field for (status, passphrase, ...). */
 export type FakeAttributeValues = { [N in AttributeName]?: AttributeTypes[N] };
@@ -403,21 +404,11 @@ class FakeTree implements FakeSysfs {
   private computedPath(numaNode: number, where: string): string[] {
     const k = this.slotsByNode.get(numaNode) ?? 0;
     this.slotsByNode.set(numaNode, k + 1);
-    // No NUMA: root ports on the main root complex; slots 0 and 1 are q35's host bridge and spare.
-    const rootBus = numaNode < 0 ? 0 : 0x10 * (numaNode + 1);
-    const rootSlot = numaNode < 0 ? k + 2 : k;
-    const busesPerPf = this.transport === "proxy" ? 2 : 1;
-    const secondary = rootBus + 1 + k * busesPerPf;
-    const deviceBus = secondary + busesPerPf - 1;
-    if (numaNode >= 0 && deviceBus >= rootBus + 0x10) {
-      throw new Error(`${where}: too many PFs on NUMA node ${numaNode} for the guest's bus numbering (pxb-pcie bus_nr ${hex(rootBus, 2)}..${hex(rootBus + 0xf, 2)}); give pciPath explicitly`);
+    try {
+      return guestPfPciPath(numaNode, k, this.transport);
+    } catch (err) {
+      throw new Error(`${where}: ${(err as Error).message}; give pciPath explicitly`);
     }
-    if (deviceBus > 0xff || rootSlot > 0x1f) throw new Error(`${where}: PCI bus numbers exhausted; give pciPath explicitly`);
-    const rootPort = formatPciAddress({ domain: 0, bus: rootBus, slot: rootSlot, fn: 0 });
-    const path = [rootComplexName(0, rootBus), rootPort];
-    if (this.transport === "proxy") path.push(formatPciAddress({ domain: 0, bus: secondary, slot: 0, fn: 0 }));
-    path.push(formatPciAddress({ domain: 0, bus: deviceBus, slot: this.transport === "proxy" ? 1 : 0, fn: 0 }));
-    return path;
   }
 
   /** Root ports and bridges above the device, with the IDs QEMU gives them. */
