@@ -11,6 +11,7 @@ import { assertAvailable } from "@mock-accel/testkit";
 import { loadSpecFile } from "../src/load/load-spec.ts";
 import type { DeviceModel, SysfsAttributeModel } from "../src/model/register-model.ts";
 import { ATTRIBUTES, type AttributeName } from "../../sysfs-client/src/generated/attributes.ts";
+import { uuidToCanonical } from "@mock-accel/sysfs-client/device-uuid";
 import { REG, type RegisterName } from "../../server/src/generated/registers.ts";
 import { buildRoundtripHarness, gccReq, HarnessSession, KERNEL_DRIVER, REPO_ROOT, tempDir } from "./c/toolchain.ts";
 
@@ -68,12 +69,8 @@ function showCases(a: SysfsAttributeModel): ShowCase[] {
   const word = (v: bigint): Uint8Array => le(v, size);
   switch (a.format) {
     case "uuid": {
-      const canon = (b: Uint8Array): string => {
-        const h = Buffer.from(b).toString("hex");
-        return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-      };
       const seq = Uint8Array.from({ length: 16 }, (_, i) => i * 17);
-      return [seq, pattern(16, 7), new Uint8Array(16).fill(0xff), new Uint8Array(16)].map((b, i) => ({ label: `uuid #${i}`, bytes: b, expected: canon(b) }));
+      return [seq, pattern(16, 7), new Uint8Array(16).fill(0xff), new Uint8Array(16)].map((b, i) => ({ label: `uuid #${i}`, bytes: b, expected: uuidToCanonical(b) }));
     }
     case "string": {
       const text = (s: string): Uint8Array => {

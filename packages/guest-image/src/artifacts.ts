@@ -10,7 +10,7 @@
 import { execFile } from "node:child_process";
 import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
-import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, UAPI_HEADER } from "@mock-accel/kernel-driver";
+import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, IOCTL_USER_HEADER, UAPI_HEADER } from "@mock-accel/kernel-driver";
 import { buildInitramfs, cacheDir, cachedBuild, DEFAULT_BUSYBOX, filesUnder, hashFiles, fetchDebianKernel, hostExecutableFiles, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
 
 const PACKAGE_DIR = join(import.meta.dirname, "..");
@@ -95,10 +95,11 @@ export async function goDiscoverProgram(): Promise<string> {
   });
 }
 
-async function helperProgram(): Promise<string> {
+/** The static in-guest helper (guest/mock-accel-e2e.c), built once per source. */
+export async function helperProgram(): Promise<string> {
   const source = join(GUEST_DIR, "mock-accel-e2e.c");
-  return cachedBuild("guest-image", "helper", hashFiles([source, UAPI_HEADER]), "mock-accel-e2e", async (out) => {
-    await runBuild("gcc -static guest/mock-accel-e2e.c (apt-get install gcc libc6-dev)", "gcc", ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-I", dirname(UAPI_HEADER), "-o", out, source]);
+  return cachedBuild("guest-image", "helper", hashFiles([source, IOCTL_USER_HEADER, UAPI_HEADER]), "mock-accel-e2e", async (out) => {
+    await runBuild("gcc -static guest/mock-accel-e2e.c (apt-get install gcc libc6-dev)", "gcc", ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-I", dirname(IOCTL_USER_HEADER), "-o", out, source]);
   });
 }
 

@@ -127,6 +127,8 @@ export async function builtModule(opts: { kdir: string }): Promise<string> {
 
 /** Source of a static userspace client of /dev/mockN (ioctls, errno names), for guests. */
 export const IOCTL_CLIENT_SOURCE = join(DRIVER_DIR, "tools", "mock-accel-ioctl.c");
+/** The ioctl calls every guest program shares (open, STATUS, PASSPHRASE, errno names); includes the uapi header. */
+export const IOCTL_USER_HEADER = join(DRIVER_DIR, "tools", "mock_accel_user.h");
 
 /**
  * Build tools/mock-accel-ioctl.c statically (it runs in a busybox guest) into a new temp dir;

@@ -34,6 +34,7 @@ export { LibraryNotFoundError, libvfioUserPrefix, INSTALL_COMMAND as LIBVFIO_USE
 export { findInstallation as findLibvfioUserInstallation, libvfioUserInstalled } from "./transports/vfio-user/libvfio-user.ts";
 export { SocketPathError, MAX_SOCKET_PATH_BYTES } from "./transports/socket-path.ts";
 export { runServe, parseServeArgs, SERVE_USAGE, type ServeOptions } from "./serve/serve.ts";
+export { parseSocketMode } from "./serve/socket-mode.ts";
 export { VfioUserClient, VfioUserError, type ConnectOptions, type DeviceInfo, type RegionInfo, type VersionInfo } from "./client/vfio-user-client.ts";
 export { PCI_REGION, VfioUserCommand, regionName } from "./client/vfio-user-protocol.ts";
 export { encodeVersionMessage } from "./client/vfio-user-codec.ts";

@@ -11,13 +11,10 @@ import { PCI_REGION } from "../src/client/vfio-user-protocol.ts";
 import { uuidFromLabelOrCanonical, uuidToCanonical, VF_INDEX_FROM_FUNCTION } from "../src/device/device-config.ts";
 import { DEVICE_CONFIG, PCI, REG } from "../src/generated/registers.ts";
 import { describeDevice, parseServeArgs, runServe } from "../src/serve/serve.ts";
-import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
-import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
 import { serverDir, startServer } from "./serve-process.ts";
+import { libvfioUser } from "./requirements.ts";
 import { DEVICE_ID_MAGIC, DEVICE_ID_MAGIC_U32 } from "./device-id.ts";
 
-const libraryPresent = libvfioUserInstalled();
-const lib = requirement("libvfio-user", libraryPresent, INSTALL_COMMAND);
 const repoRoot = join(serverDir, "..", "..");
 const BIN = ["bun", "src/bin/mock-accel-server.ts"];
 
@@ -90,10 +87,10 @@ describe("mock-accel-server flags", () => {
   });
 });
 
-describe.skipIf(lib.skip)("mock-accel-server serving", () => {
+describe.skipIf(libvfioUser.skip)("mock-accel-server serving", () => {
   let dir: string;
   beforeAll(() => {
-    assertAvailable(lib);
+    assertAvailable(libvfioUser);
     dir = mkdtempSync(join(tmpdir(), "serve-"));
   });
   afterAll(() => {

@@ -15,11 +15,9 @@ import { MemoryLogger } from "../src/device/logger.ts";
 import { REG, REGISTERS, PCI } from "../src/generated/registers.ts";
 import { VfioUserHost, type HostRegisterWriteEvent } from "../src/transports/vfio-user/host.ts";
 import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
-import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
+import { libvfioUser } from "./requirements.ts";
 import { DEVICE_ID_MAGIC_U32 } from "./device-id.ts";
 
-const libraryPresent = libvfioUserInstalled();
-const lib = requirement("libvfio-user", libraryPresent, INSTALL_COMMAND);
 const serverDir = join(import.meta.dirname, "..");
 
 const u32 = (b: Uint8Array, at = 0) => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(at, true);
@@ -77,7 +75,7 @@ const header = (cmd: number, size: number, id = 7) => {
   return b;
 };
 
-describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
+describe.skipIf(libvfioUser.skip)("VfioUserHost: one PF over vfio-user", () => {
   let dir: string;
   let host: VfioUserHost;
   let socketPath: string;
@@ -86,7 +84,7 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
   const config = buildDeviceConfig({ kind: "pf", uuid: "host-test-pf", totalVfs: 4 });
 
   beforeAll(async () => {
-    assertAvailable(lib);
+    assertAvailable(libvfioUser);
     dir = mkdtempSync(join(tmpdir(), "vfu-host-"));
     host = await VfioUserHost.start({ log, logLevel: "info", clientTimeoutMs: 1000 });
     const dev = await host.addDevice({ socketPath: join(dir, "pf0.sock"), kind: "pf", config });
@@ -301,11 +299,11 @@ describe.skipIf(lib.skip)("VfioUserHost: one PF over vfio-user", () => {
   });
 });
 
-describe.skipIf(lib.skip)("VfioUserHost: PFs and VFs in one process", () => {
+describe.skipIf(libvfioUser.skip)("VfioUserHost: PFs and VFs in one process", () => {
   let dir: string;
   let host: VfioUserHost;
   beforeAll(async () => {
-    assertAvailable(lib);
+    assertAvailable(libvfioUser);
     dir = mkdtempSync(join(tmpdir(), "vfu-multi-"));
     host = await VfioUserHost.start({ clientTimeoutMs: 1000 });
   });
@@ -416,11 +414,11 @@ describe.skipIf(lib.skip)("VfioUserHost: PFs and VFs in one process", () => {
   });
 });
 
-describe.skipIf(lib.skip)("VfioUserHost: a client that never finishes its handshake holds nothing", () => {
+describe.skipIf(libvfioUser.skip)("VfioUserHost: a client that never finishes its handshake holds nothing", () => {
   let dir: string;
   let host: VfioUserHost;
   beforeAll(async () => {
-    assertAvailable(lib);
+    assertAvailable(libvfioUser);
     dir = mkdtempSync(join(tmpdir(), "vfu-silent-"));
     // Far longer than any client timeout in these tests: before the worker owned the handshake,
     // libvfio-user's blocking VERSION read held every device of the process this long.
@@ -487,11 +485,11 @@ describe.skipIf(lib.skip)("VfioUserHost: a client that never finishes its handsh
   });
 });
 
-describe.skipIf(lib.skip)("VfioUserHost: socket files", () => {
+describe.skipIf(libvfioUser.skip)("VfioUserHost: socket files", () => {
   let dir: string;
   let host: VfioUserHost;
   beforeAll(async () => {
-    assertAvailable(lib);
+    assertAvailable(libvfioUser);
     dir = mkdtempSync(join(tmpdir(), "vfu-sock-"));
     host = await VfioUserHost.start();
   });

@@ -10,16 +10,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { assertAvailable, requirement } from "@mock-accel/testkit";
+import { assertAvailable } from "@mock-accel/testkit";
 import { VfioUserClient } from "../src/client/vfio-user-client.ts";
 import { encodeVersionMessage } from "../src/client/vfio-user-codec.ts";
 import { PCI_REGION, VfioUserCommand } from "../src/client/vfio-user-protocol.ts";
 import { REG } from "../src/generated/registers.ts";
-import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
-import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
+import { libvfioUser } from "./requirements.ts";
 import { DEVICE_ID_MAGIC_U32 } from "./device-id.ts";
 
-const lib = requirement("libvfio-user", libvfioUserInstalled(), INSTALL_COMMAND);
 const serverDir = join(import.meta.dirname, "..");
 const connections = Number(process.env.MOCK_ACCEL_SOAK_CONNECTIONS ?? 40_000);
 
@@ -60,9 +58,9 @@ async function hostile(path: string, i: number): Promise<void> {
   await new Promise<void>((resolve) => (s.closed ? resolve() : s.once("close", () => resolve())));
 }
 
-describe.skipIf(lib.skip)("vfio-user server soak", () => {
+describe.skipIf(libvfioUser.skip)("vfio-user server soak", () => {
   it(`a server process takes ${connections} connections, half of them hostile, while one device is read without pause`, { timeout: 600_000 }, async () => {
-    assertAvailable(lib);
+    assertAvailable(libvfioUser);
     const dir = mkdtempSync(join(tmpdir(), "vfu-soak-"));
     const child = spawn("bun", ["src/bin/serve-many.ts", "--count", "2", "--dir", dir], { cwd: serverDir, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";

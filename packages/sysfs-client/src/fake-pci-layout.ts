@@ -4,9 +4,10 @@
 // fake-tree-files.ts writes what this decides; fake-sysfs.ts is the kernel acting on it.
 import { PCI_IDS, SRIOV } from "./generated/attributes.ts";
 import type { DeviceKind } from "./attribute-io.ts";
-import { formatPciAddress, parsePciAddress, rootComplexName } from "./pci-address.ts";
+import { guestPfPciPath, type GuestTransport } from "./guest-pci-buses.ts";
+import { formatPciAddress, parsePciAddress } from "./pci-address.ts";
 
-export type FakeTransport = "vfio-user" | "proxy";
+export type FakeTransport = GuestTransport;
 
 export const MAX_TOTAL_VFS = SRIOV.maxTotalVfs;
 
@@ -101,31 +102,6 @@ export function parseExplicitPciPath(pciPath: string, where: string): string[] {
   return segments;
 }
 
-/**
- * The guest bus numbering rule: the directories of the `pfIndex`-th PF (0-based) on `numaNode`
- * (-1: no NUMA) below `devices/`, where `mock-accel qemu-args` wires it and the guest kernel
- * numbers it. The topology's QEMU wiring (expanderBusNumber) follows the same rule; this is the
- * one place the fake tree does the arithmetic.
- */
-export function guestPfPath(numaNode: number, pfIndex: number, transport: FakeTransport, where: string): string[] {
-  const k = pfIndex;
-  // No NUMA: root ports on the main root complex; slots 0 and 1 are q35's host bridge and spare.
-  const rootBus = numaNode < 0 ? 0 : 0x10 * (numaNode + 1);
-  const rootSlot = numaNode < 0 ? k + 2 : k;
-  const busesPerPf = transport === "proxy" ? 2 : 1;
-  const secondary = rootBus + 1 + k * busesPerPf;
-  const deviceBus = secondary + busesPerPf - 1;
-  if (numaNode >= 0 && deviceBus >= rootBus + 0x10) {
-    throw new Error(`${where}: too many PFs on NUMA node ${numaNode} for the guest's bus numbering (pxb-pcie bus_nr ${hex(rootBus, 2)}..${hex(rootBus + 0xf, 2)}); give pciPath explicitly`);
-  }
-  if (deviceBus > 0xff || rootSlot > 0x1f) throw new Error(`${where}: PCI bus numbers exhausted; give pciPath explicitly`);
-  const rootPort = formatPciAddress({ domain: 0, bus: rootBus, slot: rootSlot, fn: 0 });
-  const path = [rootComplexName(0, rootBus), rootPort];
-  if (transport === "proxy") path.push(formatPciAddress({ domain: 0, bus: secondary, slot: 0, fn: 0 }));
-  path.push(formatPciAddress({ domain: 0, bus: deviceBus, slot: transport === "proxy" ? 1 : 0, fn: 0 }));
-  return path;
-}
-
 /** Hands out each NUMA node's next PF position, in the order PFs are added (the guest's probe order). */
 export class GuestPfPlacement {
   private readonly pfsByNode = new Map<number, number>();
@@ -136,7 +112,11 @@ export class GuestPfPlacement {
   next(numaNode: number, where: string): string[] {
     const k = this.pfsByNode.get(numaNode) ?? 0;
     this.pfsByNode.set(numaNode, k + 1);
-    return guestPfPath(numaNode, k, this.transport, where);
+    try {
+      return guestPfPciPath(numaNode, k, this.transport);
+    } catch (err) {
+      throw new Error(`${where}: ${(err as Error).message}; give pciPath explicitly`);
+    }
   }
 }
 

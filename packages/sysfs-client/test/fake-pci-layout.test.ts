@@ -1,7 +1,7 @@
 // The fake tree's PCI layout without files: where PFs go (per node, in order, per transport),
 // the functions of a PF's slot, and the kernel's uevent text for a mock-accel function.
 import { describe, expect, it } from "vitest";
-import { functionAddress, GuestPfPlacement, guestPfPath, mockIdentity, parseExplicitPciPath, pciUevent, vfFunction } from "../src/fake-pci-layout.ts";
+import { functionAddress, GuestPfPlacement, mockIdentity, parseExplicitPciPath, pciUevent, vfFunction } from "../src/fake-pci-layout.ts";
 import { PCI_IDS, SRIOV } from "../src/generated/attributes.ts";
 
 describe("fake PCI layout", () => {
@@ -14,12 +14,15 @@ describe("fake PCI layout", () => {
   });
 
   it("over the proxy a pcie-pci-bridge sits between root port and device (slot 1)", () => {
-    expect(guestPfPath(0, 1, "proxy", "t")).toEqual(["pci0000:10", "0000:10:01.0", "0000:13:00.0", "0000:14:01.0"]);
-    expect(() => guestPfPath(0, 7, "proxy", "t")).toThrow(/t: too many PFs on NUMA node 0 .*bus_nr 0x10\.\.0x1f/);
+    const p = new GuestPfPlacement("proxy");
+    expect(p.next(0, "t")).toEqual(["pci0000:10", "0000:10:00.0", "0000:11:00.0", "0000:12:01.0"]);
+    expect(p.next(0, "t")).toEqual(["pci0000:10", "0000:10:01.0", "0000:13:00.0", "0000:14:01.0"]);
+    for (let k = 2; k < 7; k++) p.next(0, "t");
+    expect(() => p.next(0, "t")).toThrow(/t: too many PFs on NUMA node 0 .*bus_nr 0x10\.\.0x1f.*give pciPath explicitly/);
   });
 
   it("VFs are the functions after the PF in its slot", () => {
-    const pf = guestPfPath(0, 0, "vfio-user", "t");
+    const pf = new GuestPfPlacement("vfio-user").next(0, "t");
     expect(functionAddress(pf, vfFunction(0))).toBe(`0000:11:00.${SRIOV.firstVfOffset}`);
     expect(() => parseExplicitPciPath("pci0000:10/0000:10:00.0/0000:11:00.1", "t")).toThrow(/the PF must be function 0/);
   });

@@ -13,21 +13,21 @@ import { filesUnder, hostExecutableFiles, REPO_ROOT, runOk } from "@mock-accel/v
 import type { ImageConfig } from "./oci.ts";
 
 export const DRA_DRIVER_DIR = join(REPO_ROOT, "apps", "dra-driver");
-const SYSFS_CLIENT_DIR = join(REPO_ROOT, "packages", "sysfs-client");
+/** The workspace packages compiled into the driver (test/driver-sources.test.ts checks the list against the bundle). */
+const DRIVER_PACKAGE_DIRS = ["sysfs-client", "logger"].map((p) => join(REPO_ROOT, "packages", p));
 /** Where the image keeps the driver executable. */
 export const DRIVER_BINARY = "/usr/local/bin/mock-accel-dra";
 
 export const DRIVER_CONFIG: ImageConfig = { entrypoint: [DRIVER_BINARY], cmd: ["run"] };
 
-/** Everything the compiled driver is made of: its sources and protos, the sysfs client's, and the lockfile. */
+/** Everything the compiled driver is made of: its sources and protos, the workspace packages' it imports, and the lockfile. */
 export function driverSources(): string[] {
   const ts = (p: string) => p.endsWith(".ts");
   return [
     ...filesUnder(join(DRA_DRIVER_DIR, "src"), ts),
     ...filesUnder(join(DRA_DRIVER_DIR, "proto"), (p) => p.endsWith(".proto")),
     join(DRA_DRIVER_DIR, "package.json"),
-    ...filesUnder(join(SYSFS_CLIENT_DIR, "src"), ts),
-    join(SYSFS_CLIENT_DIR, "package.json"),
+    ...DRIVER_PACKAGE_DIRS.flatMap((dir) => [...filesUnder(join(dir, "src"), ts), join(dir, "package.json")]),
     join(REPO_ROOT, "bun.lock"),
   ];
 }

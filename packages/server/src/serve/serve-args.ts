@@ -7,6 +7,8 @@ import { parseArgs } from "node:util";
 import { DEVICE_CONFIG, PCI, type DeviceConfig } from "../generated/registers.ts";
 import { buildDeviceConfig, uuidFromLabelOrCanonical, type DeviceKind, type DeviceUuid } from "../device/device-config.ts";
 import type { HostTransport } from "../transports/device-host.ts";
+import { parseSocketMode } from "./socket-mode.ts";
+import { DEFAULT_SOCKET_MODE } from "../transports/socket-path.ts";
 
 /** How QEMU reaches the device: `vfio-user-pci` (libvfio-user) or `x-pci-proxy-dev` (multi-process). */
 export type ServeTransport = HostTransport;
@@ -79,9 +81,11 @@ function parseTransport(text: string): ServeTransport {
 }
 
 function parseMode(text: string): number {
-  const m = /^(?:0o|0)?([0-7]{1,3})$/.exec(text);
-  if (!m) throw new ServeUsageError(`--socket-mode: expected octal permissions like 600 or 0660, got "${text}"`);
-  return Number.parseInt(m[1]!, 8);
+  try {
+    return parseSocketMode(text);
+  } catch (err) {
+    throw new ServeUsageError(`--socket-mode: ${(err as Error).message}`);
+  }
 }
 
 /** Parse argv (the arguments after the command name). Throws ServeUsageError. */
@@ -119,7 +123,7 @@ export function parseServeArgs(argv: string[]): ParsedServeArgs {
   if (kind === "pf" && values["vf-index"] !== undefined) throw new ServeUsageError("--vf-index: only a virtual function (--vf) has an index");
   const totalVfs = values["total-vfs"] === undefined ? undefined : parseInteger("--total-vfs", values["total-vfs"], 0, PCI.sriov.maxTotalVfs);
   const vfIndex = values["vf-index"] === undefined ? undefined : parseInteger("--vf-index", values["vf-index"], 0, PCI.sriov.maxTotalVfs - 1);
-  const socketMode = values["socket-mode"] === undefined ? 0o600 : parseMode(values["socket-mode"]);
+  const socketMode = values["socket-mode"] === undefined ? DEFAULT_SOCKET_MODE : parseMode(values["socket-mode"]);
   const transport = values.transport === undefined ? "vfio-user" : parseTransport(values.transport);
 
   const uuidLabel = values.uuid ?? null;

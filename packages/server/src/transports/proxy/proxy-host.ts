@@ -18,7 +18,7 @@ import { EventEmitter } from "node:events";
 import type { FdSocketOptions, Socket, UnixSocketListener, UnixSocketOptions } from "bun";
 import { BAR0_SIZE_BYTES } from "../../generated/registers.ts";
 import type { DeviceKind } from "../../device/device-config.ts";
-import { silentLogger, type Logger } from "../../device/logger.ts";
+import { prefixed, silentLogger, type Logger } from "../../device/logger.ts";
 import { MockDevice } from "../../device/mock-device.ts";
 import type { AddDeviceOptions, DeviceHost, DeviceHostEvents, HostClientEvent, HostedDevice, HostRegisterWriteEvent } from "../device-host.ts";
 import { prepareSocketPath, removeSocketFile, socketMode, umaskFor } from "../socket-path.ts";
@@ -305,13 +305,4 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> implements DeviceHo
     this.log.info(`${entry.name}: peer disconnected after ${connection.messages} messages`);
     this.emit("client", { socketPath: entry.socketPath, connected: false });
   }
-}
-
-function prefixed(log: Logger, name: string): Logger {
-  return {
-    debug: (m) => log.debug(`${name}: ${m}`),
-    info: (m) => log.info(`${name}: ${m}`),
-    warn: (m) => log.warn(`${name}: ${m}`),
-    error: (m) => log.error(`${name}: ${m}`),
-  };
 }
