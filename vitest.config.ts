@@ -4,8 +4,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: ["packages/*", "apps/*"],
-    // Guest boots and kernel builds share two cores: run files one at a time per project
-    // group rather than starving each other.
+    // Two cores: at most two test files at a time, whatever their project. The projects whose
+    // files boot guests or build the kernel module (e2e, kernel-driver) also run their own files
+    // one after the other (`fileParallelism: false` in their vitest.config.ts), so two guests
+    // never starve each other; a file of another project may run beside one of theirs.
     fileParallelism: true,
     maxWorkers: 2,
   },

@@ -3,8 +3,9 @@
 //
 // Steps, each counted in the closing "N passed, N failed" line:
 //   1. `codegen --check`: generated files must match spec/registers.yaml, `chart --check`:
-//      the Helm chart's templates must match apps/dra-driver/src/manifests.ts, and
-//      `example-pods --check`: examples/pods must match its generator (one check each).
+//      the Helm chart's templates must match apps/dra-driver/src/manifests.ts,
+//      `example-pods --check`: examples/pods must match its generator, and `proto-types --check`:
+//      the kubelet message types must match apps/dra-driver/proto (one check each).
 //   2. the Kubernetes components built from source (scripts/install-kubernetes.sh; one check),
 //      before the build, which packages the Helm chart with the helm built there.
 //   3. `turbo build`, and one `tsc` program over every workspace (tsconfig.check.json) (one
@@ -109,6 +110,13 @@ if (only === undefined) {
   else {
     failed += 1;
     failures.push("example-pods --check: examples/pods drifted from apps/dra-driver/src/example-pods/generate-pods.ts (run `bun run example-pods`)");
+  }
+  step("proto-types --check");
+  const p = spawnSync("bun", ["apps/dra-driver/src/proto-types/cli.ts", "--check"], { cwd: root, stdio: "inherit" });
+  if (p.status === 0) passed += 1;
+  else {
+    failed += 1;
+    failures.push("proto-types --check: apps/dra-driver/src/generated/kubelet-proto drifted from apps/dra-driver/proto (run `bun run proto-types`)");
   }
 }
 

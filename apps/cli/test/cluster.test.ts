@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findKubernetes, installCommand } from "@mock-accel/cluster";
-import { assertAvailable, requirement } from "@mock-accel/testkit";
+import { assertAvailable, requirement, untilOutput } from "@mock-accel/testkit";
 import { findVfioUserQemu, run } from "@mock-accel/vm-harness";
 
 const root = join(import.meta.dirname, "../../..");
@@ -48,11 +48,7 @@ describe("mock-accel cluster", () => {
     up.stderr.on("data", (b: Buffer) => (err += b.toString()));
     const exited = new Promise<number | null>((resolve) => up.on("exit", (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 900_000;
-      while (!/^KUBECONFIG=/m.test(out)) {
-        if (up.exitCode !== null || Date.now() > deadline) throw new Error(`cluster up did not come up:\n${out}\n${err}`);
-        await Bun.sleep(500);
-      }
+      await untilOutput(up, "cluster up to print KUBECONFIG=", () => /^KUBECONFIG=/m.test(out), () => `${out}\n${err}`, 900_000);
       expect(out).toContain(`KUBECONFIG=${join(runDir, "control-plane", "admin.kubeconfig")}`);
       // Progress all the way: the steps the user waits through are each named.
       for (const step of ["control plane ready", "devices: 4 served over vfio-user", "demo: kubelet started", "node demo Ready", "installing the DRA driver", "published 4 devices"]) expect(err).toContain(step);

@@ -1,11 +1,20 @@
 // `mock-accel doctor` looks, never installs: what it finds, and for what is missing the
 // command that fixes it.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { transportSupport, type QemuInfo, type TransportSupport } from "../src/doctor/checks.ts";
+import { command } from "../src/commands/doctor.ts";
+import { transportSupport, type CheckResult, type QemuInfo, type TransportSupport } from "../src/doctor/checks.ts";
+
+// The in-process runs below decide what the checks find; every other test runs the real
+// doctor as a child process, which this does not reach.
+const fakeChecks = vi.hoisted(() => ({ results: null as CheckResult[] | null }));
+vi.mock("../src/doctor/checks.ts", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../src/doctor/checks.ts")>();
+  return { ...real, runAllChecks: () => fakeChecks.results ?? real.runAllChecks() };
+});
 
 const root = join(import.meta.dirname, "../../..");
 const doctor = (args: string[], env: Record<string, string> = {}) =>
@@ -18,7 +27,36 @@ describe("mock-accel doctor", () => {
     expect(checks[0]).toEqual({ name: "bun", status: "ok", detail: `Bun ${Bun.version}` });
     for (const name of ["libvfio-user", "kernel headers", "cpio (guest initramfs)"]) expect(checks.map((c) => c.name)).toContain(name);
     for (const c of checks) if (c.status !== "ok") expect(c.fix, c.name).toBeTruthy();
-    expect(r.status).toBe(checks.some((c) => c.status === "missing") ? 1 : 0);
+  });
+
+  it("exits 1 when something required is missing, naming it and its fix", () => {
+    // A PATH holding only Bun: gcc, make, cpio ... are missing on any machine.
+    const bin = mkdtempSync(join(tmpdir(), "mock-accel-doctor-path-"));
+    try {
+      symlinkSync(process.execPath, join(bin, "bun"));
+      const r = doctor(["--json"], { PATH: bin });
+      const checks = JSON.parse(r.stdout) as { name: string; status: string; fix?: string }[];
+      expect(checks.find((c) => c.name === "cpio (guest initramfs)")).toMatchObject({ status: "missing", fix: "apt-get install cpio" });
+      expect(r.status).toBe(1);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it("exits 0 when what is not there is optional (warn), 1 as soon as one check is missing", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      fakeChecks.results = [
+        { name: "bun", status: "ok", detail: "Bun" },
+        { name: "go", status: "warn", detail: "not found", fix: "apt-get install golang-go" },
+      ];
+      expect(await command.run([])).toBe(0);
+      fakeChecks.results.push({ name: "cpio (guest initramfs)", status: "missing", detail: "not found", fix: "apt-get install cpio" });
+      expect(await command.run(["--json"])).toBe(1);
+    } finally {
+      fakeChecks.results = null;
+      log.mockRestore();
+    }
   });
 
   it("names every place it looked for libvfio-user, and the install command, when it is nowhere", () => {

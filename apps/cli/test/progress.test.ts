@@ -1,6 +1,6 @@
 // Long steps are never silent: a command's own lines show as they come, a quiet step gets a
 // status line naming it, and `\r` (a terminal's in-place update) never reaches a pipe or file.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Heartbeat, runRelayed, runShown, type ProgressSink } from "../src/progress.ts";
 
 function sink(isTTY: boolean): ProgressSink & { text: () => string } {
@@ -8,7 +8,10 @@ function sink(isTTY: boolean): ProgressSink & { text: () => string } {
   return { isTTY, write: (t: string) => parts.push(t), text: () => parts.join("") };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The Heartbeat's clock (its interval and performance.now), moved by the test instead of waited for. */
+function fakeClock(): void {
+  vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "performance"] });
+}
 
 describe("runShown", () => {
   it("shows stdout and stderr lines indented as they come, then how long it took", async () => {
@@ -35,10 +38,16 @@ describe("runShown", () => {
 });
 
 describe("Heartbeat", () => {
-  it("on a terminal, rewrites one status line in place and clears it before real output", async () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("on a terminal, rewrites one status line in place and clears it before real output", () => {
+    fakeClock();
     const out = sink(true);
     const beat = new Heartbeat("build", { out, everyMs: 100, indent: "" });
-    await sleep(2300);
+    vi.advanceTimersByTime(2300);
+    expect(out.text().split("\r\x1b[Kbuild: still running").length - 1).toBeGreaterThanOrEqual(2); // rewritten, not appended
     beat.line("compiled");
     beat.stop();
     const text = out.text();
@@ -47,15 +56,19 @@ describe("Heartbeat", () => {
     expect(text.endsWith("\r\x1b[Kcompiled\n")).toBe(true);
   });
 
-  it("prints nothing for a step that keeps talking", async () => {
+  it("prints nothing for a step that keeps talking, and a status line once it goes quiet", () => {
+    fakeClock();
     const out = sink(false);
-    const beat = new Heartbeat("chatty", { out, everyMs: 3000, indent: "" });
-    for (let i = 0; i < 6; i++) {
+    const beat = new Heartbeat("chatty", { out, everyMs: 200, indent: "" });
+    // Ten lines 150 ms apart: 1.5 s, over seven intervals, but never 200 ms without a line.
+    for (let i = 0; i < 10; i++) {
       beat.line(`line ${i}`);
-      await sleep(100);
+      vi.advanceTimersByTime(150);
     }
-    beat.stop();
     expect(out.text()).not.toContain("still running");
+    vi.advanceTimersByTime(400);
+    expect(out.text()).toContain("chatty: still running, 2 s (last: line 9)\n");
+    beat.stop();
   });
 });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { assertAvailable, requirement } from "@mock-accel/testkit";
+import { assertAvailable, requirement, untilOutput } from "@mock-accel/testkit";
 import { libvfioUserInstalled } from "@mock-accel/server";
 
 const root = join(import.meta.dirname, "../../..");
@@ -67,11 +67,7 @@ describe("README commands", () => {
     let out = "";
     up.stdout.on("data", (d: Buffer) => (out += d.toString()));
     try {
-      const deadline = Date.now() + 30_000;
-      while (!out.includes("device(s) up")) {
-        if (Date.now() > deadline || up.exitCode !== null) throw new Error(`'${upLine}' did not come up: ${out}`);
-        await Bun.sleep(50);
-      }
+      await untilOutput(up, `'${upLine}' to print "device(s) up"`, () => out.includes("device(s) up"), () => out, 30_000);
       const rest = commands.filter((c) => c.startsWith("bun run mock-accel ") && c !== upLine && !(c in EXERCISED_ELSEWHERE));
       expect(rest.length).toBeGreaterThanOrEqual(4);
       for (const line of rest) {

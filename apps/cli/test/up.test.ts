@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requirement, assertAvailable } from "@mock-accel/testkit";
-import { VfioUserClient, libvfioUserInstalled } from "@mock-accel/server";
+import { VfioUserClient, libvfioUserInstalled, uuidToCanonical } from "@mock-accel/server";
 
 const root = join(import.meta.dirname, "../../..");
 const lib = requirement("libvfio-user", libvfioUserInstalled(), "bash scripts/install-libvfio-user.sh");
@@ -41,8 +41,7 @@ describe("mock-accel up", () => {
       const client = await VfioUserClient.connect(join(runDir, "node2/node2-n1-pf0-vf1.sock"));
       const bytes = await client.regionRead(0, 0x08, 16);
       await client.close();
-      const hex = Buffer.from(bytes).toString("hex");
-      expect(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`).toBe(uuid);
+      expect(uuidToCanonical(bytes)).toBe(uuid);
       child.kill("SIGTERM");
       const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
       expect(code).toBe(0);
@@ -67,5 +66,11 @@ describe("mock-accel up", () => {
     const r = Bun.spawnSync(["bun", "apps/cli/src/main.ts", "up", "examples/demo.yaml", "--transport", "pigeon"], { cwd: root });
     expect(r.exitCode).toBe(2);
     expect(r.stderr.toString().trim().split("\n")).toEqual(["mock-accel up: --transport must be vfio-user or proxy, not 'pigeon'"]);
+  });
+
+  it("--socket-mode: the grammar and message of mock-accel serve's flag, exit 2", () => {
+    const r = Bun.spawnSync(["bun", "apps/cli/src/main.ts", "up", "examples/demo.yaml", "--socket-mode", "0o1000"], { cwd: root });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.toString().trim().split("\n")).toEqual(['mock-accel up: --socket-mode: expected octal permissions like 600 or 0660, got "0o1000"']);
   });
 });

@@ -1,8 +1,9 @@
 // Container Device Interface spec files, one per prepared claim. Each claim gets its own spec
 // file and its own CDI device names (`<claim uid>-<device>`), so two claims never share a CDI
 // device and removing one claim's file cannot affect another's containers.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { writeFileAtomic } from "./atomic-write.ts";
 import type { ClaimUid } from "./claim-uid.ts";
 
 export const CDI_CLASS = "claim";
@@ -96,22 +97,9 @@ export function buildCdiSpec(driverName: string, claimUid: ClaimUid, devices: re
 
 export function writeCdiSpec(path: string, spec: CdiSpec): void {
   if (spec.devices.length === 0) throw new Error(`${path}: refusing to write a CDI spec with no devices`);
-  mkdirSync(join(path, ".."), { recursive: true });
-  const tmp = stagingPath(path);
-  try {
-    const fd = openSync(tmp, "w", 0o644);
-    try {
-      writeSync(fd, `${JSON.stringify(spec, null, 2)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    // Runtimes watch the CDI directory and must never read a half-written spec.
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  // Runtimes watch the CDI directory and must never read a half-written spec. The directory
+  // is not synced: after a crash the plugin prepares the claim again and rewrites the spec.
+  writeFileAtomic(path, `${JSON.stringify(spec, null, 2)}\n`, { mode: 0o644, stagingPath: stagingPath(path), syncDirectory: false });
 }
 
 /** Where writeCdiSpec writes a spec before renaming it into place; not a `.json`, so runtimes never read it. */

@@ -2,10 +2,11 @@
 // unprepare what its predecessor prepared. Written atomically (temporary file in the same
 // directory, fsync, rename, fsync of the directory): after a crash the file is either the old
 // or the new version, never a torn one.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value, type ValueError } from "@sinclair/typebox/value";
+import { writeFileAtomic } from "./atomic-write.ts";
 import { UID_PATTERN } from "./claim-uid.ts";
 
 export const CHECKPOINT_VERSION = 1;
@@ -134,29 +135,9 @@ export class Checkpoint {
 
   /** Memory changes only after the file is durably replaced, so a failed write leaves both in the old state. */
   private write(next: CheckpointData): void {
-    const dir = dirname(this.path);
-    mkdirSync(dir, { recursive: true });
-    const tmp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
-    try {
-      const fd = openSync(tmp, "w", 0o600);
-      try {
-        writeSync(fd, `${JSON.stringify(next, null, 2)}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.path);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
-    }
-    // The rename is durable only once the directory entry is on disk.
-    const dirFd = openSync(dir, "r");
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
+    const stagingPath = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`);
+    // The rename is durable only once the directory entry is on disk: a restarted plugin acts on this file.
+    writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600, stagingPath, syncDirectory: true });
     this.data = next;
   }
 }

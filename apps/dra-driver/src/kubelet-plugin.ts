@@ -9,7 +9,7 @@ import {
   DRA_PLUGIN_TYPE, DRA_SERVICE_VERSIONS, kubeletProtos,
   type NodePrepareResourcesRequest, type NodePrepareResourcesResponse,
   type NodeUnprepareResourcesRequest, type NodeUnprepareResourcesResponse,
-  type PluginInfo, type RegistrationStatus,
+  type DraV1beta1Handlers, type DraV1Handlers, type PluginInfo, type RegistrationHandlers, type RegistrationStatus,
 } from "./proto.ts";
 import type { Logger } from "./logger.ts";
 
@@ -71,7 +71,7 @@ export async function startKubeletPlugin(opts: KubeletPluginOptions): Promise<Ku
   const draImpl = {
     NodePrepareResources: unary("NodePrepareResources", opts.log, (req: NodePrepareResourcesRequest) => opts.handler.prepare(req)),
     NodeUnprepareResources: unary("NodeUnprepareResources", opts.log, (req: NodeUnprepareResourcesRequest) => opts.handler.unprepare(req)),
-  };
+  } satisfies DraV1Handlers & DraV1beta1Handlers;
   dra.addService(protos.dra.v1.service, draImpl);
   dra.addService(protos.dra.v1beta1.service, draImpl);
   await bind(dra, draSocket);
@@ -88,7 +88,7 @@ export async function startKubeletPlugin(opts: KubeletPluginOptions): Promise<Ku
       else opts.log.error(`the kubelet refused registration: ${req.error}`);
       return {};
     }),
-  });
+  } satisfies RegistrationHandlers);
   try {
     await bind(registration, registrationSocket);
   } catch (err) {

@@ -11,7 +11,8 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { bytesToQuantity } from "@mock-accel/sysfs-client";
 // Relative: the e2e suite and vm-harness are test-only tools here, not dependencies of the driver.
-import { GUEST, guestArtifacts, runGuest, type GuestRunResult } from "@mock-accel/e2e";
+import { GUEST, guestArtifacts } from "@mock-accel/guest-image";
+import { runGuest, type GuestRunResult } from "@mock-accel/e2e";
 import { guestBuild, libvfioUser, vfioUserQemu, vfioUserQemuPath } from "@mock-accel/e2e/requirements";
 import { guestKernelLogProblems, hostExecutableFiles, type GuestFile } from "@mock-accel/vm-harness";
 import { DEFAULT_DRIVER_NAME as DRIVER } from "../src/index.ts";

@@ -118,9 +118,9 @@ describe("example claims", () => {
   });
   it("name the DRA attribute and capacity the spec gives numa_node and memory_size", () => {
     const text = JSON.stringify(exampleClaims(DRIVER, NS).map((c) => c.object));
-    expect(ATTRIBUTES.numa_node.dra).toEqual({ kind: "attribute", name: "numaNode" });
+    expect(ATTRIBUTES.numa_node.dra).toMatchObject({ kind: "attribute", name: "numaNode" });
     expect(text).toContain(`"matchAttribute":"${DRIVER}/${ATTRIBUTES.numa_node.dra!.name}"`);
-    expect(ATTRIBUTES.memory_size.dra).toEqual({ kind: "capacity", name: "memory" });
+    expect(ATTRIBUTES.memory_size.dra).toMatchObject({ kind: "capacity", name: "memory" });
     expect(text).toContain(`device.capacity[\\"${DRIVER}\\"].${ATTRIBUTES.memory_size.dra!.name}.compareTo`);
   });
   it("pf-with-encryption: its CEL compiles and selects a PF by the boolean encryption attribute", () => {

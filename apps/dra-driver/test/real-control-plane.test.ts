@@ -87,6 +87,11 @@ describe.skipIf(kube.skip)("the DRA driver against a real control plane", { time
     }
     const mock0 = list.items.flatMap((s) => s.spec.devices).find((d) => d.name === "mock0")!;
     expect(mock0.attributes[`${DRIVER}/deviceType`]).toEqual({ string: "pf" });
+    // The old mock-device driver's attributes go through the API server's validation too: an
+    // int attribute named like the memory capacity, and a VF's PF name.
+    const vf0 = list.items.flatMap((s) => s.spec.devices).find((d) => d.name === "mock0-vf0")!;
+    expect(vf0.attributes[`${DRIVER}/physfn`]).toEqual({ string: "mock0" });
+    expect(vf0.attributes[`${DRIVER}/memory`]).toEqual({ int: 2 * 2 ** 30 });
     expect(log.lines.filter((l) => l.startsWith("error:"))).toEqual([]);
   });
 

@@ -56,6 +56,9 @@ describe("ResourceSlices", () => {
       [`${DRIVER}/deviceType`]: { string: "vf" },
       [`${DRIVER}/pciAddress`]: { string: vf1.pciAddress },
       [`${DRIVER}/physFn`]: { string: mock0.pciAddress },
+      // The old mock-device driver's attributes, kept for claims written against it.
+      [`${DRIVER}/physfn`]: { string: "mock0" },
+      [`${DRIVER}/memory`]: { int: 2 * 2 ** 30 },
       [`${DRIVER}/numaNode`]: { int: 0 },
       "resource.kubernetes.io/pcieRoot": { string: "pci0000:10" },
     });

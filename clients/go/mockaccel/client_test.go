@@ -223,6 +223,13 @@ func TestDRAAttributes(t *testing.T) {
 	if s := e.Attributes["accel.example.org/physFn"].StringValue; s == nil || *s != "0000:11:00.0" {
 		t.Fatalf("physFn %v", s)
 	}
+	// The old mock-device driver's names, kept for claims written against it.
+	if s := e.Attributes["accel.example.org/physfn"].StringValue; s == nil || *s != "mock0" {
+		t.Fatalf("physfn %v", s)
+	}
+	if i := e.Attributes["accel.example.org/memory"].IntValue; i == nil || *i != 1536<<20 {
+		t.Fatalf("memory attribute %v", i)
+	}
 	pf := device(t, f, "mock0")
 	e, err = pf.DRAAttributes("")
 	if err != nil {
@@ -236,6 +243,9 @@ func TestDRAAttributes(t *testing.T) {
 	}
 	if _, ok := e.Attributes[DefaultDomainQualified("physFn")]; ok {
 		t.Fatal("a PF has no physFn")
+	}
+	if _, ok := e.Attributes[DefaultDomainQualified("physfn")]; ok {
+		t.Fatal("a PF has no physfn")
 	}
 	if _, err := pf.DRAAttributes("Not A Domain"); err == nil || !strings.Contains(err.Error(), "DNS subdomain") {
 		t.Fatalf("bad domain: %v", err)

@@ -130,6 +130,9 @@ type AttributeSpec struct {
 type DRAMapping struct {
 	Kind string // attribute or capacity
 	Name string
+	// AlsoAttribute, on a capacity, is the int attribute that also carries the value
+	// (spec attribute: beside capacity:); "" when none.
+	AlsoAttribute string
 	// Bits are the register fields published as bool attributes (spec bits: true).
 	Bits []DRABit
 }

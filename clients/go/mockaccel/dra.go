@@ -3,7 +3,8 @@ package mockaccel
 // A device's entry in a resource.k8s.io/v1 ResourceSlice, as the TypeScript client's
 // toDeviceAttributes and dnsLabelName (packages/sysfs-client/src/dra-attributes.ts) give it:
 // the same names, values and device names. Which sysfs attributes appear is the spec's dra:
-// mapping (generated draValues); the identity ones come from the PCI layout.
+// mapping (generated draValues); the identity ones come from the PCI layout and the
+// device names.
 
 import (
 	"fmt"
@@ -95,7 +96,12 @@ func (d *Device) DRAAttributes(domain string) (DRAEntry, error) {
 	}
 	identity := []draValue{draString("deviceType", string(d.Kind)), draString("pciAddress", d.PCIAddress)}
 	if d.PF != nil {
+		// physfn (the PF's class device name) is the old mock-device driver's attribute,
+		// kept for claims written against it; physFn (its PCI address) is unique per node.
 		identity = append(identity, draString("physFn", d.PF.PCIAddress))
+		if d.PF.Name != "" {
+			identity = append(identity, draString("physfn", d.PF.Name))
+		}
 	}
 	pcieRoot := d.PCIeRoot
 	out := DRAEntry{

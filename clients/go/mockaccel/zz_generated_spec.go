@@ -78,8 +78,11 @@ const ConfigTotalVFSDefaultPF = 0
 // ConfigTotalVFSDefaultVF is device_config total_vfs's default_vf: Virtual functions a PF carries (0..7); always 0 on a VF.
 const ConfigTotalVFSDefaultVF = 0
 
-// ConfigVFIndexDefaultPF is device_config vf_index's default_pf: A VF's index 0..N-1; 0xFFFFFFFF on a PF.
+// ConfigVFIndexDefaultPF is device_config vf_index's default_pf: A VF's index 0..N-1; 0xFFFFFFFF on a PF, and on a VF whose guest driver takes the index from its PCI function (function - 1).
 const ConfigVFIndexDefaultPF = 0xffffffff
+
+// ConfigVFIndexDefaultVF is device_config vf_index's default_vf: A VF's index 0..N-1; 0xFFFFFFFF on a PF, and on a VF whose guest driver takes the index from its PCI function (function - 1).
+const ConfigVFIndexDefaultVF = 0xffffffff
 
 // CapabilitiesComputeMask is field CAPABILITIES.COMPUTE in the `capabilities` attribute's value. Compute engine; always set.
 const CapabilitiesComputeMask = 0x1
@@ -156,7 +159,7 @@ const AttrSRIOVTotalvfs AttributeName = "sriov_totalvfs"
 // AttrSRIOVNumvfs is sriov_numvfs: VFs enabled; writing N (0..sriov_totalvfs) shows mock<pf>_vf0..N-1.
 const AttrSRIOVNumvfs AttributeName = "sriov_numvfs"
 
-// AttrVFIndex is vf_index: This VF's index under its PF.
+// AttrVFIndex is vf_index: This VF's index under its PF, from VF_INDEX, or from its PCI function (function - 1) when VF_INDEX is 0xFFFFFFFF.
 const AttrVFIndex AttributeName = "vf_index"
 
 // AttrPassphraseLength is passphrase_length: Words in the next generated passphrase (4..12).
@@ -210,14 +213,14 @@ func parseAttrPassphraseStatus(text string) (PassphraseStatus, bool) {
 // Attributes is every sysfs attribute in spec order.
 var Attributes = []AttributeSpec{
 	{Name: AttrUUID, Mode: 0o444, Readable: true, Writable: false, Functions: "all", Format: "uuid", DRA: &DRAMapping{Kind: "attribute", Name: "uuid"}, Description: "Device UUID."},
-	{Name: AttrMemorySize, Mode: 0o444, Readable: true, Writable: false, Functions: "all", Format: "decimal", DRA: &DRAMapping{Kind: "capacity", Name: "memory"}, Description: "Device memory in bytes."},
+	{Name: AttrMemorySize, Mode: 0o444, Readable: true, Writable: false, Functions: "all", Format: "decimal", DRA: &DRAMapping{Kind: "capacity", Name: "memory", AlsoAttribute: "memory"}, Description: "Device memory in bytes."},
 	{Name: AttrCapabilities, Mode: 0o444, Readable: true, Writable: false, Functions: "all", Format: "hex32", DRA: &DRAMapping{Kind: "attribute", Name: "capabilities", Bits: []DRABit{{Field: "COMPUTE", Name: "compute", Mask: 0x1}, {Field: "ENCRYPTION", Name: "encryption", Mask: 0x2}, {Field: "COMPRESSION", Name: "compression", Mask: 0x4}, {Field: "P2P_DMA", Name: "p2pDma", Mask: 0x8}}}, Description: "Capability bits."},
 	{Name: AttrStatus, Mode: 0o644, Readable: true, Writable: true, Functions: "all", Format: "hex32", Reset: "0x00000000\n", Description: "Allocation state; bit 0 is the allocated flag. Accepts any base-0 u32."},
 	{Name: AttrNUMANode, Mode: 0o444, Readable: true, Writable: false, Functions: "all", Format: "decimal", DRA: &DRAMapping{Kind: "attribute", Name: "numaNode"}, Description: "NUMA node of the PCI device (-1 when unknown)."},
 	{Name: AttrFWVersion, Mode: 0o444, Readable: true, Writable: false, Functions: "all", Format: "semver", DRA: &DRAMapping{Kind: "attribute", Name: "firmwareVersion"}, Description: "Firmware version \"M.m.p\"."},
 	{Name: AttrSRIOVTotalvfs, Mode: 0o444, Readable: true, Writable: false, Functions: "pf", Format: "decimal", Description: "VFs this PF carries, from SRIOV_TOTAL_VFS."},
 	{Name: AttrSRIOVNumvfs, Mode: 0o644, Readable: true, Writable: true, Functions: "pf", Format: "decimal", Description: "VFs enabled; writing N (0..sriov_totalvfs) shows mock<pf>_vf0..N-1."},
-	{Name: AttrVFIndex, Mode: 0o444, Readable: true, Writable: false, Functions: "vf", Format: "decimal", Description: "This VF's index under its PF."},
+	{Name: AttrVFIndex, Mode: 0o444, Readable: true, Writable: false, Functions: "vf", Format: "decimal", Description: "This VF's index under its PF, from VF_INDEX, or from its PCI function (function - 1) when VF_INDEX is 0xFFFFFFFF."},
 	{Name: AttrPassphraseLength, Mode: 0o644, Readable: true, Writable: true, Functions: "all", Format: "decimal", Reset: "6\n", Description: "Words in the next generated passphrase (4..12)."},
 	{Name: AttrPassphraseGenerate, Mode: 0o200, Readable: false, Writable: true, Functions: "all", Format: "decimal", Description: "Write 1 to generate a passphrase."},
 	{Name: AttrPassphraseStatus, Mode: 0o444, Readable: true, Writable: false, Functions: "all", Format: "enum", Choices: []string{"idle", "busy", "ready", "error"}, Reset: "idle\n", Description: "idle, busy, ready or error."},
@@ -385,7 +388,7 @@ func (d *Device) SetSRIOVNumvfs(v uint32) error {
 // formatAttrVFIndex is exactly the text the kernel shows for vf_index, newline included.
 func formatAttrVFIndex(v uint32) string { return formatUnsigned(v) }
 
-// VFIndex reads vf_index: This VF's index under its PF.
+// VFIndex reads vf_index: This VF's index under its PF, from VF_INDEX, or from its PCI function (function - 1) when VF_INDEX is 0xFFFFFFFF.
 func (d *Device) VFIndex() (uint32, error) {
 	text, err := d.readText(AttrVFIndex)
 	if err != nil {
@@ -553,6 +556,11 @@ func (d *Device) draValues() ([]draValue, error) {
 			return nil, err
 		}
 		out = append(out, c)
+		i, err := d.draUint(AttrMemorySize, "memory", uint64(v))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, i)
 	}
 	if d.Has(AttrCapabilities) {
 		v, err := d.Capabilities()

@@ -1,7 +1,7 @@
 // The control plane as a user and the other tests meet it: it starts on loopback from the
 // components scripts/install-kubernetes.sh built, answers kubectl with resource.k8s.io/v1, and
 // stops leaving no process, port or file behind.
-import { assertAvailable, requirement } from "@mock-accel/testkit";
+import { assertAvailable, eventually, requirement } from "@mock-accel/testkit";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -90,11 +90,7 @@ describe.skipIf(kube.skip)("a control plane on loopback", () => {
     const patched = await plane.request("PATCH", "/api/v1/nodes/cp-test-node/status", { status });
     expect(patched.status).toBe(200);
     await plane.kubectlOk(["run", "cp-test-pod", "--image=example.invalid/none", "--restart=Never", "--overrides", JSON.stringify({ spec: { tolerations: [{ operator: "Exists" }] } })]);
-    let node = "";
-    for (let i = 0; i < 120 && node === ""; i++) {
-      node = (await plane.kubectlOk(["get", "pod", "cp-test-pod", "-o", "jsonpath={.spec.nodeName}"])).trim();
-      if (node === "") await Bun.sleep(500);
-    }
+    const node = await eventually("the scheduler to bind cp-test-pod", async () => (await plane.kubectlOk(["get", "pod", "cp-test-pod", "-o", "jsonpath={.spec.nodeName}"])).trim() || undefined, 60_000, 500);
     expect(node).toBe("cp-test-node");
     await plane.kubectlOk(["delete", "pod", "cp-test-pod", "--wait=false"]);
     await plane.kubectlOk(["delete", "node", "cp-test-node"]);

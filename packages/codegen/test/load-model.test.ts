@@ -25,7 +25,7 @@ describe("loading the spec into the model", () => {
     expect(status).toMatchObject({ mode: 0o644, readable: true, writable: true, write: { kind: "parse-u32" } });
     expect(m.attributes.find((a) => a.name === "sriov_numvfs")).toMatchObject({ functions: "pf", write: { kind: "range", min: 0n, max: { register: "SRIOV_TOTAL_VFS" } } });
     expect(m.deviceConfig.find((c) => c.name === "uuid")).toMatchObject({ requiredPf: true, requiredVf: true, defaultPf: null });
-    expect(m.deviceConfig.find((c) => c.name === "vf_index")).toMatchObject({ requiredPf: false, requiredVf: true, defaultPf: 0xffffffffn });
+    expect(m.deviceConfig.find((c) => c.name === "vf_index")).toMatchObject({ requiredPf: false, requiredVf: false, defaultPf: 0xffffffffn, defaultVf: 0xffffffffn });
   });
 
   it("dra bits: true on capabilities gives one lowerCamel bool name per CAPABILITIES field", () => {
@@ -44,6 +44,12 @@ describe("loading the spec into the model", () => {
     });
     // Without bits: true a mapping publishes no bools.
     expect(r.model.attributes.find((a) => a.name === "uuid")!.dra).toEqual({ kind: "attribute", name: "uuid", bits: [] });
+  });
+
+  it("dra { capacity, attribute } publishes memory_size as capacity and as an int attribute (the old driver's `memory`)", () => {
+    const r = loadSpecFile(join(REPO, "spec/registers.yaml"), "spec/registers.yaml");
+    if (!r.ok) throw new Error(r.errors.map(formatSpecError).join("\n"));
+    expect(r.model.attributes.find((a) => a.name === "memory_size")!.dra).toEqual({ kind: "capacity", name: "memory", alsoAttribute: "memory" });
   });
 
   it("a field attribute wider than 32 bits reads as u64", () => {

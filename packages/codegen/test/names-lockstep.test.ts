@@ -7,8 +7,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { assertAvailable } from "@mock-accel/testkit";
 import { loadSpecFile } from "../src/load/load-spec.ts";
-import { DEVICE_NAME, FIRMWARE, SYSFS_CLASS } from "../../sysfs-client/src/generated/attributes.ts";
-import { pfDeviceName, vfDeviceName } from "../../sysfs-client/src/device-names.ts";
+import { DEVICE_NAME, FIRMWARE, pfDeviceName, SYSFS_CLASS, vfDeviceName } from "@mock-accel/sysfs-client";
 import { errorsOf, miniSpec } from "./fixtures/mini-spec.ts";
 import { gccReq, KERNEL_DRIVER, REPO_ROOT, run, tempDir } from "./c/toolchain.ts";
 

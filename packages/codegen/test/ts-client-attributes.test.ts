@@ -72,7 +72,7 @@ describe("generated packages/sysfs-client/src/generated/attributes.ts", () => {
         textFormat: a.format,
       });
     }
-    expect(gen.ATTRIBUTES.memory_size.dra).toEqual({ kind: "capacity", name: "memory" });
+    expect(gen.ATTRIBUTES.memory_size.dra).toEqual({ kind: "capacity", name: "memory", alsoAttribute: "memory" });
     expect(gen.ATTRIBUTES.sriov_numvfs.functions).toBe("pf");
     expect(gen.ATTRIBUTES.passphrase_generate.mode).toBe(0o200);
   });
@@ -151,7 +151,7 @@ describe("generated packages/sysfs-client/src/generated/attributes.ts", () => {
     expect(gen.DEVICE_CONFIG_DEFAULTS.memory_size).toEqual({ pf: 16n << 30n, vf: 2n << 30n });
     expect(gen.DEVICE_CONFIG_DEFAULTS.fw_version).toEqual({ pf: 0x00010200n, vf: 0x00010200n });
     expect(gen.DEVICE_CONFIG_DEFAULTS.uuid).toEqual({ pf: null, vf: null });
-    expect(gen.DEVICE_CONFIG_DEFAULTS.vf_index).toEqual({ pf: 0xffffffffn, vf: null });
+    expect(gen.DEVICE_CONFIG_DEFAULTS.vf_index).toEqual({ pf: 0xffffffffn, vf: 0xffffffffn });
   });
 
   it("reset: a constant register's reset as the attribute's value type; null for driver and sourced ones", () => {

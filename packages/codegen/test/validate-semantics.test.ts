@@ -247,6 +247,11 @@ describe("sysfs attributes", () => {
     expectOnly(text, at(text, "attribute: serial", "serial", 1), "sysfs.attributes[7].dra.attribute", 'duplicate DRA attribute name "serial"');
   });
 
+  it("a capacity's attribute is an attribute name like any other: a clash is a duplicate", () => {
+    const text = edit(miniSpec(), "dra: { attribute: node }", "dra: { capacity: node, attribute: serial }");
+    expectOnly(text, at(text, "attribute: serial", "serial", 1), "sysfs.attributes[7].dra.attribute", 'duplicate DRA attribute name "serial"');
+  });
+
   it("dra bits: true on a register with a field wider than one bit", () => {
     const text = edit(miniSpec(), "      write: { parse: u32 }\n", "      write: { parse: u32 }\n      dra: { attribute: control, bits: true }\n");
     expectOnly(text, at(text, "bits: true", "true"), "sysfs.attributes[1].dra.bits", "bits: true publishes one boolean per single-bit field; CONTROL.MODE is 2 bits wide");

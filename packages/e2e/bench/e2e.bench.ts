@@ -6,7 +6,8 @@
 // driver reads once at probe, so no round trip at all.
 import { statSync } from "node:fs";
 import type { BenchRow } from "../../../bench/run.ts";
-import { guestArtifacts, runGuest, type Transport } from "../src/index.ts";
+import { guestArtifacts } from "@mock-accel/guest-image";
+import { runGuest, type Transport } from "../src/index.ts";
 import { proxyQemuPath, vfioUserQemuPath, libvfioUser } from "../src/requirements.ts";
 
 const READS = 1000;

@@ -4,7 +4,7 @@
 // prints under `@@section NAME`; the host parses the sections and asserts on them.
 import { DEVICE_NAMES, SYSFS_CLASS } from "@mock-accel/sysfs-client";
 import { MODULE_NAME } from "@mock-accel/kernel-driver";
-import { GUEST } from "./artifacts.ts";
+import { GUEST } from "@mock-accel/guest-image";
 import { SECTION_FUNCTION } from "@mock-accel/vm-harness";
 export { parseSections, SECTION_MARKER } from "@mock-accel/vm-harness";
 

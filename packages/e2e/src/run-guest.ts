@@ -4,9 +4,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ProxyHost } from "@mock-accel/server";
 import { bootGuest, type BootResult, type GuestFile } from "@mock-accel/vm-harness";
 import { accelArg, findVm, loadTopologyFile, prepareLaunch, type ServedDevice, type TopologyVm } from "@mock-accel/topology";
-import { guestArtifacts, guestInitramfs, type GuestArtifacts } from "./artifacts.ts";
+import { guestArtifacts, guestInitramfs, type GuestArtifacts } from "@mock-accel/guest-image";
 import { guestScript, parseSections, SECTION_MARKER, type GuestScriptOptions } from "./guest-script.ts";
 
 export type Transport = "vfio-user" | "proxy";
@@ -76,7 +77,7 @@ export async function runGuest(opts: RunGuestOptions): Promise<GuestRunResult> {
     const running = prepared.running!;
     const idBySocket = new Map(running.devices.map((s) => [s.socketPath, s.device.id]));
     const writes: ServerWrite[] = [];
-    running.host.on("register-write", (e: { socketPath: string; name: string; value: bigint; previous: bigint }) =>
+    running.host.on("register-write", (e) =>
       writes.push({ device: idBySocket.get(e.socketPath) ?? e.socketPath, name: e.name, value: e.value, previous: e.previous }),
     );
     let serial = "";
@@ -104,9 +105,9 @@ export async function runGuest(opts: RunGuestOptions): Promise<GuestRunResult> {
       },
     });
     const registersAfter =
-      opts.transport === "proxy"
+      running.host instanceof ProxyHost
         ? Object.fromEntries(
-            (running.host as { devices?: { socketPath: string; device: { readRegister(n: "STATUS" | "SRIOV_NUM_VFS"): bigint } }[] }).devices!.map((d) => [
+            running.host.devices.map((d) => [
               idBySocket.get(d.socketPath) ?? d.socketPath,
               { STATUS: d.device.readRegister("STATUS"), SRIOV_NUM_VFS: d.device.readRegister("SRIOV_NUM_VFS") },
             ]),

@@ -12,8 +12,8 @@ import { assertAvailable, type Requirement } from "@mock-accel/testkit";
 import { effWords, PCI, uuidToCanonical } from "@mock-accel/server";
 import { createFakeSysfs, parseDeviceName, pfDeviceName, SYSFS_CLASS, vfDeviceName, type FakePf } from "@mock-accel/sysfs-client";
 import { guestKernelLogProblems } from "@mock-accel/vm-harness";
-import { DUMP_SCRIPT, GUEST, guestArtifacts, runGuest, type GuestArtifacts, type GuestRunResult, type Transport } from "../src/index.ts";
-import { goDiscoverProgram } from "../src/artifacts.ts";
+import { DUMP_SCRIPT, GUEST, goDiscoverProgram, guestArtifacts, type GuestArtifacts } from "@mock-accel/guest-image";
+import { runGuest, type GuestRunResult, type Transport } from "../src/index.ts";
 import { goToolchain, guestBuild, libvfioUser, proxyQemu, proxyQemuPath, vfioUserQemu, vfioUserQemuPath } from "../src/requirements.ts";
 
 interface Case {

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { assertAvailable } from "@mock-accel/testkit";
+import { assertAvailable, eventually } from "@mock-accel/testkit";
 import { buildInitramfs, fetchDebianKernel, EXIT_MARKER } from "@mock-accel/vm-harness";
 import { findDebianKernelHeaders } from "@mock-accel/kernel-driver";
 import { guestBuild, libvfioUser, proxyQemu, proxyQemuPath, vfioUserQemu, vfioUserQemuPath } from "../src/requirements.ts";
@@ -77,8 +77,7 @@ describe("mock-accel launch", () => {
     const up = spawn("bun", [join(REPO, "apps", "cli", "src", "main.ts"), "up", ONE_DEVICE, "--transport", "proxy", "--run-dir", runDir], { stdio: "ignore" });
     try {
       const sock = join(runDir, "vm0", "vm0-n0-pf0.sock");
-      for (let i = 0; i < 300 && !existsSync(sock); i++) await Bun.sleep(50);
-      expect(existsSync(sock)).toBe(true);
+      await eventually(`mock-accel up to serve ${sock}`, () => existsSync(sock) || undefined, 15_000, 50);
       const r = launch(
         [ONE_DEVICE, "--transport", "proxy", "--external", "--qemu", proxyQemuPath!, "--kernel", kernel, "--initrd", initramfs, "--append", APPEND, "--run-dir", runDir, "--", "-no-reboot"],
         150_000,

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { buildDeviceConfig, findLibvfioUserInstallation, VfioUserHost } from "@mock-accel/server";
 import { bootGuest, buildInitramfs, fetchDebianKernel, findSystemQemu, findVfioUserQemu } from "@mock-accel/vm-harness";
+import { expanderBusNumber } from "@mock-accel/sysfs-client";
 import type { BenchRow } from "../../../bench/run.ts";
 import { buildModule, findDebianKernelHeaders, FIRMWARE_NAME, FIRMWARE_PATH } from "../src/index.ts";
 
@@ -116,8 +117,8 @@ async function vfioUserBoot(modulePath: string, image: string): Promise<BenchRow
         "-object", "memory-backend-memfd,id=m1,size=256M,share=on", "-numa", "node,nodeid=1,memdev=m1",
       ],
       extraArgs: [
-        "-device", "pxb-pcie,id=pxb1,bus_nr=32,numa_node=1,bus=pcie.0",
-        "-device", "pxb-pcie,id=pxb0,bus_nr=16,numa_node=0,bus=pcie.0",
+        "-device", `pxb-pcie,id=pxb1,bus_nr=${expanderBusNumber(1)},numa_node=1,bus=pcie.0`,
+        "-device", `pxb-pcie,id=pxb0,bus_nr=${expanderBusNumber(0)},numa_node=0,bus=pcie.0`,
         "-device", "pcie-root-port,id=rp0,bus=pxb0,chassis=1",
         "-device", "pcie-root-port,id=rp1,bus=pxb1,chassis=2",
       ],

@@ -47,6 +47,7 @@
 #define MOCK_ACCEL_CONFIG_TOTAL_VFS_DEFAULT_PF    0U
 #define MOCK_ACCEL_CONFIG_TOTAL_VFS_DEFAULT_VF    0U
 #define MOCK_ACCEL_CONFIG_VF_INDEX_DEFAULT_PF     0xffffffffU
+#define MOCK_ACCEL_CONFIG_VF_INDEX_DEFAULT_VF     0xffffffffU
 
 /*
  * SR-IOV extended capability of physical functions. Guests do not see it (QEMU hides it);
@@ -164,7 +165,7 @@
 
 /*
  * VF_INDEX @ 0x03c, 4 bytes, RO, value from device_config.vf_index
- * A VF's index 0..N-1; 0xFFFFFFFF on a PF.
+ * A VF's index 0..N-1; 0xFFFFFFFF on a PF, and on a VF left for the guest driver to number by its PCI function.
  */
 #define MOCK_ACCEL_VF_INDEX_OFFSET 0x03cU
 #define MOCK_ACCEL_VF_INDEX_SIZE   4U

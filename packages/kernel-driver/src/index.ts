@@ -1,12 +1,11 @@
 // Build the mock-accel kernel module from this tree, for tests, benchmarks and the end-to-end
 // suite. Builds always happen in a temporary copy, so the source tree never holds objects.
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEVICE_NAME, FIRMWARE } from "@mock-accel/sysfs-client";
-import { cacheDir } from "@mock-accel/vm-harness";
+import { cachedBuild, filesUnder, hashFiles } from "@mock-accel/vm-harness";
 
 /** packages/kernel-driver */
 export const DRIVER_DIR = join(import.meta.dirname, "..");
@@ -99,20 +98,12 @@ export async function buildModule(opts: BuildOptions): Promise<BuildResult> {
   return result;
 }
 
-/** Every file a build reads from this tree, relative to DRIVER_DIR, sorted. */
+/** Every file a build reads from this tree (build products and the TypeScript left out). */
 function buildInputFiles(): string[] {
-  const out: string[] = [];
-  const walk = (rel: string): void => {
-    const abs = join(DRIVER_DIR, rel);
-    if (statSync(abs).isDirectory()) for (const e of readdirSync(abs).sort()) walk(join(rel, e));
-    else if (!/\.(ts|o|ko|cmd)$/.test(rel)) out.push(rel);
-  };
-  for (const name of BUILD_INPUTS) walk(name);
-  return out;
-}
-
-function moduleCacheDir(): string {
-  return join(cacheDir(), "kbuild");
+  return BUILD_INPUTS.flatMap((name) => {
+    const abs = join(DRIVER_DIR, name);
+    return statSync(abs).isDirectory() ? filesUnder(abs, (p) => !/\.(ts|o|ko|cmd)$/.test(p)) : [abs];
+  });
 }
 
 /**
@@ -120,34 +111,24 @@ function moduleCacheDir(): string {
  * the cache (guest tests, the end-to-end suite). Throws with make's output when the build fails.
  */
 export async function builtModule(opts: { kdir: string }): Promise<string> {
-  const hash = createHash("sha256").update(opts.kdir);
-  for (const f of buildInputFiles()) hash.update(`\0${f}\0`).update(readFileSync(join(DRIVER_DIR, f)));
   const kdirMakefile = join(opts.kdir, "Makefile");
-  if (existsSync(kdirMakefile)) hash.update(String(statSync(kdirMakefile).mtimeMs));
-  const dir = join(moduleCacheDir(), hash.digest("hex").slice(0, 16));
-  const ko = join(dir, `${MODULE_NAME}.ko`);
-  if (existsSync(ko)) return ko;
-  const r = await buildModule({ kdir: opts.kdir });
-  try {
-    if (!r.ok || !r.modulePath) throw new Error(`building ${MODULE_NAME}.ko against ${opts.kdir} failed:\n${r.output}`);
-    mkdirSync(dir, { recursive: true });
-    const partial = `${ko}.partial-${process.pid}`;
+  const kdirStamp = existsSync(kdirMakefile) ? String(statSync(kdirMakefile).mtimeMs) : "";
+  const key = hashFiles(buildInputFiles(), [opts.kdir, kdirStamp]);
+  return cachedBuild("kbuild", MODULE_NAME, key, `${MODULE_NAME}.ko`, async (out) => {
+    const r = await buildModule({ kdir: opts.kdir });
     try {
-      copyFileSync(r.modulePath, partial);
-      renameSync(partial, ko);
-    } catch (err) {
-      rmSync(partial, { force: true });
-      throw err;
+      if (!r.ok || !r.modulePath) throw new Error(`building ${MODULE_NAME}.ko against ${opts.kdir} failed:\n${r.output}`);
+      copyFileSync(r.modulePath, out);
+    } finally {
+      rmSync(r.dir, { recursive: true, force: true });
     }
-    return ko;
-  } finally {
-    rmSync(r.dir, { recursive: true, force: true });
-  }
+  });
 }
-
 
 /** Source of a static userspace client of /dev/mockN (ioctls, errno names), for guests. */
 export const IOCTL_CLIENT_SOURCE = join(DRIVER_DIR, "tools", "mock-accel-ioctl.c");
+/** The ioctl calls every guest program shares (open, STATUS, PASSPHRASE, errno names); includes the uapi header. */
+export const IOCTL_USER_HEADER = join(DRIVER_DIR, "tools", "mock_accel_user.h");
 
 /**
  * Build tools/mock-accel-ioctl.c statically (it runs in a busybox guest) into a new temp dir;

@@ -43,6 +43,11 @@ ssize_t mock_accel_sriov_totalvfs_show(struct device *dev, struct device_attribu
 	return sysfs_emit(buf, "%u\n", to_mdev(dev)->total_vfs);
 }
 
+ssize_t mock_accel_vf_index_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_mdev(dev)->vf_index);
+}
+
 ssize_t mock_accel_sriov_numvfs_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%u\n", READ_ONCE(to_mdev(dev)->num_vfs));

@@ -211,6 +211,28 @@ static void mock_accel_put_action(void *data)
 	mock_accel_put(data);
 }
 
+/*
+ * A VF's index: VF_INDEX, or, when the server left it unset (the old mock-device server had no
+ * --vf-index, and its recipe starts every VF that way), the PCI function - 1, the old driver's
+ * rule: VF i sits at function i+1 of its PF's slot, as qemu-args places it.
+ */
+static int mock_accel_vf_index(struct pci_dev *pdev, void __iomem *bar0, u32 *index)
+{
+	u32 v = ioread32(bar0 + MOCK_ACCEL_VF_INDEX_OFFSET);
+
+	if (v == MOCK_ACCEL_CONFIG_VF_INDEX_DEFAULT_VF) {
+		if (PCI_FUNC(pdev->devfn) == 0)
+			return dev_err_probe(&pdev->dev, -ENODEV,
+					     "VF at function 0 has no VF_INDEX: serve it with --vf-index N, or place VF N at function N+1\n");
+		v = PCI_FUNC(pdev->devfn) - 1;
+	}
+	if (v >= MOCK_ACCEL_SRIOV_MAX_TOTAL_VFS)
+		return dev_err_probe(&pdev->dev, -ENODEV, "VF_INDEX %u is out of range 0..%u\n", v,
+				     MOCK_ACCEL_SRIOV_MAX_TOTAL_VFS - 1);
+	*index = v;
+	return 0;
+}
+
 static int mock_accel_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct device *dev = &pdev->dev;
@@ -251,10 +273,9 @@ static int mock_accel_probe(struct pci_dev *pdev, const struct pci_device_id *id
 		return rc;
 
 	if (mdev->is_vf) {
-		mdev->vf_index = mdev->cache.vf_index;
-		if (mdev->vf_index >= MOCK_ACCEL_SRIOV_MAX_TOTAL_VFS)
-			return dev_err_probe(dev, -ENODEV, "VF_INDEX %u is out of range 0..%u\n",
-					     mdev->vf_index, MOCK_ACCEL_SRIOV_MAX_TOTAL_VFS - 1);
+		rc = mock_accel_vf_index(pdev, bar0, &mdev->vf_index);
+		if (rc)
+			return rc;
 	} else {
 		mdev->vf_index = MOCK_ACCEL_VF_INDEX_NONE;
 		mdev->total_vfs = min_t(u32, ioread32(bar0 + MOCK_ACCEL_SRIOV_TOTAL_VFS_OFFSET),

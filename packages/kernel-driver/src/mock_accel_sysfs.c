@@ -30,7 +30,6 @@ void mock_accel_sysfs_cache_fill(void __iomem *bar0, struct mock_accel_sysfs_cac
 	c->memory_size |= (u64)ioread32(bar0 + MOCK_ACCEL_MEMORY_SIZE_OFFSET + 4) << 32;
 	c->capabilities = ioread32(bar0 + MOCK_ACCEL_CAPABILITIES_OFFSET);
 	c->fw_version = ioread32(bar0 + MOCK_ACCEL_FW_VERSION_OFFSET);
-	c->vf_index = ioread32(bar0 + MOCK_ACCEL_VF_INDEX_OFFSET);
 }
 
 /* uuid: Device UUID. (read at probe) */
@@ -103,19 +102,6 @@ static ssize_t mock_accel_sysfs_fw_version_show(struct device *dev,
 			  (val & MOCK_ACCEL_FW_VERSION__MAJOR_bm) >> MOCK_ACCEL_FW_VERSION__MAJOR_bp,
 			  (val & MOCK_ACCEL_FW_VERSION__MINOR_bm) >> MOCK_ACCEL_FW_VERSION__MINOR_bp,
 			  (val & MOCK_ACCEL_FW_VERSION__PATCH_bm) >> MOCK_ACCEL_FW_VERSION__PATCH_bp);
-}
-
-/* vf_index: This VF's index under its PF. (read at probe) */
-static ssize_t mock_accel_sysfs_vf_index_show(struct device *dev,
-		struct device_attribute *attr, char *buf)
-{
-	const struct mock_accel_sysfs_cache *c = mock_accel_sysfs_cached(dev);
-	u32 val;
-
-	if (!c)
-		return -ENODEV;
-	val = c->vf_index;
-	return sysfs_emit(buf, "%u\n", val);
 }
 
 /* passphrase_length: Words in the next generated passphrase (4..12). */
@@ -268,7 +254,7 @@ static struct device_attribute mock_accel_dev_attr_sriov_numvfs =
 	       mock_accel_sriov_numvfs_store);
 static struct device_attribute mock_accel_dev_attr_vf_index =
 	__ATTR(vf_index, 0444,
-	       mock_accel_sysfs_vf_index_show,
+	       mock_accel_vf_index_show,
 	       NULL);
 static struct device_attribute mock_accel_dev_attr_passphrase_length =
 	__ATTR(passphrase_length, 0644,

@@ -31,7 +31,6 @@ struct mock_accel_sysfs_cache {
 	u64 memory_size;
 	u32 capabilities;
 	u32 fw_version;
-	u32 vf_index;
 };
 
 /* Reads every cached register from BAR0 (32-bit accesses, low word first). */
@@ -54,6 +53,9 @@ ssize_t mock_accel_sriov_numvfs_show(struct device *dev,
 		struct device_attribute *attr, char *buf);
 ssize_t mock_accel_sriov_numvfs_store(struct device *dev,
 		struct device_attribute *attr, const char *buf, size_t count);
+/* vf_index (0444, VF only): This VF's index under its PF, from VF_INDEX, or from its PCI function (function - 1) when VF_INDEX is 0xFFFFFFFF. */
+ssize_t mock_accel_vf_index_show(struct device *dev,
+		struct device_attribute *attr, char *buf);
 /* wordlist_loaded (0444, PF and VF): 1 when the firmware wordlist is loaded. */
 ssize_t mock_accel_wordlist_loaded_show(struct device *dev,
 		struct device_attribute *attr, char *buf);

@@ -16,7 +16,7 @@ import {
   type HostRegisterWriteEvent, libvfioUserInstalled } from "@mock-accel/server";
 import { runModuleGuest, type GuestRun } from "./guest.ts";
 import { gcc, guestTools, kernelHeaders } from "./requirements.ts";
-import { DEVICE_NAMES, parseDeviceName, pfDeviceName, SYSFS_CLASS, vfDeviceName } from "@mock-accel/sysfs-client";
+import { DEVICE_NAMES, expanderBusNumber, guestFunctionAddress, parseDeviceName, pfDeviceName, SYSFS_CLASS, vfDeviceName } from "@mock-accel/sysfs-client";
 import { buildIoctlClient, FIRMWARE_NAME, FIRMWARE_PATH, MODULE_NAME } from "../src/index.ts";
 
 /** The spec's name templates in shell: $N0 is $pf0's number, $V1 its VF 1. */
@@ -32,13 +32,18 @@ const qemuPath = await findVfioUserQemu({ install: false });
 const vfioUserQemu = requirement("a QEMU with vfio-user-pci (>= 10.1)", qemuPath !== null, "scripts/install-qemu-vfio-user.sh");
 const skip = kernelHeaders.skip || guestTools.skip || libvfioUser.skip || vfioUserQemu.skip || gcc.skip;
 
+/** Where the guest puts function `fn` of the first PF on a NUMA node (the one bus numbering rule). */
+const guestAddr = (numaNode: number, fn = 0) => guestFunctionAddress(numaNode, 0, "vfio-user", fn);
+const PF0 = guestAddr(0);
+const PF1 = guestAddr(1);
+
 /** What the server is told, per PCI function the guest will see. */
 const FUNCTIONS = [
-  { addr: "0000:11:00.0", sock: "pf0", numa: 0, opts: { kind: "pf", uuid: "e2e-pf0", totalVfs: 2 } },
-  { addr: "0000:11:00.1", sock: "pf0vf0", numa: 0, opts: { kind: "vf", uuid: "e2e-pf0-vf0", vfIndex: 0 } },
-  { addr: "0000:11:00.2", sock: "pf0vf1", numa: 0, opts: { kind: "vf", uuid: "e2e-pf0-vf1", vfIndex: 1, memorySize: "3G" } },
+  { addr: PF0, sock: "pf0", numa: 0, opts: { kind: "pf", uuid: "e2e-pf0", totalVfs: 2 } },
+  { addr: guestAddr(0, 1), sock: "pf0vf0", numa: 0, opts: { kind: "vf", uuid: "e2e-pf0-vf0", vfIndex: 0 } },
+  { addr: guestAddr(0, 2), sock: "pf0vf1", numa: 0, opts: { kind: "vf", uuid: "e2e-pf0-vf1", vfIndex: 1, memorySize: "3G" } },
   {
-    addr: "0000:21:00.0",
+    addr: PF1,
     sock: "pf1",
     numa: 1,
     opts: { kind: "pf", uuid: "5c7e0d3a-1f2b-4c5d-8e9f-0a1b2c3d4e5f", memorySize: "8G", capabilities: 0xb, fwVersion: 0x020304 },
@@ -66,8 +71,8 @@ insmod /${MODULE_NAME}.ko && echo insmod-ok
 section bound
 ls /sys/bus/pci/drivers/mock-accel/ | grep :
 ${DUMP("initial")}
-pf0=$(ls /sys/bus/pci/devices/0000:11:00.0/$CLASS/)
-pf1=$(ls /sys/bus/pci/devices/0000:21:00.0/$CLASS/)
+pf0=$(ls /sys/bus/pci/devices/${PF0}/$CLASS/)
+pf1=$(ls /sys/bus/pci/devices/${PF1}/$CLASS/)
 echo "names $pf0 $pf1"
 N0=\${pf0#${PF_PREFIX}}; V1=${SHELL_V1}
 section status
@@ -89,9 +94,9 @@ section vf-ioctl
 /mock-accel-ioctl status /dev/$V1
 /mock-accel-ioctl passphrase /dev/$V1 12
 section rebind
-echo 0000:11:00.0 > /sys/bus/pci/drivers/mock-accel/unbind && echo unbound
+echo ${PF0} > /sys/bus/pci/drivers/mock-accel/unbind && echo unbound
 ls $C/
-echo 0000:11:00.0 > /sys/bus/pci/drivers/mock-accel/bind && echo bound
+echo ${PF0} > /sys/bus/pci/drivers/mock-accel/bind && echo bound
 ls $C/
 section numvfs-0
 echo 0 > $C/$pf0/sriov_numvfs && echo disabled
@@ -114,10 +119,10 @@ section chunked
 section open-unbind
 exec 3< /dev/$pf1
 rmmod ${MODULE_NAME} 2>/dev/null || echo rmmod-busy
-echo 0000:21:00.0 > /sys/bus/pci/drivers/mock-accel/unbind && echo unbound
+echo ${PF1} > /sys/bus/pci/drivers/mock-accel/unbind && echo unbound
 cat <&3 >/dev/null 2>&1 || echo read-refused
 exec 3<&-
-echo 0000:21:00.0 > /sys/bus/pci/drivers/mock-accel/bind && echo bound
+echo ${PF1} > /sys/bus/pci/drivers/mock-accel/bind && echo bound
 [ -e $C/$pf1 ] && echo back
 section reload
 echo 1 > $C/$pf0/load_wordlist && echo reloaded
@@ -127,7 +132,7 @@ section nofw
 rmmod ${MODULE_NAME}
 mv /lib/firmware/${FIRMWARE_NAME} /tmp/wordlist.txt
 insmod /${MODULE_NAME}.ko && echo insmod-ok
-pf1=$(ls /sys/bus/pci/devices/0000:21:00.0/$CLASS/)
+pf1=$(ls /sys/bus/pci/devices/${PF1}/$CLASS/)
 cat $C/$pf1/wordlist_loaded $C/$pf1/wordlist_size
 /mock-accel-ioctl passphrase /dev/$pf1 4
 echo 1 > $C/$pf1/load_wordlist 2>/dev/null || echo reload-failed
@@ -189,8 +194,8 @@ describe.skipIf(skip)("mock_accel.ko against vfio-user devices served by the Bun
         "-object", "memory-backend-memfd,id=m1,size=256M,share=on", "-numa", "node,nodeid=1,memdev=m1",
       ],
       extraArgs: [
-        "-device", "pxb-pcie,id=pxb0,bus_nr=16,numa_node=0,bus=pcie.0",
-        "-device", "pxb-pcie,id=pxb1,bus_nr=32,numa_node=1,bus=pcie.0",
+        "-device", `pxb-pcie,id=pxb0,bus_nr=${expanderBusNumber(0)},numa_node=0,bus=pcie.0`,
+        "-device", `pxb-pcie,id=pxb1,bus_nr=${expanderBusNumber(1)},numa_node=1,bus=pcie.0`,
         "-device", "pcie-root-port,id=rp0,bus=pxb0,chassis=1",
         "-device", "pcie-root-port,id=rp1,bus=pxb1,chassis=2",
       ],
@@ -251,7 +256,7 @@ describe.skipIf(skip)("mock_accel.ko against vfio-user devices served by the Bun
         expect(attrs.sriov_totalvfs, name).toBeUndefined();
       }
     }
-    const pf0 = seen.find(([, v]) => v.pci === "0000:11:00.0")![1];
+    const pf0 = seen.find(([, v]) => v.pci === PF0)![1];
     expect(pf0.attrs.memory_size).toBe("17179869184");
   });
 
@@ -266,8 +271,8 @@ describe.skipIf(skip)("mock_accel.ko against vfio-user devices served by the Bun
     expect(run.sections["numvfs-bad"]!.trim().split("\n")).toEqual(["rejected-3", "rejected-pf1", "0"]);
     expect(run.sections["numvfs-2"]).toContain("enabled");
     const withVfs = parseDump(run.sections["with-vfs"]!);
-    expect(withVfs.get(vfDeviceName(parseDeviceName(pf0)!.pf, 0))?.pci).toBe("0000:11:00.1");
-    expect(withVfs.get(vfDeviceName(parseDeviceName(pf0)!.pf, 1))?.pci).toBe("0000:11:00.2");
+    expect(withVfs.get(vfDeviceName(parseDeviceName(pf0)!.pf, 0))?.pci).toBe(guestAddr(0, 1));
+    expect(withVfs.get(vfDeviceName(parseDeviceName(pf0)!.pf, 1))?.pci).toBe(guestAddr(0, 2));
     expect(withVfs.get(pf0)?.attrs.sriov_numvfs).toBe("2");
     expect(run.sections["numvfs-2"]).toMatch(new RegExp(`^${vfDeviceName(parseDeviceName(pf0)!.pf, 1)}$`, "m")); // /dev node
     expect(run.sections["numvfs-0"]).toContain("disabled");
@@ -340,7 +345,7 @@ describe.skipIf(skip)("mock_accel.ko against vfio-user devices served by the Bun
     // Debian's kernel logs every firmware load failure on the console, amid the script's output.
     const lines = run.sections.nofw!.trim().split("\n").filter((l) => !/^\[\s*\d+\.\d+\] /.test(l));
     expect(lines).toEqual(["insmod-ok", "0", "0", "error ENODATA", "reload-failed", "reloaded", "1", "4"]);
-    expect(run.sections.dmesg).toContain(`mock-accel 0000:21:00.0: firmware ${FIRMWARE_NAME} not loaded (-2)`);
+    expect(run.sections.dmesg).toContain(`mock-accel ${PF1}: firmware ${FIRMWARE_NAME} not loaded (-2)`);
   });
 
   it("rmmod is clean and the kernel log has no warning, BUG or oops", () => {

@@ -11,8 +11,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, closeSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir, REPO_ROOT, run, runOk, type RunResult } from "@mock-accel/vm-harness";
-import { cachedDir, hashInputs } from "../src/images/inputs.ts";
+import { cachedBuild, hashFiles, REPO_ROOT, run, runOk, type RunResult } from "@mock-accel/vm-harness";
 import { hostContainerdConfig } from "../src/preload.ts";
 
 const APT_UNPACK = join(REPO_ROOT, "scripts", "apt-unpack.sh");
@@ -20,12 +19,10 @@ const SHIM_SOCKET_DIR = "/run/containerd/s";
 
 /** trixie's containerd and runc, unpacked once into the cache; returns the tree. */
 export async function unpackedContainerd(): Promise<string> {
-  const root = join(cacheDir(), "node-image", "test");
-  const key = hashInputs(["trixie", "containerd runc"], [APT_UNPACK]);
-  const dir = await cachedDir(root, "containerd-trixie", key, async (out) => {
-    await runOk("bash", [APT_UNPACK, "--suite", "trixie", "--into", join(out, "tree"), "containerd", "runc"]);
+  const key = hashFiles([APT_UNPACK], ["trixie", "containerd runc"]);
+  return cachedBuild(join("node-image", "test"), "containerd-trixie", key, "tree", async (out) => {
+    await runOk("bash", [APT_UNPACK, "--suite", "trixie", "--into", out, "containerd", "runc"]);
   });
-  return join(dir, "tree");
 }
 
 export interface Containerd {

@@ -6,7 +6,7 @@
 // gRPC calls over its sockets: it parsed the protos it carries, having no ../proto beside it.
 import * as grpc from "@grpc/grpc-js";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -14,7 +14,6 @@ import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { DRA_PLUGIN_TYPE, kubeletProtos, type NodePrepareResourcesResponse, type PluginInfo } from "../../../apps/dra-driver/src/proto.ts";
 import { buildNodeImage, buildNodeImages, IMAGE_REFS, type BuiltImage, type ImageName } from "../src/index.ts";
 import { DRIVER_CONFIG } from "../src/images/driver.ts";
-import { cachedDir } from "../src/images/inputs.ts";
 import { pauseSource } from "../src/images/pause.ts";
 import { splitRef } from "../src/images/oci.ts";
 import { BUSYBOX } from "../src/images/workload.ts";
@@ -37,37 +36,6 @@ describe("ref names", () => {
     expect(() => splitRef("localhost/Mock/pause:1")).toThrow(/invalid name "localhost\/Mock\/pause"/);
     expect(() => splitRef("localhost/pause:-1")).toThrow(/invalid tag "-1"/);
     for (const ref of Object.values(IMAGE_REFS)) expect(() => splitRef(ref)).not.toThrow();
-  });
-});
-
-describe("the image cache", () => {
-  test("a failed build leaves nothing behind, and a finished one is kept and reused", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mock-accel-images-cache-"));
-    try {
-      await expect(cachedDir(dir, "x", "0123456789abcdef", async (out) => {
-        writeFileSync(join(out, "image.tar"), "half");
-        throw new Error("compiler crashed");
-      })).rejects.toThrow("compiler crashed");
-      expect(readdirSync(dir)).toEqual([]);
-      let builds = 0;
-      const build = async (out: string) => { builds++; writeFileSync(join(out, "image.tar"), "whole"); };
-      const a = await cachedDir(dir, "x", "0123456789abcdef", build);
-      const b = await cachedDir(dir, "x", "0123456789abcdef", build);
-      expect(a).toBe(b);
-      expect(builds).toBe(1);
-      expect(readdirSync(dir)).toEqual(["x-0123456789abcdef"]);
-      // What a killed build left two hours ago goes with the next build of that name; a
-      // partial build of the last minutes may still be running in another process and stays.
-      const abandoned = join(dir, ".x-fedcba9876543210.partial-old");
-      const running = join(dir, ".x-fedcba9876543210.partial-new");
-      for (const p of [abandoned, running]) mkdirSync(p);
-      const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
-      utimesSync(abandoned, twoHoursAgo, twoHoursAgo);
-      await cachedDir(dir, "x", "1111111111111111", build);
-      expect(readdirSync(dir).sort()).toEqual([".x-fedcba9876543210.partial-new", "x-0123456789abcdef", "x-1111111111111111"]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 

@@ -17,6 +17,12 @@ export { RegisterFile } from "./device/register-file.ts";
 export { effWords, WordPicker } from "./device/passphrase.ts";
 export { createConsoleLogger, silentLogger, MemoryLogger, type Logger, type LogLevel } from "./device/logger.ts";
 export {
+  type DeviceHost,
+  type DeviceHostEvents,
+  type HostTransport,
+} from "./transports/device-host.ts";
+export { startDeviceHost, type StartDeviceHostOptions } from "./transports/start-host.ts";
+export {
   VfioUserHost,
   DEFAULT_SOCKET_MODE,
   type VfioUserHostOptions,
@@ -27,10 +33,12 @@ export {
 } from "./transports/vfio-user/host.ts";
 export { LibraryNotFoundError, libvfioUserPrefix, INSTALL_COMMAND as LIBVFIO_USER_INSTALL_COMMAND } from "./transports/vfio-user/library-path.ts";
 export { findInstallation as findLibvfioUserInstallation, libvfioUserInstalled } from "./transports/vfio-user/libvfio-user.ts";
-export { SocketPathError } from "./transports/vfio-user/socket-path.ts";
+export { SocketPathError, MAX_SOCKET_PATH_BYTES } from "./transports/socket-path.ts";
 export { runServe, parseServeArgs, SERVE_USAGE, type ServeOptions } from "./serve/serve.ts";
+export { parseSocketMode } from "./serve/socket-mode.ts";
 export { VfioUserClient, VfioUserError, type ConnectOptions, type DeviceInfo, type RegionInfo, type VersionInfo } from "./client/vfio-user-client.ts";
-export { encodeVersionMessage, PCI_REGION, VfioUserCommand, regionName } from "./client/vfio-user-protocol.ts";
+export { PCI_REGION, VfioUserCommand, regionName } from "./client/vfio-user-protocol.ts";
+export { encodeVersionMessage } from "./client/vfio-user-codec.ts";
 export { probeDevice, formatProbeReport, runProbe, PROBE_USAGE, type ProbeReport, type ProbeIo } from "./client/probe.ts";
 export { decodeConfigSpace, type DecodedConfigSpace, type DecodedCapability, type DecodedSriov } from "./device/config-decode.ts";
 export { decodeRegister, decodeBar0, type DecodedRegister } from "./device/register-decode.ts";

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { assertAvailable, requirement } from "@mock-accel/testkit";
+import { assertAvailable } from "@mock-accel/testkit";
 import { VfioUserClient, VfioUserError } from "../src/client/vfio-user-client.ts";
 import { PCI_REGION } from "../src/client/vfio-user-protocol.ts";
 import { decodeConfigSpace } from "../src/device/config-decode.ts";
@@ -13,19 +13,8 @@ import { MockDevice } from "../src/device/mock-device.ts";
 import { EFF_WORDS } from "../src/device/eff-words.ts";
 import { REG, REGISTERS } from "../src/generated/registers.ts";
 import { VfioUserHost } from "../src/transports/vfio-user/host.ts";
-import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
-import { findInstallation } from "../src/transports/vfio-user/libvfio-user.ts";
+import { libvfioUser } from "./requirements.ts";
 import { DEVICE_ID_MAGIC_U32 } from "./device-id.ts";
-
-function libraryPresent(): boolean {
-  try {
-    findInstallation();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const libvfioUser = requirement("libvfio-user", libraryPresent(), INSTALL_COMMAND);
 
 const PF_UUID = "3e1f2a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b";
 const pfConfig = () => buildDeviceConfig({ kind: "pf", uuid: PF_UUID, totalVfs: 3 });

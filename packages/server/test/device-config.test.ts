@@ -79,8 +79,9 @@ describe("buildDeviceConfig", () => {
     expect(c.uuid).toEqual(uuidFromLabelOrCanonical("pf0").bytes);
   });
 
-  test("a VF gets VF defaults and must be given its index", () => {
-    expect(() => buildDeviceConfig({ kind: "vf", uuid: "vf" })).toThrow(/vf_index/);
+  test("a VF gets VF defaults; without an index, the spec's value that leaves it to the guest driver", () => {
+    expect(buildDeviceConfig({ kind: "vf", uuid: "vf" }).vf_index).toBe(def("vf_index").defaultVf);
+    expect(buildDeviceConfig({ kind: "vf", uuid: "vf", vfIndex: 0xffff_ffff }).vf_index).toBe(0xffff_ffffn);
     const c = buildDeviceConfig({ kind: "vf", uuid: "vf", vfIndex: 2 });
     expect(c.memory_size).toBe(2n * GiB);
     expect(c.vf_index).toBe(2n);

@@ -4,22 +4,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { assertAvailable, requirement } from "@mock-accel/testkit";
+import { assertAvailable } from "@mock-accel/testkit";
 import { runProbe, type ProbeReport } from "../src/client/probe.ts";
 import { buildDeviceConfig, uuidFromLabelOrCanonical } from "../src/device/device-config.ts";
 import { VfioUserHost } from "../src/transports/vfio-user/host.ts";
-import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
-import { findInstallation } from "../src/transports/vfio-user/libvfio-user.ts";
-
-function libraryPresent(): boolean {
-  try {
-    findInstallation();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const libvfioUser = requirement("libvfio-user", libraryPresent(), INSTALL_COMMAND);
+import { libvfioUser } from "./requirements.ts";
 
 async function probe(...argv: string[]) {
   let stdout = "";

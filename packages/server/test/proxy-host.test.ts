@@ -46,8 +46,7 @@ afterAll(async () => {
 
 /** Waits until the device has seen the previous peer leave (it takes one peer at a time). */
 async function idle(device: ProxyDevice): Promise<void> {
-  for (let i = 0; i < 500 && device.connected; i++) await Bun.sleep(2);
-  if (device.connected) throw new Error(`${device.name} still has a peer`);
+  await expect.poll(() => device.connected, { timeout: 1000, interval: 2, message: `${device.name} still has a peer` }).toBe(false);
 }
 
 /** Connects (once the previous peer is gone), as QEMU does at start. */
@@ -169,7 +168,7 @@ describe("proxy host: a device on an already connected socket", () => {
     expect(await ask(encodeMessage({ cmd: "BAR_READ", addr: BASE + 0x3cn, size: 4, memory: true }))).toBe(3n);
     expect(dev.connected).toBe(true);
     closeFd(qemuEnd);
-    for (let i = 0; i < 200 && dev.connected; i++) await Bun.sleep(5);
+    await expect.poll(() => dev.connected, { timeout: 1000, interval: 5 }).toBe(false);
     expect(dev.connected).toBe(false);
     await dev.close();
   });
@@ -260,9 +259,9 @@ describe("proxy host: hostile input closes that connection only", () => {
   test("a message cut short by a hang-up is logged as truncated", async () => {
     const c = await connect(pf1);
     c.sendRaw(encodeMessage({ cmd: "BAR_READ", addr: BASE, size: 4, memory: true }).subarray(0, 20));
-    await Bun.sleep(20);
+    // The 20 bytes sit in the device's receive queue before the hang-up: it reads them, then EOF.
     c.close();
-    for (let i = 0; i < 100 && log.find("in the middle of a message (20 bytes").length === 0; i++) await Bun.sleep(10);
+    await expect.poll(() => log.find("in the middle of a message (20 bytes").length, { timeout: 1000, interval: 10 }).toBeGreaterThan(0);
     expect(log.find("connection closed in the middle of a message (20 bytes of it arrived)", "error")).toHaveLength(1);
   });
 
@@ -357,8 +356,16 @@ describe("ProxyHost: who may hold a device", () => {
       const c = await ProxyClient.connect(d.socketPath);
       try {
         expect(await c.configRead(0x00, 2)).toBe(0x1de5);
-        // A peer that has spoken is not timed out, however long it then stays quiet.
-        await Bun.sleep(300);
+        // A peer that has spoken is not timed out, however long it then stays quiet: a silent
+        // peer that connects after it has spoken is dropped (its timeout, started later, ran
+        // out) while this one stays.
+        const d2 = await h.addDevice({ socketPath: join(own, "d2.sock"), kind: "pf", config: buildDeviceConfig({ kind: "pf", uuid: "idle-2" }) });
+        const later = connectUnixSocket(d2.socketPath);
+        try {
+          await expect.poll(() => recvNow(later, 1), { timeout: 5000 }).toBeNull();
+        } finally {
+          closeFd(later);
+        }
         expect(d.connected).toBe(true);
         expect(await c.configRead(0x02, 2)).toBe(0x0001);
       } finally {

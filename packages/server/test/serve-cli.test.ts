@@ -8,16 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertAvailable, requirement } from "@mock-accel/testkit";
 import { VfioUserClient } from "../src/client/vfio-user-client.ts";
 import { PCI_REGION } from "../src/client/vfio-user-protocol.ts";
-import { uuidFromLabelOrCanonical, uuidToCanonical } from "../src/device/device-config.ts";
-import { PCI, REG } from "../src/generated/registers.ts";
-import { runServe } from "../src/serve/serve.ts";
-import { INSTALL_COMMAND } from "../src/transports/vfio-user/library-path.ts";
-import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
+import { uuidFromLabelOrCanonical, uuidToCanonical, VF_INDEX_FROM_FUNCTION } from "../src/device/device-config.ts";
+import { DEVICE_CONFIG, PCI, REG } from "../src/generated/registers.ts";
+import { describeDevice, parseServeArgs, runServe } from "../src/serve/serve.ts";
 import { serverDir, startServer } from "./serve-process.ts";
+import { libvfioUser } from "./requirements.ts";
 import { DEVICE_ID_MAGIC, DEVICE_ID_MAGIC_U32 } from "./device-id.ts";
 
-const libraryPresent = libvfioUserInstalled();
-const lib = requirement("libvfio-user", libraryPresent, INSTALL_COMMAND);
 const repoRoot = join(serverDir, "..", "..");
 const BIN = ["bun", "src/bin/mock-accel-server.ts"];
 
@@ -70,6 +67,18 @@ describe("mock-accel-server flags", () => {
     });
   }
 
+  it("--vf without --vf-index (the old server's recipe) leaves the index to the guest driver's PCI-function rule", () => {
+    const parsed = parseServeArgs(["-u", "MOCK-VF-0", "-m", "2G", "--vf", "/tmp/mock-vf-0-0.sock"]);
+    if (parsed.help) throw new Error("unexpected --help");
+    expect(parsed.config.vf_index).toBe(VF_INDEX_FROM_FUNCTION);
+    expect(VF_INDEX_FROM_FUNCTION).toBe(DEVICE_CONFIG.find((d) => d.name === "vf_index")!.defaultVf);
+    expect(describeDevice(parsed, parsed.socketPath)).toContain("VF index from its PCI function (function - 1)");
+    const given = parseServeArgs(["--vf", "--vf-index", "3", "/tmp/x.sock"]);
+    if (given.help) throw new Error("unexpected --help");
+    expect(given.config.vf_index).toBe(3n);
+    expect(describeDevice(given, given.socketPath)).toContain("VF index 3,");
+  });
+
   it("the process exits 2 with one line on stderr for a bad flag", () => {
     const r = spawnSync(BIN[0]!, [...BIN.slice(1), "--total-vfs", "8", "/tmp/x.sock"], { cwd: serverDir, encoding: "utf8" });
     expect(r.status).toBe(2);
@@ -78,10 +87,10 @@ describe("mock-accel-server flags", () => {
   });
 });
 
-describe.skipIf(lib.skip)("mock-accel-server serving", () => {
+describe.skipIf(libvfioUser.skip)("mock-accel-server serving", () => {
   let dir: string;
   beforeAll(() => {
-    assertAvailable(lib);
+    assertAvailable(libvfioUser);
     dir = mkdtempSync(join(tmpdir(), "serve-"));
   });
   afterAll(() => {

@@ -12,7 +12,7 @@ import { buildDeviceConfig } from "../src/device/device-config.ts";
 import { REG } from "../src/generated/registers.ts";
 import { VfioUserHost } from "../src/transports/vfio-user/host.ts";
 import { mockAccelCacheDir } from "../src/transports/vfio-user/library-path.ts";
-import { libvfioUserInstalled } from "../src/transports/vfio-user/libvfio-user.ts";
+import { libvfioUser } from "./requirements.ts";
 import { DEVICE_ID_MAGIC_U32 } from "./device-id.ts";
 
 /**
@@ -30,9 +30,7 @@ function findQemu(): string | null {
   return null;
 }
 const foundQemu = findQemu();
-const libraryPresent = libvfioUserInstalled();
 const haveQemu = requirement("QEMU with vfio-user-pci (>= 10.1)", foundQemu !== null, "scripts/install-qemu-vfio-user.sh (or set QEMU=)");
-const haveLib = requirement("libvfio-user", libraryPresent, "scripts/install-libvfio-user.sh");
 
 /** Run `qemu` halted with the devices, ask the monitor for `info pci`, quit; returns its output. */
 function qemuInfoPci(qemu: string, sockets: string[]): Promise<{ code: number | null; out: string }> {
@@ -57,12 +55,12 @@ function qemuInfoPci(qemu: string, sockets: string[]): Promise<{ code: number | 
   );
 }
 
-describe.skipIf(haveQemu.skip || haveLib.skip)("QEMU vfio-user-pci against VfioUserHost", () => {
+describe.skipIf(haveQemu.skip || libvfioUser.skip)("QEMU vfio-user-pci against VfioUserHost", () => {
   let dir: string;
   let host: VfioUserHost;
   beforeAll(async () => {
     assertAvailable(haveQemu);
-    assertAvailable(haveLib);
+    assertAvailable(libvfioUser);
     dir = mkdtempSync(join(tmpdir(), "vfu-qemu-"));
     host = await VfioUserHost.start();
   });

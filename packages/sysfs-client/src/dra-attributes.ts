@@ -1,6 +1,7 @@
 // A device's entry in a resource.k8s.io/v1 ResourceSlice: `attributes` and `capacity`, names
 // qualified by a domain. The spec's `dra:` mapping picks which sysfs attributes appear; the
-// identity ones (deviceType, pciAddress, physFn, pcieRoot) come from the PCI layout.
+// identity ones (deviceType, pciAddress, physFn, physfn, pcieRoot) come from the PCI layout
+// and the device names.
 import { ATTRIBUTE_NAMES, ATTRIBUTES, DRA_BIT_ATTRIBUTES, type ReadableAttributeName, type SemVer } from "./generated/attributes.ts";
 import type { MockAccelDevice } from "./device.ts";
 import { bytesToQuantity } from "./quantity.ts";
@@ -64,7 +65,12 @@ export async function toDeviceAttributes(device: MockAccelDevice, { domain = "mo
     [q("deviceType")]: { string: device.kind },
     [q("pciAddress")]: { string: device.pciAddress },
   };
-  if (device.pf !== null) attributes[q("physFn")] = { string: device.pf.pciAddress };
+  if (device.pf !== null) {
+    attributes[q("physFn")] = { string: device.pf.pciAddress };
+    // The old mock-device driver's attribute (the PF's class device name), kept for claims
+    // written against it; physFn, the PCI address, is the one unique on a node.
+    if (device.pf.name !== null) attributes[q("physfn")] = { string: device.pf.name };
+  }
   attributes[PCIE_ROOT_ATTRIBUTE] = { string: device.pcieRoot };
   const capacity: Record<string, DeviceCapacity> = {};
   mapped.forEach((n, i) => {
@@ -74,6 +80,7 @@ export async function toDeviceAttributes(device: MockAccelDevice, { domain = "mo
     if (dra.kind === "capacity") {
       if (typeof value !== "bigint" && typeof value !== "number") throw new TypeError(`${what}: capacity '${dra.name}' needs a number, got ${typeof value}`);
       capacity[q(dra.name)] = { value: bytesToQuantity(BigInt(value)) };
+      if (dra.alsoAttribute !== null) attributes[q(dra.alsoAttribute)] = toAttribute(value, what);
     } else attributes[q(dra.name)] = toAttribute(value, what);
     // One bool per field the spec marks `bits: true`: a claim's CEL cannot mask an int.
     for (const bit of DRA_BIT_ATTRIBUTES) {

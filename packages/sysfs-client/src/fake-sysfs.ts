@@ -9,30 +9,34 @@
 //
 // Attributes come from the generated spec (which functions show them, their text format), so
 // the tree follows spec/registers.yaml. The handle's helpers do what the kernel would do.
-import { chmod, mkdir, readFile, rename, rm, rmdir, stat, symlink, writeFile } from "node:fs/promises";
-import { basename, dirname, join, relative } from "node:path";
-import { Value } from "@sinclair/typebox/value";
-import {
-  ATTRIBUTE_NAMES,
-  ATTRIBUTES,
-  DEVICE_CONFIG_DEFAULTS,
-  FIRMWARE,
-  FW_VERSION_FIELDS,
-  PCI_IDS,
-  SRIOV,
-  SYSFS_CLASS,
-  type AttributeName,
-  type AttributeSpec,
-  type AttributeTypes,
-  type SemVer,
-} from "./generated/attributes.ts";
-import { isVisibleOn, type DeviceKind } from "./attribute-io.ts";
+//
+// This file is the API and the kernel's behaviour (probe, sriov_numvfs, unbind, rmmod): what
+// appears and disappears when. Where functions sit on the PCI bus is fake-pci-layout.ts, what
+// attribute files say is fake-attribute-texts.ts, and writing the files is fake-tree-files.ts.
+import { join } from "node:path";
+import { SYSFS_CLASS, type AttributeName, type AttributeTypes, type SemVer } from "./generated/attributes.ts";
+import type { DeviceKind } from "./attribute-io.ts";
 import { parseDeviceName, pfDeviceName, vfDeviceName } from "./device-names.ts";
-import { uuidFromLabelOrCanonical } from "./device-uuid.ts";
-import { formatPciAddress, parsePciAddress, rootComplexName } from "./pci-address.ts";
+import {
+  attributeTexts,
+  DEFAULT_FW,
+  describeValue,
+  deviceUuid,
+  deviceValues,
+  formatValue,
+  PF_CAPABILITIES,
+  PF_MEMORY_BYTES,
+  spec,
+  toSemVer,
+  valueProblem,
+  VF_CAPABILITIES,
+  VF_MEMORY_BYTES,
+  type FakeAttributeValues,
+} from "./fake-attribute-texts.ts";
+import { functionAddress, GuestPfPlacement, MAX_TOTAL_VFS, parseExplicitPciPath, vfFunction } from "./fake-pci-layout.ts";
+import { FakeTreeFiles, type FunctionState } from "./fake-tree-files.ts";
 
-/** Values of any attribute, for the ones a topology has no field for (status, passphrase, ...). */
-export type FakeAttributeValues = { [N in AttributeName]?: AttributeTypes[N] };
+export type { FakeAttributeValues } from "./fake-attribute-texts.ts";
 
 export interface FakeVf {
   /**
@@ -139,106 +143,11 @@ export interface FakeSysfs {
   cleanup(): Promise<void>;
 }
 
-/** A device_config default the spec must give (a fake device needs a value). */
-function configDefault(name: keyof typeof DEVICE_CONFIG_DEFAULTS, kind: DeviceKind): bigint {
-  const v = DEVICE_CONFIG_DEFAULTS[name][kind];
-  if (v === null) throw new Error(`spec/registers.yaml: device_config ${name} has no default_${kind}; the fake sysfs needs one`);
-  return v;
-}
-
-function semverOf(raw: bigint): SemVer {
-  const part = (f: { lsb: number; mask: number }) => (Number(raw) & f.mask) >>> f.lsb;
-  return { major: part(FW_VERSION_FIELDS.MAJOR), minor: part(FW_VERSION_FIELDS.MINOR), patch: part(FW_VERSION_FIELDS.PATCH) };
-}
-
-// Defaults are device_config's in spec/registers.yaml, through the generated client.
-const PF_MEMORY_BYTES = configDefault("memory_size", "pf");
-const VF_MEMORY_BYTES = configDefault("memory_size", "vf");
-const PF_CAPABILITIES = Number(configDefault("capabilities", "pf"));
-const VF_CAPABILITIES = Number(configDefault("capabilities", "vf"));
-const DEFAULT_FW: SemVer = semverOf(configDefault("fw_version", "pf"));
-const MAX_TOTAL_VFS = SRIOV.maxTotalVfs;
-/** PCI function of VF `i` when its PF is function 0 (the SR-IOV capability's offset and stride). */
-const vfFunction = (i: number) => SRIOV.firstVfOffset + i * SRIOV.vfStride;
-/** What a freshly reset device shows: every attribute whose register has a constant reset. */
-const RESET_VALUES: FakeAttributeValues = Object.fromEntries(
-  ATTRIBUTE_NAMES.flatMap((n) => (ATTRIBUTES[n].reset === null ? [] : [[n, ATTRIBUTES[n].reset]])),
-);
-/** QEMU's pcie-root-port and pcie-pci-bridge, as the guest kernel shows them. */
-const REDHAT_VENDOR = 0x1b36;
-const ROOT_PORT_DEVICE = 0x000c;
-const PCI_BRIDGE_DEVICE = 0x000e;
-const BRIDGE_CLASS = 0x060400;
-
-interface FunctionState extends FakeFunction {
-  /** Text of each attribute file, as the kernel would show it; updated from the tree before removal. */
-  texts: Map<AttributeName, string>;
-  minor: number;
-  numaNode: number;
-  /** The driver is bound to this function. */
-  bound: boolean;
-}
-
 interface PfState {
   pf: FunctionState;
   vfs: FunctionState[];
   enabled: number;
   unplugged: boolean;
-}
-
-const hex = (v: number, width: number) => `0x${v.toString(16).padStart(width, "0")}`;
-
-/** A topology's uuid (canonical, or a label) or else the device's name, by the one UUID rule. */
-function deviceUuid(label: string, where: string): string {
-  try {
-    return uuidFromLabelOrCanonical(label).canonical;
-  } catch (err) {
-    throw new Error(`${where}: ${(err as Error).message}`);
-  }
-}
-
-function toSemVer(v: SemVer | string, where: string): SemVer {
-  if (typeof v !== "string") return v;
-  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(v);
-  if (!m) throw new Error(`${where}: fwVersion ${JSON.stringify(v)} is not M.m.p`);
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
-}
-
-function spec<N extends AttributeName>(name: N): AttributeSpec<N> {
-  // The mapped type indexes to AttributeSpec<N>; TypeScript cannot see that through a generic N.
-  return ATTRIBUTES[name] as unknown as AttributeSpec<N>;
-}
-
-/** Text for an attribute the topology says nothing about (one a spec extension added). */
-function neutralText(s: AttributeSpec<AttributeName>): string {
-  switch (s.textFormat) {
-    case "hex32":
-      return "0x00000000\n";
-    case "uuid":
-      return "00000000-0000-0000-0000-000000000000\n";
-    case "semver":
-      return "0.0.0\n";
-    case "string":
-      return "\n";
-    case "enum": {
-      const first = (s.schema as { anyOf?: { const?: unknown }[] }).anyOf?.[0]?.const;
-      return `${typeof first === "string" ? first : "unknown"}\n`;
-    }
-    default:
-      return "0\n";
-  }
-}
-
-/** Why a topology value cannot be shown by the driver (the attribute's schema), or null. */
-function valueProblem(s: AttributeSpec<AttributeName>, value: unknown): string | null {
-  if (Value.Check(s.schema, value)) return null;
-  return [...Value.Errors(s.schema, value)].map((e) => e.message).join("; ") || "does not match the spec's schema";
-}
-
-const describe = (v: unknown) => (typeof v === "bigint" ? `${v}n` : JSON.stringify(v));
-
-function formatValue<N extends AttributeName>(name: N, value: AttributeTypes[N]): string {
-  return spec(name).format(value);
 }
 
 export async function createFakeSysfs(dir: string, topology: FakeTopology, options: FakeSysfsOptions = {}): Promise<FakeSysfs> {
@@ -254,38 +163,29 @@ export async function createFakeSysfs(dir: string, topology: FakeTopology, optio
 }
 
 class FakeTree implements FakeSysfs {
-  readonly root: string;
-  private readonly transport: "vfio-user" | "proxy";
-  private readonly major: number;
+  private readonly files: FakeTreeFiles;
+  private readonly placement: GuestPfPlacement;
   private readonly pfs: PfState[] = [];
   private readonly byName = new Map<string, { state: FunctionState; owner: PfState }>();
-  private readonly slotsByNode = new Map<number, number>();
   private nextPfNumber = 0;
   private nextMinor = 0;
   private driverLoaded = true;
 
   constructor(dir: string, options: FakeSysfsOptions) {
-    this.root = dir;
-    this.transport = options.transport ?? "vfio-user";
-    this.major = options.major ?? 240;
+    this.files = new FakeTreeFiles(dir, options.major ?? 240);
+    this.placement = new GuestPfPlacement(options.transport ?? "vfio-user");
+  }
+
+  get root(): string {
+    return this.files.root;
   }
 
   get functions(): readonly FakeFunction[] {
     return this.pfs.filter((p) => !p.unplugged).flatMap((p) => [p.pf, ...p.vfs].map(publicView));
   }
 
-  private get classDir(): string {
-    return join(this.root, "class", SYSFS_CLASS);
-  }
-  private get driverDir(): string {
-    return join(this.root, "bus", "pci", "drivers", SYSFS_CLASS);
-  }
-
   async init(): Promise<void> {
-    await mkdir(this.classDir, { recursive: true });
-    await mkdir(this.driverDir, { recursive: true });
-    await mkdir(join(this.root, "bus", "pci", "devices"), { recursive: true });
-    await mkdir(join(this.root, "devices"), { recursive: true });
+    await this.files.init();
   }
 
   fn(name: string): FakeFunction {
@@ -308,7 +208,7 @@ class FakeTree implements FakeSysfs {
     return found;
   }
 
-  // ---- building ----------------------------------------------------------------------------
+  // ---- hot-plug and probe ------------------------------------------------------------------
 
   async add(pf: FakePf, where: string): Promise<string> {
     const name = pf.name ?? pfDeviceName(this.nextPfNumber);
@@ -328,40 +228,18 @@ class FakeTree implements FakeSysfs {
     if (!Number.isInteger(numaNode) || numaNode < -1) throw new Error(`${where}.numaNode: ${numaNode} is not -1 or a node number`);
     const fw = toSemVer(pf.fwVersion ?? DEFAULT_FW, where);
 
-    const pfPath = pf.pciPath !== undefined ? this.explicitPath(pf.pciPath, where) : this.computedPath(numaNode, where);
-    const pfAddress = pfPath.at(-1)!;
-    const parts = parsePciAddress(pfAddress)!;
+    const pfPath = pf.pciPath !== undefined ? this.explicitPath(pf.pciPath, where) : this.placement.next(numaNode, where);
     const parentRel = pfPath.slice(0, -1);
-    await this.writeBridges(parentRel, numaNode);
+    await this.files.writeBridges(parentRel, numaNode);
 
     const mk = (kind: DeviceKind, fnName: string, fn: number, vfIndex: number | null, values: FakeAttributeValues): FunctionState => {
-      for (const [n, v] of Object.entries(values) as [AttributeName, unknown][]) {
-        const problem = Object.hasOwn(ATTRIBUTES, n) ? valueProblem(spec(n), v) : "not an attribute in spec/registers.yaml";
-        if (problem) throw new Error(`${where}${kind === "vf" ? `.vfs[${vfIndex}]` : ""}: ${n} = ${describe(v)}: ${problem}`);
-      }
-      const pciAddress = formatPciAddress({ ...parts, fn });
-      const pciPath = join(this.root, "devices", ...parentRel, pciAddress);
-      const texts = new Map<AttributeName, string>();
-      for (const n of ATTRIBUTE_NAMES) {
-        if (!isVisibleOn(n, kind)) continue;
-        const s = spec(n);
-        const v = values[n];
-        texts.set(n, !s.readable ? "" : v !== undefined ? formatValue(n, v) : neutralText(s));
-      }
+      const texts = attributeTexts(kind, values, `${where}${kind === "vf" ? `.vfs[${vfIndex}]` : ""}`);
+      const pciAddress = functionAddress(pfPath, fn);
+      const pciPath = this.files.pciPath([...parentRel, pciAddress]);
       return { name: fnName, kind, pciAddress, pciPath, classPath: join(pciPath, SYSFS_CLASS, fnName), vfIndex, texts, minor: this.nextMinor++, numaNode, bound: true };
     };
-    const common = (uuid: string, memory: bigint, caps: number, fwv: SemVer): FakeAttributeValues => ({
-      ...RESET_VALUES,
-      uuid,
-      memory_size: memory,
-      capabilities: caps,
-      numa_node: numaNode,
-      fw_version: fwv,
-      wordlist_loaded: true,
-      wordlist_size: FIRMWARE.words,
-    });
     const pfState = mk("pf", name, 0, null, {
-      ...common(deviceUuid(pf.uuid ?? name, `${where}.uuid`), pf.memorySize ?? PF_MEMORY_BYTES, pf.capabilities ?? PF_CAPABILITIES, fw),
+      ...deviceValues(deviceUuid(pf.uuid ?? name, `${where}.uuid`), pf.memorySize ?? PF_MEMORY_BYTES, pf.capabilities ?? PF_CAPABILITIES, fw, numaNode),
       sriov_totalvfs: totalVfs,
       sriov_numvfs: enabled,
       ...pf.attributes,
@@ -372,7 +250,7 @@ class FakeTree implements FakeSysfs {
       const vfName = vfDeviceName(pfNumber!, i);
       const vfFw = toSemVer(o.fwVersion ?? fw, `${where}.vfs[${i}]`);
       vfs.push(mk("vf", vfName, vfFunction(i), i, {
-        ...common(deviceUuid(o.uuid ?? vfName, `${where}.vfs[${i}].uuid`), o.memorySize ?? VF_MEMORY_BYTES, o.capabilities ?? VF_CAPABILITIES, vfFw),
+        ...deviceValues(deviceUuid(o.uuid ?? vfName, `${where}.vfs[${i}].uuid`), o.memorySize ?? VF_MEMORY_BYTES, o.capabilities ?? VF_CAPABILITIES, vfFw, numaNode),
         vf_index: i,
         ...o.attributes,
       }));
@@ -383,137 +261,29 @@ class FakeTree implements FakeSysfs {
     }
     this.pfs.push(owner);
     for (const f of [pfState, ...vfs]) this.byName.set(f.name, { state: f, owner });
-    await Promise.all([pfState, ...vfs].map((f) => this.writePciFunction(f, numaNode)));
-    await Promise.all([pfState, ...vfs].filter((f) => this.shown(f, owner)).map((f) => this.writeClassDevice(f)));
+    await Promise.all([pfState, ...vfs].map((f) => this.plugPciFunction(f)));
+    await Promise.all([pfState, ...vfs].filter((f) => this.shown(f, owner)).map((f) => this.files.writeClassDevice(f)));
     return name;
   }
 
   private explicitPath(pciPath: string, where: string): string[] {
-    const segments = pciPath.split("/").filter((s) => s !== "");
-    if (!/^pci[0-9a-f]{4}:[0-9a-f]{2}$/.test(segments[0] ?? "")) throw new Error(`${where}.pciPath: must start with the root complex, e.g. pci0000:10 (got ${JSON.stringify(pciPath)})`);
-    const fns = segments.slice(1);
-    if (fns.length === 0 || !fns.every((s) => parsePciAddress(s))) throw new Error(`${where}.pciPath: after the root complex every segment must be a PCI address like 0000:11:00.0 (got ${JSON.stringify(pciPath)})`);
-    if (parsePciAddress(fns.at(-1)!)!.fn !== 0) throw new Error(`${where}.pciPath: the PF must be function 0 (VFs take functions ${vfFunction(0)}..${vfFunction(MAX_TOTAL_VFS - 1)} of its slot)`);
-    const taken = this.pfs.find((p) => !p.unplugged && relative(join(this.root, "devices"), p.pf.pciPath) === segments.join("/"));
+    const segments = parseExplicitPciPath(pciPath, where);
+    const taken = this.pfs.find((p) => !p.unplugged && this.files.relativePciPath(p.pf.pciPath) === segments.join("/"));
     if (taken) throw new Error(`${where}.pciPath: ${pciPath} is already '${taken.pf.name}'`);
     return segments;
   }
 
-  /** Where `mock-accel qemu-args` puts the next PF of a node, as the guest kernel numbers it. */
-  private computedPath(numaNode: number, where: string): string[] {
-    const k = this.slotsByNode.get(numaNode) ?? 0;
-    this.slotsByNode.set(numaNode, k + 1);
-    // No NUMA: root ports on the main root complex; slots 0 and 1 are q35's host bridge and spare.
-    const rootBus = numaNode < 0 ? 0 : 0x10 * (numaNode + 1);
-    const rootSlot = numaNode < 0 ? k + 2 : k;
-    const busesPerPf = this.transport === "proxy" ? 2 : 1;
-    const secondary = rootBus + 1 + k * busesPerPf;
-    const deviceBus = secondary + busesPerPf - 1;
-    if (numaNode >= 0 && deviceBus >= rootBus + 0x10) {
-      throw new Error(`${where}: too many PFs on NUMA node ${numaNode} for the guest's bus numbering (pxb-pcie bus_nr ${hex(rootBus, 2)}..${hex(rootBus + 0xf, 2)}); give pciPath explicitly`);
-    }
-    if (deviceBus > 0xff || rootSlot > 0x1f) throw new Error(`${where}: PCI bus numbers exhausted; give pciPath explicitly`);
-    const rootPort = formatPciAddress({ domain: 0, bus: rootBus, slot: rootSlot, fn: 0 });
-    const path = [rootComplexName(0, rootBus), rootPort];
-    if (this.transport === "proxy") path.push(formatPciAddress({ domain: 0, bus: secondary, slot: 0, fn: 0 }));
-    path.push(formatPciAddress({ domain: 0, bus: deviceBus, slot: this.transport === "proxy" ? 1 : 0, fn: 0 }));
-    return path;
-  }
-
-  /** Root ports and bridges above the device, with the IDs QEMU gives them. */
-  private async writeBridges(parentRel: string[], numaNode: number): Promise<void> {
-    for (let i = 1; i < parentRel.length; i++) {
-      const address = parentRel[i]!;
-      const path = join(this.root, "devices", ...parentRel.slice(0, i + 1));
-      if (await exists(path)) continue;
-      await mkdir(path, { recursive: true });
-      await this.writePciIdentity(path, {
-        address,
-        vendor: REDHAT_VENDOR,
-        device: i === 1 ? ROOT_PORT_DEVICE : PCI_BRIDGE_DEVICE,
-        classCode: BRIDGE_CLASS,
-        revision: 0,
-        subsystemVendor: 0,
-        subsystemDevice: 0,
-        numaNode,
-      });
-      await this.link(join(this.root, "bus", "pci", "devices", address), path);
-    }
-  }
-
-  private async writePciIdentity(path: string, id: PciIdentity): Promise<void> {
-    await writeMode(join(path, "uevent"), pciUevent(id, null), 0o644);
-    const files: [string, string][] = [
-      ["vendor", hex(id.vendor, 4)],
-      ["device", hex(id.device, 4)],
-      ["class", hex(id.classCode, 6)],
-      ["subsystem_vendor", hex(id.subsystemVendor, 4)],
-      ["subsystem_device", hex(id.subsystemDevice, 4)],
-      ["revision", hex(id.revision, 2)],
-      ["numa_node", String(id.numaNode)],
-    ];
-    await Promise.all(files.map(([f, text]) => writeMode(join(path, f), `${text}\n`, 0o444)));
-  }
-
-  private async writePciFunction(f: FunctionState, numaNode: number): Promise<void> {
-    await mkdir(f.pciPath, { recursive: true });
-    await this.writePciIdentity(f.pciPath, mockIdentity(f, numaNode));
-    await this.link(join(this.root, "bus", "pci", "devices", f.pciAddress), f.pciPath);
-    if (this.driverLoaded) await this.bindDriver(f);
-  }
-
-  private async bindDriver(f: FunctionState): Promise<void> {
-    await this.link(join(f.pciPath, "driver"), this.driverDir);
-    await this.link(join(this.driverDir, f.pciAddress), f.pciPath);
-    await writeMode(join(f.pciPath, "uevent"), pciUevent(mockIdentity(f, f.numaNode), SYSFS_CLASS), 0o644);
-  }
-
-  private async unbindDriver(f: FunctionState): Promise<void> {
-    await rm(join(f.pciPath, "driver"), { force: true });
-    await rm(join(this.driverDir, f.pciAddress), { force: true });
-    if (await exists(f.pciPath)) await writeMode(join(f.pciPath, "uevent"), pciUevent(mockIdentity(f, f.numaNode), null), 0o644);
-  }
-
-  /** Attributes first, the class link last: a concurrent discover never sees half a device. */
-  private async writeClassDevice(f: FunctionState): Promise<void> {
-    await mkdir(f.classPath, { recursive: true });
-    await Promise.all(
-      [...f.texts].map(([n, text]) => writeMode(join(f.classPath, n), text, ATTRIBUTES[n].mode)),
-    );
-    await writeMode(join(f.classPath, "dev"), `${this.major}:${f.minor}\n`, 0o444);
-    await writeMode(join(f.classPath, "uevent"), `MAJOR=${this.major}\nMINOR=${f.minor}\nDEVNAME=${f.name}\n`, 0o644);
-    await this.link(join(f.classPath, "device"), f.pciPath);
-    await this.link(join(f.classPath, "subsystem"), this.classDir);
-    await this.link(join(this.classDir, f.name), f.classPath);
-  }
-
-  /** Class link first, then the directory; attribute text is kept for when it comes back. */
-  private async removeClassDevice(f: FunctionState): Promise<void> {
-    if (!(await exists(f.classPath))) return;
-    await rm(join(this.classDir, f.name), { force: true });
-    for (const n of f.texts.keys()) {
-      if (!ATTRIBUTES[n].readable) continue;
-      try {
-        f.texts.set(n, await readFile(join(f.classPath, n), "utf8"));
-      } catch {
-        // A file someone deleted keeps its last known text.
-      }
-    }
-    await rm(f.classPath, { recursive: true, force: true });
-    await rmdir(dirname(f.classPath)).catch(() => undefined);
-  }
-
-  /** Relative like kernfs makes them: up to the target's parent, then its name (`device -> ../../../0000:11:00.0`). */
-  private async link(at: string, target: string): Promise<void> {
-    await rm(at, { force: true });
-    await symlink(join(relative(dirname(at), dirname(target)), basename(target)), at);
+  /** The function appears on the bus; a loaded driver binds it at once. */
+  private async plugPciFunction(f: FunctionState): Promise<void> {
+    await this.files.writePciFunction(f);
+    if (this.driverLoaded) await this.files.bindDriver(f);
   }
 
   // ---- what the kernel does ----------------------------------------------------------------
 
   async setAttribute<N extends AttributeName>(device: string, attribute: N, value: AttributeTypes[N]): Promise<void> {
     const problem = valueProblem(spec(attribute), value);
-    if (problem) throw new Error(`fake sysfs: ${device} ${attribute} = ${describe(value)}: ${problem} (setRawAttribute writes any text)`);
+    if (problem) throw new Error(`fake sysfs: ${device} ${attribute} = ${describeValue(value)}: ${problem} (setRawAttribute writes any text)`);
     await this.setRawAttribute(device, attribute, formatValue(attribute, value));
   }
 
@@ -522,19 +292,13 @@ class FakeTree implements FakeSysfs {
     if (!state.texts.has(attribute)) throw new Error(`fake sysfs: '${device}' is a ${state.kind.toUpperCase()}; the driver does not show '${attribute}' on it`);
     state.texts.set(attribute, text);
     if (!this.shown(state, owner)) return;
-    const path = join(state.classPath, attribute);
-    const mode = (await stat(path).catch(() => null))?.mode ?? ATTRIBUTES[attribute].mode;
-    // Through a temporary file and rename, so a reader never sees a half-written value.
-    const tmp = `${path}.fake-tmp`;
-    await writeMode(tmp, text, mode & 0o777);
-    await rename(tmp, path);
+    await this.files.replaceAttribute(state, attribute, text);
   }
 
   async rejectWrites(device: string, attribute: AttributeName): Promise<void> {
     const { state, owner } = this.lookup(device);
     if (!this.shown(state, owner)) throw new Error(`fake sysfs: '${device}' is not shown in the class`);
-    const path = join(state.classPath, attribute);
-    await chmod(path, (await stat(path)).mode & 0o555);
+    await this.files.makeReadOnly(state, attribute);
   }
 
   async enableVfs(pf: string, n: number): Promise<void> {
@@ -546,16 +310,15 @@ class FakeTree implements FakeSysfs {
     if (!this.shown(state, owner)) return;
     for (const vf of owner.vfs) {
       if (this.shown(vf, owner)) {
-        if (!(await exists(vf.classPath))) await this.writeClassDevice(vf);
-      } else await this.removeClassDevice(vf);
+        if (!(await this.files.hasClassDevice(vf))) await this.files.writeClassDevice(vf);
+      } else await this.files.removeClassDevice(vf);
     }
   }
 
   async applyWrites(): Promise<void> {
     for (const owner of this.pfs) {
       if (!this.shown(owner.pf, owner)) continue;
-      const path = join(owner.pf.classPath, "sriov_numvfs");
-      const text = await readFile(path, "utf8");
+      const { path, text } = await this.files.readAttribute(owner.pf, "sriov_numvfs");
       const n = spec("sriov_numvfs").parse(text);
       if (n === undefined || n > owner.vfs.length) {
         // What the kernel would have refused with EINVAL: put the old value back.
@@ -573,14 +336,13 @@ class FakeTree implements FakeSysfs {
   async removeDevice(name: string, options: { pci?: boolean } = {}): Promise<void> {
     const { state, owner } = this.lookup(name);
     const fns = state.kind === "pf" ? [...owner.vfs, owner.pf] : [state];
-    for (const f of fns) await this.removeClassDevice(f);
+    for (const f of fns) await this.files.removeClassDevice(f);
     state.bound = false;
-    await this.unbindDriver(state);
+    await this.files.unbindDriver(state);
     if (options.pci) {
       for (const f of fns) {
-        await this.unbindDriver(f);
-        await rm(join(this.root, "bus", "pci", "devices", f.pciAddress), { force: true });
-        await rm(f.pciPath, { recursive: true, force: true });
+        await this.files.unbindDriver(f);
+        await this.files.removePciFunction(f);
         this.byName.delete(f.name);
       }
       if (state.kind === "pf") owner.unplugged = true;
@@ -591,89 +353,34 @@ class FakeTree implements FakeSysfs {
     for (const owner of this.pfs) {
       if (owner.unplugged) continue;
       for (const f of [...owner.vfs, owner.pf]) {
-        await this.removeClassDevice(f);
-        await this.unbindDriver(f);
+        await this.files.removeClassDevice(f);
+        await this.files.unbindDriver(f);
       }
     }
     this.driverLoaded = false;
-    await rm(this.classDir, { recursive: true, force: true });
-    await rm(this.driverDir, { recursive: true, force: true });
+    await this.files.removeDriverDirs();
   }
 
   async loadDriver(): Promise<void> {
     if (this.driverLoaded) return;
     this.driverLoaded = true;
-    await mkdir(this.classDir, { recursive: true });
-    await mkdir(this.driverDir, { recursive: true });
+    await this.files.createDriverDirs();
     for (const owner of this.pfs) {
       if (owner.unplugged) continue;
       // A fresh probe binds every function; VFs return as SRIOV_NUM_VFS (kept by the device) says.
       for (const f of [owner.pf, ...owner.vfs]) {
         f.bound = true;
-        await this.bindDriver(f);
-        if (this.shown(f, owner)) await this.writeClassDevice(f);
+        await this.files.bindDriver(f);
+        if (this.shown(f, owner)) await this.files.writeClassDevice(f);
       }
     }
   }
 
   async cleanup(): Promise<void> {
-    for (const sub of ["class", "bus", "devices"]) await rm(join(this.root, sub), { recursive: true, force: true });
-    await rmdir(this.root).catch(() => undefined); // only if nothing else lives there
+    await this.files.cleanup();
   }
-}
-
-interface PciIdentity {
-  address: string;
-  vendor: number;
-  device: number;
-  classCode: number;
-  revision: number;
-  subsystemVendor: number;
-  subsystemDevice: number;
-  numaNode: number;
-}
-
-function mockIdentity(f: FunctionState, numaNode: number): PciIdentity {
-  return {
-    address: f.pciAddress,
-    vendor: PCI_IDS.vendorId,
-    device: f.kind === "pf" ? PCI_IDS.pfDeviceId : PCI_IDS.vfDeviceId,
-    classCode: PCI_IDS.classCode,
-    revision: PCI_IDS.revisionId,
-    subsystemVendor: PCI_IDS.subsystemVendorId,
-    subsystemDevice: PCI_IDS.subsystemId,
-    numaNode,
-  };
-}
-
-/** What drivers/pci/pci-driver.c pci_uevent() shows, after the driver core's DRIVER=. */
-function pciUevent(id: PciIdentity, driver: string | null): string {
-  const X = (v: number, width: number) => v.toString(16).toUpperCase().padStart(width, "0");
-  return [
-    ...(driver ? [`DRIVER=${driver}`] : []),
-    `PCI_CLASS=${X(id.classCode, 4)}`,
-    `PCI_ID=${X(id.vendor, 4)}:${X(id.device, 4)}`,
-    `PCI_SUBSYS_ID=${X(id.subsystemVendor, 4)}:${X(id.subsystemDevice, 4)}`,
-    `PCI_SLOT_NAME=${id.address}`,
-    `MODALIAS=pci:v${X(id.vendor, 8)}d${X(id.device, 8)}sv${X(id.subsystemVendor, 8)}sd${X(id.subsystemDevice, 8)}bc${X(id.classCode >> 16, 2)}sc${X((id.classCode >> 8) & 0xff, 2)}i${X(id.classCode & 0xff, 2)}`,
-    "",
-  ].join("\n");
 }
 
 function publicView(s: FunctionState): FakeFunction {
   return { name: s.name, kind: s.kind, pciAddress: s.pciAddress, pciPath: s.pciPath, classPath: s.classPath, vfIndex: s.vfIndex };
-}
-
-async function writeMode(path: string, text: string, mode: number): Promise<void> {
-  await writeFile(path, text, { mode });
-  await chmod(path, mode); // writeFile's mode passes through the umask
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -36,6 +36,17 @@ export {
 } from "./dra-attributes.ts";
 export { bytesToQuantity } from "./quantity.ts";
 export { parseDeviceName, pfDeviceName, vfDeviceName } from "./device-names.ts";
+export {
+  busesPerPf,
+  EXPANDER_BUS_SPAN,
+  expanderBusNumber,
+  guestFunctionAddress,
+  guestPfBuses,
+  guestPfPciPath,
+  maxPfsPerNumaNode,
+  type GuestPfBuses,
+  type GuestTransport,
+} from "./guest-pci-buses.ts";
 export { MOCK_ACCEL_UUID_NAMESPACE, uuidFromLabelOrCanonical, uuidToCanonical, uuidV5, type DeviceUuid } from "./device-uuid.ts";
 export {
   ATTRIBUTES,

@@ -20,6 +20,7 @@ describe("toDeviceAttributes()", () => {
         "mock-accel.example.com/p2pDma": { bool: false },
         "mock-accel.example.com/numaNode": { int: 1 },
         "mock-accel.example.com/firmwareVersion": { version: "1.4.2" },
+        "mock-accel.example.com/memory": { int: 16 * 2 ** 30 },
         [PCIE_ROOT_ATTRIBUTE]: { string: "pci0000:20" },
       },
       capacity: { "mock-accel.example.com/memory": { value: "16Gi" } },
@@ -34,6 +35,9 @@ describe("toDeviceAttributes()", () => {
     expect(attributes["accel.example.org/physFn"]).toEqual({ string: "0000:11:00.0" });
     expect(attributes["accel.example.org/pciAddress"]).toEqual({ string: "0000:11:00.2" });
     expect(capacity).toEqual({ "accel.example.org/memory": { value: "3Gi" } });
+    // The old mock-device driver's names, kept for claims written against it.
+    expect(attributes["accel.example.org/physfn"]).toEqual({ string: "mock0" });
+    expect(attributes["accel.example.org/memory"]).toEqual({ int: 3 * 2 ** 30 });
     expect(Object.keys(attributes).every((k) => k.startsWith("accel.example.org/") || k === PCIE_ROOT_ATTRIBUTE)).toBe(true);
   });
 

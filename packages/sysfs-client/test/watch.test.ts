@@ -1,6 +1,7 @@
 // Watching devices come and go: VFs enabled and disabled, the module unloaded and loaded.
 import { describe, expect, test } from "vitest";
 import { MockAccelSysfs, type DeviceEvent } from "@mock-accel/sysfs-client";
+import { watchDevices } from "../src/watch.ts";
 import { fakeSysfs, tempDir } from "./fake-root.ts";
 
 /** Pull events one at a time so the test can change the tree between them. */
@@ -100,10 +101,20 @@ describe("watch()", () => {
 
   test("emitExisting: false reports only what changes after the first look", async () => {
     const fake = await fakeSysfs([{ totalVfs: 1 }]);
+    const client = new MockAccelSysfs({ root: fake.root });
     const abort = new AbortController();
-    const iter = new MockAccelSysfs({ root: fake.root }).watch({ intervalMs: 5, signal: abort.signal, emitExisting: false });
+    // client.watch() is watchDevices over discover(); this list also says when the second look
+    // starts, which is after the first look became the starting point.
+    let looks = 0;
+    let secondLook!: () => void;
+    const firstLookDone = new Promise<void>((resolve) => (secondLook = resolve));
+    const list = () => {
+      if (++looks === 2) secondLook();
+      return client.discover();
+    };
+    const iter = watchDevices(list, { intervalMs: 5, signal: abort.signal, emitExisting: false });
     const first = iter.next(); // starts the first look
-    await new Promise((r) => setTimeout(r, 300)); // the first look is a readdir of one entry; this is not an assertion on time
+    await firstLookDone;
     await fake.enableVfs("mock0", 1);
     expect((await first).value).toMatchObject({ type: "added", device: { name: "mock0_vf0" } });
     abort.abort();

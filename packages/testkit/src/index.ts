@@ -36,7 +36,7 @@ export function assertAvailable(req: Requirement): void {
  * state another process reaches in its own time (an API server, a controller). Throws after
  * `timeoutMs`, naming what it waited for and the last error.
  */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+export async function eventually<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -49,4 +49,40 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** A child process whose output a test reads. */
+interface OutputSource {
+  stdout?: NodeJS.ReadableStream | null;
+  stderr?: NodeJS.ReadableStream | null;
+  once(event: "exit", listener: (code: number | null, signal: string | null) => void): unknown;
+  off(event: "exit", listener: (code: number | null, signal: string | null) => void): unknown;
+}
+
+/**
+ * Resolves as soon as `ready()` is true, checked each time `child` prints (attach the listeners
+ * that collect its output first, so they have run by then): the line a server prints once it
+ * serves. Rejects when the child exits first or after `timeoutMs`, with `describe()` (e.g. the
+ * output so far) in the message.
+ */
+export function untilOutput(child: OutputSource, what: string, ready: () => boolean, describe: () => string = () => "", timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      child.stdout?.off("data", check);
+      child.stderr?.off("data", check);
+      child.off("exit", onExit);
+      if (err) reject(err);
+      else resolve();
+    };
+    const check = () => {
+      if (ready()) finish();
+    };
+    const onExit = (code: number | null, signal: string | null) => finish(new Error(`${what}: the process exited (${signal ?? `code ${code}`}) first\n${describe()}`));
+    const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${describe()}`)), timeoutMs);
+    child.stdout?.on("data", check);
+    child.stderr?.on("data", check);
+    child.once("exit", onExit);
+    check();
+  });
 }

@@ -2,7 +2,7 @@
 // sockets under <runDir>/<vm>/<device-id>.sock. Used by `up`, `demo` and the benchmarks.
 import { mkdirSync, rmdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { buildDeviceConfig, createConsoleLogger, ProxyHost, uuidToCanonical, VfioUserHost, type DeviceConfig } from "@mock-accel/server";
+import { buildDeviceConfig, createConsoleLogger, startDeviceHost, uuidToCanonical, type DeviceConfig, type DeviceHost } from "@mock-accel/server";
 import { allDevices, type Topology, type TopologyDevice } from "./load-topology.ts";
 import { socketPath, type Transport } from "./qemu-args.ts";
 
@@ -27,7 +27,7 @@ export interface BringUpOptions {
 
 export interface Running {
   devices: ServedDevice[];
-  host: VfioUserHost | ProxyHost;
+  host: DeviceHost;
   close(): Promise<void>;
 }
 
@@ -84,7 +84,7 @@ export async function bringUp(topology: Topology, opts: BringUpOptions): Promise
   const log = createConsoleLogger(logLevel);
   // The worker is told the same level, so it never formats and queues a line (one per client
   // coming and going at "info") that this logger would throw away.
-  const host = opts.transport === "vfio-user" ? await VfioUserHost.start({ log, logLevel }) : await ProxyHost.start({ log });
+  const host = await startDeviceHost(opts.transport, { log, logLevel });
   const created = new CreatedDirs();
   const served: ServedDevice[] = [];
   // The host removes exactly the sockets it bound; then the folders this call made, if empty.

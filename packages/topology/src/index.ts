@@ -2,7 +2,7 @@
 // wiring for them, and serving every device of a topology from one process.
 export { loadTopologyFile, parseTopology, findVm, allDevices, TopologyError, VmNotFoundError } from "./load-topology.ts";
 export type { Topology, TopologyVm, TopologyNumaNode, TopologyPf, TopologyDevice } from "./load-topology.ts";
-export { formatSourceError, type SourceError } from "./yaml-source.ts";
+export { formatSourceError, type SourceError } from "@mock-accel/yaml-source";
 export { qemuArgs, libvirtXml, formatArgs, shellQuote, socketPath, expanderBusNumber, type Transport, type QemuWiringOptions } from "./qemu-args.ts";
 export { bringUp, deviceConfigFor, type BringUpOptions, type Running, type ServedDevice } from "./bring-up.ts";
 export { prepareLaunch, accelArg, UnsupportedQemuError, type LaunchOptions, type PreparedLaunch } from "./launch-plan.ts";

@@ -4,7 +4,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { PCI, uuidFromLabelOrCanonical } from "@mock-accel/server";
 import { TopologySchema, type RawPf, type RawTopology } from "./topology-schema.ts";
-import { formatSourceError, YamlSource, type SourceError } from "./yaml-source.ts";
+import { formatSourceError, pointerToPath, YamlSource, type SourceError } from "@mock-accel/yaml-source";
 import { capabilityBits, parseMemorySize, parseFwVersion } from "./device-values.ts";
 
 export interface TopologyDevice {
@@ -90,15 +90,16 @@ export function parseTopology(text: string, file: string): Topology {
     throw new TopologyError([{ file, line: 1, column: 1, path: "", message: `larger than ${MAX_TOPOLOGY_BYTES} bytes; a topology file is a few KiB` }]);
   }
   const src = new YamlSource(file, text);
-  if (src.syntaxErrors.length > 0) throw new TopologyError(src.syntaxErrors);
+  const syntax = src.syntaxErrors();
+  if (syntax.length > 0) throw new TopologyError(syntax);
   const raw: unknown = src.doc.toJS();
   if (!Value.Check(TopologySchema, raw)) {
     const errors = [...Value.Errors(TopologySchema, raw)].map((e) => {
-      const segments = YamlSource.pointerSegments(e.path);
+      const segments = pointerToPath(e.path);
       const props = (e.schema as { properties?: Record<string, unknown> }).properties;
       if (e.type === ValueErrorType.ObjectAdditionalProperties && props) {
         // TypeBox names the object; point at the offending key itself.
-        return src.error(segments, `unknown key '${segments.at(-1)}' (allowed: ${Object.keys(props).join(", ")})`, true);
+        return src.error(segments, `unknown key '${segments.at(-1)}' (allowed: ${Object.keys(props).join(", ")})`, "key");
       }
       // A union's own message ("Expected union value") says nothing; its description does.
       const description = (e.schema as { description?: string }).description;

@@ -5,8 +5,10 @@
 // take an inherited fd that the launcher supplies.
 import type { TopologyDevice, TopologyVm } from "./load-topology.ts";
 import { join } from "node:path";
+import type { HostTransport } from "@mock-accel/server";
+import { expanderBusNumber, guestPfBuses } from "@mock-accel/sysfs-client";
 
-export type Transport = "vfio-user" | "proxy";
+export type Transport = HostTransport;
 
 export interface QemuWiringOptions {
   transport: Transport;
@@ -16,8 +18,7 @@ export interface QemuWiringOptions {
   fdFor?: (device: TopologyDevice, index: number) => number;
 }
 
-/** PCI bus number of the expander for a NUMA node: 0x10 for node 0, 0x20 for node 1, ... */
-export const expanderBusNumber = (numaNode: number): number => 0x10 * (numaNode + 1);
+export { expanderBusNumber };
 
 export function socketPath(runDir: string, device: TopologyDevice): string {
   return join(runDir, device.vm, `${device.id}.sock`);
@@ -77,6 +78,7 @@ function wire(vm: TopologyVm, opts: QemuWiringOptions): Wiring {
     // lowest NUMA node `mock0`, which is what people expect (checked in a guest).
     w.expanders.unshift("-device", `pxb-pcie,id=${pxb},bus_nr=${expanderBusNumber(node.node)},numa_node=${node.node},bus=pcie.0`);
     node.pfs.forEach((p, pi) => {
+      const buses = placePf(vm, node.node, pi, opts.transport);
       const rp = `rp-n${node.node}-${pi}`;
       w.rootPorts.push("-device", `pcie-root-port,id=${rp},bus=${pxb},chassis=${chassis++},slot=0`);
       let bridge: string | null = null;
@@ -84,7 +86,7 @@ function wire(vm: TopologyVm, opts: QemuWiringOptions): Wiring {
         bridge = `br-n${node.node}-${pi}`;
         w.bridges.push("-device", `pcie-pci-bridge,id=${bridge},bus=${rp}`);
       }
-      const slot = opts.transport === "proxy" ? 1 : 0;
+      const slot = buses.deviceSlot;
       for (const d of [p.pf, ...p.vfs]) {
         const placement: Placement = {
           device: d,
@@ -113,6 +115,15 @@ function wire(vm: TopologyVm, opts: QemuWiringOptions): Wiring {
     });
   }
   return w;
+}
+
+/** The guest's buses for a PF, or an error naming the VM and node when its expander has none left. */
+function placePf(vm: TopologyVm, numaNode: number, pfIndex: number, transport: Transport) {
+  try {
+    return guestPfBuses(numaNode, pfIndex, transport);
+  } catch (err) {
+    throw new Error(`VM '${vm.name}', NUMA node ${numaNode}, PF ${pfIndex} over ${transport}: ${(err as Error).message}`);
+  }
 }
 
 /** QEMU arguments (without accelerator, kernel or disks) for the VM's NUMA layout and devices. */

@@ -3,6 +3,7 @@
 // error at its line rather than a silently ignored setting.
 import { Type, type Static } from "@sinclair/typebox";
 import { PCI } from "@mock-accel/server";
+import { maxPfsPerNumaNode } from "@mock-accel/sysfs-client";
 
 const Closed = { additionalProperties: false } as const;
 /** "16G", "512M", "2GiB" or a byte count (checked in full by parseMemorySize). */
@@ -35,7 +36,8 @@ export const NumaNodeSchema = Type.Object(
     node: Type.Integer({ minimum: 0, maximum: 7 }),
     cpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
     memory: Type.Optional(Size),
-    pfs: Type.Optional(Type.Array(PfSchema, { maxItems: 15 })),
+    // As many as the node's expander has buses for over vfio-user (qemu-args refuses more over proxy).
+    pfs: Type.Optional(Type.Array(PfSchema, { maxItems: maxPfsPerNumaNode("vfio-user") })),
   },
   Closed,
 );

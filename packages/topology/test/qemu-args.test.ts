@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { requirement, assertAvailable } from "@mock-accel/testkit";
-import { loadTopologyFile, findVm } from "../src/load-topology.ts";
+import { loadTopologyFile, findVm, parseTopology } from "../src/load-topology.ts";
 import { libvirtXml, qemuArgs } from "../src/qemu-args.ts";
 
 const examples = join(import.meta.dirname, "../../../examples");
@@ -86,6 +86,17 @@ describe("qemu-args", () => {
     const { qtree } = await inspect(withoutMockDevices(qemuArgs(vm, { transport: "proxy", runDir: "/run/m" })));
     // Firmware has not numbered the buses yet (-S), so read the device tree instead.
     for (const n of [0, 1]) expect(qtree).toMatch(new RegExp(`bus: rp-n${n}-0\\n(\\s+\\S.*\\n)*?\\s+dev: pcie-pci-bridge, id "br-n${n}-0"`));
+  });
+
+  it("a node's expander holds 15 PFs over vfio-user but 7 over proxy (a bridge bus each): more is refused, not wired over the next node's buses", () => {
+    const pfs = (n: number) => Array.from({ length: n }, (_, i) => `          - uuid: p${i}\n`).join("");
+    const vm = (n: number) => findVm(parseTopology(`vms:\n  - name: vm0\n    numa_nodes:\n      - node: 0\n        pfs:\n${pfs(n)}`, "t.yaml"), "vm0");
+    expect(() => qemuArgs(vm(8), { transport: "vfio-user", runDir: "/run/m" })).not.toThrow();
+    expect(() => qemuArgs(vm(7), { transport: "proxy", runDir: "/run/m" })).not.toThrow();
+    expect(() => qemuArgs(vm(8), { transport: "proxy", runDir: "/run/m" })).toThrow(
+      "VM 'vm0', NUMA node 0, PF 7 over proxy: too many PFs on NUMA node 0 for the guest's bus numbering (pxb-pcie bus_nr 0x10..0x1f)",
+    );
+    expect(() => vm(16)).toThrow(/pfs: Expected array length to be less or equal to 15/);
   });
 
   it("libvirt XML carries NUMA cells, expander controllers and the devices", () => {

@@ -8,7 +8,7 @@
 //   const r = await bootGuest({ qemu, kernel: kernel.image, initramfs, devices: [...], timeoutMs: 60_000 });
 //   r.exitCode, r.scriptOutput, r.serial
 export { cacheDir } from "./cache.ts";
-export { cachedBuild, hashFiles } from "./build-cache.ts";
+export { cachedBuild, filesUnder, hashFiles } from "./build-cache.ts";
 export { extractVmlinux, fetchDebianKernel, installedHeaderVersions, type GuestKernel } from "./kernel.ts";
 export { buildInitramfs, DEFAULT_BUSYBOX, EXIT_MARKER, SCRIPT_START_MARKER, type GuestFile, type InitramfsOptions } from "./initramfs.ts";
 export { bootGuest, qemuArgs, DEFAULT_MACHINE, type BootOptions, type BootResult } from "./boot.ts";

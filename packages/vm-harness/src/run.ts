@@ -32,11 +32,18 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
   });
 }
 
-/** Run and throw (naming the command and its stderr) unless it exits 0. */
-export async function runOk(cmd: string, args: string[], opts: RunOptions = {}): Promise<string> {
-  const r = await run(cmd, args, opts);
+/** Run and throw (naming the command and its stderr, and `hint`: what to install) unless it exits 0. */
+export async function runOk(cmd: string, args: string[], opts: RunOptions & { hint?: string } = {}): Promise<string> {
+  const hint = opts.hint ? ` (${opts.hint})` : "";
+  let r: RunResult;
+  try {
+    r = await run(cmd, args, opts);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error(`${cmd} not found${hint}`);
+    throw err;
+  }
   if (r.code !== 0) {
-    throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n")}`);
+    throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}${hint}: ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n")}`);
   }
   return r.stdout;
 }

@@ -100,6 +100,45 @@ function stopSignals(): { abort: AbortController; stopped: Promise<void> } {
   return { abort, stopped };
 }
 
+type Say = (line: string) => void;
+
+/** Progress lines stamped with the seconds since the command started. */
+function progressLines(): Say {
+  const t0 = performance.now();
+  return (line) => console.error(`  [${seconds(performance.now() - t0).padStart(7)}] ${line}`);
+}
+
+/**
+ * `up` and `join`'s start: the node images built (or taken from the cache), then `start` with
+ * their archives. A failure prints one line naming the subcommand and gives the exit code
+ * instead (130 when Ctrl-C or SIGTERM cut the start short).
+ */
+async function startNodes<T>(name: string, say: Say, signal: AbortSignal, start: (images: string[]) => Promise<T>): Promise<{ ok: T } | { exit: number }> {
+  try {
+    say("building the container images and the node image (cached after the first run)");
+    const images = await buildNodeImages({ onProgress: say });
+    return { ok: await start(Object.values(images).map((i) => i.archive)) };
+  } catch (err) {
+    console.error(`mock-accel cluster ${name}: ${(err as Error).message}`);
+    return { exit: signal.aborted ? 130 : 1 };
+  }
+}
+
+/** SIGTERM to the process `up` or `join` runs in, then waits for it to finish its clean-up. */
+async function stopAndWait(pid: number, waitingTo: string): Promise<string> {
+  process.kill(pid, "SIGTERM");
+  const t0 = performance.now();
+  let said = t0;
+  while (alive(pid)) {
+    if (performance.now() - said > 5_000) {
+      console.error(`  waiting for process ${pid} to ${waitingTo} (${seconds(performance.now() - t0)})`);
+      said = performance.now();
+    }
+    await Bun.sleep(200);
+  }
+  return seconds(performance.now() - t0);
+}
+
 async function up(argv: string[]): Promise<number> {
   const parsed = parseCommand({ name: "cluster up", options: OPTIONS, help: HELP, positionals: { count: 1, what: "one topology file" } }, argv);
   if (typeof parsed === "number") return parsed;
@@ -110,19 +149,11 @@ async function up(argv: string[]): Promise<number> {
     return 1;
   }
   const { abort, stopped } = stopSignals();
-  const t0 = performance.now();
-  const say = (line: string) => console.error(`  [${seconds(performance.now() - t0).padStart(7)}] ${line}`);
-  let vmCluster;
-  try {
-    say("building the container images and the node image (cached after the first run)");
-    const images = await buildNodeImages({ onProgress: say });
-    vmCluster = await startVmCluster({
-      topologyFile: parsed.positionals[0]!, runDir, images: Object.values(images).map((i) => i.archive), onProgress: say, signal: abort.signal,
-    });
-  } catch (err) {
-    console.error(`mock-accel cluster up: ${(err as Error).message}`);
-    return abort.signal.aborted ? 130 : 1;
-  }
+  const say = progressLines();
+  const started = await startNodes("up", say, abort.signal, (images) =>
+    startVmCluster({ topologyFile: parsed.positionals[0]!, runDir, images, onProgress: say, signal: abort.signal }));
+  if ("exit" in started) return started.exit;
+  const vmCluster = started.ok;
   console.log(`KUBECONFIG=${vmCluster.kubeconfig}`);
   console.log(`# export KUBECONFIG=${vmCluster.kubeconfig}; kubectl get nodes,resourceslices   (kubectl: ${vmCluster.controlPlane.binaries.kubectl})`);
   console.error(`  ${vmCluster.nodes.length} node(s) Ready; \`mock-accel cluster status\` shows them, \`mock-accel cluster down\` or Ctrl-C stops everything`);
@@ -211,17 +242,7 @@ async function down(argv: string[]): Promise<number> {
     console.error(`mock-accel cluster down: the cluster's process ${state.pid} is gone; its files in ${runDir} are left for you to look at or remove`);
     return 1;
   }
-  process.kill(state.pid, "SIGTERM");
-  const t0 = performance.now();
-  let said = t0;
-  while (alive(state.pid)) {
-    if (performance.now() - said > 5_000) {
-      console.error(`  waiting for process ${state.pid} to stop the cluster (${seconds(performance.now() - t0)})`);
-      said = performance.now();
-    }
-    await Bun.sleep(200);
-  }
-  console.error(`  stopped in ${seconds(performance.now() - t0)}`);
+  console.error(`  stopped in ${await stopAndWait(state.pid, "stop the cluster")}`);
   return 0;
 }
 
@@ -240,20 +261,12 @@ async function joinCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const { abort, stopped } = stopSignals();
-  const t0 = performance.now();
-  const say = (line: string) => console.error(`  [${seconds(performance.now() - t0).padStart(7)}] ${line}`);
+  const say = progressLines();
   say(`joining as host ${hostLabel()} (nodes <host>-<vm>; ${HOST_NAME_ENV} overrides): needs an https API server this host reaches, Kubernetes ${pinnedVersions().oldestSupported}+, and rights to create a bootstrap token, ClusterRoleBindings and the driver's chart (see --help)`);
-  let joined;
-  try {
-    say("building the container images and the node image (cached after the first run)");
-    const images = await buildNodeImages({ onProgress: say });
-    joined = await joinCluster({
-      topologyFile: parsed.positionals[0]!, kubeconfig, runDir, images: Object.values(images).map((i) => i.archive), onProgress: say, signal: abort.signal,
-    });
-  } catch (err) {
-    console.error(`mock-accel cluster join: ${(err as Error).message}`);
-    return abort.signal.aborted ? 130 : 1;
-  }
+  const started = await startNodes("join", say, abort.signal, (images) =>
+    joinCluster({ topologyFile: parsed.positionals[0]!, kubeconfig, runDir, images, onProgress: say, signal: abort.signal }));
+  if ("exit" in started) return started.exit;
+  const joined = started.ok;
   console.log(`joined: ${joined.nodes.map((n) => n.name).join(" ")}`);
   console.error(`  ${joined.nodes.length} node(s) Ready in ${joined.target.server}; \`mock-accel cluster leave${runDir === defaultJoinRunDir() ? "" : ` --run-dir ${runDir}`}\` or Ctrl-C drains and deletes them and stops their VMs`);
   await stopped;
@@ -287,17 +300,7 @@ async function leave(argv: string[]): Promise<number> {
     console.error(`  its files in ${runDir} are left for you to look at or remove`);
     return 0;
   }
-  process.kill(state.pid, "SIGTERM");
-  const t0 = performance.now();
-  let said = t0;
-  while (alive(state.pid)) {
-    if (performance.now() - said > 5_000) {
-      console.error(`  waiting for process ${state.pid} to drain and delete ${state.nodes.map((n) => n.name).join(", ")} (${seconds(performance.now() - t0)})`);
-      said = performance.now();
-    }
-    await Bun.sleep(200);
-  }
-  console.error(`  left in ${seconds(performance.now() - t0)}`);
+  console.error(`  left in ${await stopAndWait(state.pid, `drain and delete ${state.nodes.map((n) => n.name).join(", ")}`)}`);
   return 0;
 }
 

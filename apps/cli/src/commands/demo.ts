@@ -12,7 +12,7 @@ import { SYSFS_CLASS } from "@mock-accel/sysfs-client";
 import { bootGuest, findVfioUserQemu, parseSections, run, SECTION_FUNCTION } from "@mock-accel/vm-harness";
 import { INSTALL_SCRIPT, startVmCluster, type VmCluster } from "@mock-accel/cluster";
 import { buildNodeImages } from "@mock-accel/node-image";
-import { guestArtifacts, guestInitramfs, GUEST } from "@mock-accel/e2e";
+import { guestArtifacts, guestInitramfs, GUEST } from "@mock-accel/guest-image";
 import type { CommandModule } from "../command.ts";
 import { formatTable, parseCommand } from "../args.ts";
 import { bringUp, findVm, formatArgs, loadTopologyFile, qemuArgs, shellQuote, type Running } from "@mock-accel/topology";

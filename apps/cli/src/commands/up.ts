@@ -1,6 +1,8 @@
 // `mock-accel up <topology> [--transport vfio-user|proxy] [--run-dir DIR] [--vm NAME]...`
+import { VfioUserHost } from "@mock-accel/server";
 import type { CommandModule } from "../command.ts";
 import { formatTable, parseCommand, parseTransport, runUsage, UsageError } from "../args.ts";
+import { parseSocketMode } from "@mock-accel/server";
 import { bringUp, defaultRunDir, findVm, loadTopologyFile, TopologyError, VmNotFoundError, type ServedDevice, type Transport } from "@mock-accel/topology";
 
 const HELP = `Usage: mock-accel up <topology.yaml> [options]
@@ -38,6 +40,14 @@ const OPTIONS = {
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
+function socketModeFlag(text: string): number {
+  try {
+    return parseSocketMode(text);
+  } catch (err) {
+    throw new UsageError(`--socket-mode: ${(err as Error).message}`);
+  }
+}
+
 export const command: CommandModule = {
   run: (argv) => runUsage("up", () => up(argv)),
 };
@@ -47,9 +57,7 @@ async function up(argv: string[]): Promise<number> {
   if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
   const transport: Transport = parseTransport(values.transport);
-  const socketMode = values["socket-mode"] === undefined ? undefined : Number.parseInt(values["socket-mode"], 8);
-  if (socketMode !== undefined && (!/^0?[0-7]{3}$/.test(values["socket-mode"]!) || socketMode > 0o777))
-    throw new UsageError(`--socket-mode must be octal like 0600, not '${values["socket-mode"]}'`);
+  const socketMode = values["socket-mode"] === undefined ? undefined : socketModeFlag(values["socket-mode"]);
   let topology;
   try {
     topology = loadTopologyFile(positionals[0]!);
@@ -90,7 +98,7 @@ async function up(argv: string[]): Promise<number> {
   console.log(devicesTable(running.devices));
   console.log(`\n${running.devices.length} device(s) up over ${transport} in ${Math.round(performance.now() - started)} ms. Ctrl-C stops them.`);
   await stopped;
-  if ("stats" in running.host) {
+  if (running.host instanceof VfioUserHost) {
     // What the clients did over the life of this process, for whoever watches a long run.
     const st = running.host.stats();
     console.error(

@@ -2,6 +2,7 @@
 // kubelet's plugin watcher does, calls GetInfo and NotifyRegistrationStatus over real gRPC,
 // then calls the DRA service at the advertised endpoint through the protos.
 import * as grpc from "@grpc/grpc-js";
+import { eventually } from "@mock-accel/testkit";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -15,15 +16,7 @@ function call<Req, Res>(client: grpc.Client, method: string, req: Req): Promise<
   return new Promise((resolve, reject) => fn.call(client, req, { deadline: Date.now() + 30_000 }, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
-async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`kubelet stand-in: timed out waiting for ${what}`);
-    await Bun.sleep(20);
-  }
-}
+const waitFor = <T>(what: string, fn: () => T | undefined, timeoutMs = 15_000): Promise<T> => eventually(`the kubelet stand-in's ${what}`, fn, timeoutMs, 20);
 
 export class KubeletStandIn {
   info: PluginInfo | undefined;

@@ -85,8 +85,10 @@ export function validateResourceSlice(obj: unknown): string[] {
     if (total > MAX_ATTRIBUTES_AND_CAPACITIES_PER_DEVICE) {
       errors.push(`${at}: Too many: ${total}: must have at most ${MAX_ATTRIBUTES_AND_CAPACITIES_PER_DEVICE} attributes and capacities combined`);
     }
-    const qualified = new Set<string>();
+    // Attributes and capacities are two name sets: a name may be both (the real API server
+    // accepts `memory` as an int attribute and as a capacity, as real-control-plane.test.ts shows).
     const qualify = (key: string): string => (key.includes("/") ? key : `${spec.driver}/${key}`);
+    let qualified = new Set<string>();
     for (const [key, value] of Object.entries(attributes)) {
       const kat = `${at}.attributes[${key}]`;
       errors.push(...qualifiedNameErrors(kat, key));
@@ -100,6 +102,7 @@ export function validateResourceSlice(obj: unknown): string[] {
         errors.push(`${kat}.version: Invalid value: "${value.version}": must be a string compatible with semver.org spec 2.0.0`);
       }
     }
+    qualified = new Set<string>();
     for (const [key, value] of Object.entries(capacity)) {
       const kat = `${at}.capacity[${key}]`;
       errors.push(...qualifiedNameErrors(kat, key));

@@ -171,7 +171,7 @@ function attributeLit(model: DeviceModel, a: SysfsAttributeModel, c: AttributeCo
     functions: str(a.functions),
     textFormat: str(a.format),
     schema: raw(writeSchema(model, a, c)),
-    dra: a.dra === null ? nul : obj({ kind: str(a.dra.kind), name: str(a.dra.name) }, true),
+    dra: a.dra === null ? nul : obj({ kind: str(a.dra.kind), name: str(a.dra.name), alsoAttribute: a.dra.kind === "capacity" && a.dra.alsoAttribute !== null ? str(a.dra.alsoAttribute) : nul }, true),
     description: str(a.description),
     reset: resetLit(model, a),
     writeMaxAttribute: ((m) => (m === null ? nul : str(m)))(writeMaxAttribute(model, a)),
@@ -279,7 +279,11 @@ export function clientAttributesNodes(model: DeviceModel): (string | StatementSt
         docs: ["The spec's text format (named textFormat: `format` is the function below)."],
       },
       { name: "schema", type: "TSchema", isReadonly: true, docs: ["Validates a value before it is written."] },
-      { name: "dra", type: '{ readonly kind: "attribute" | "capacity"; readonly name: string } | null', isReadonly: true },
+      {
+        name: "dra",
+        type: '{ readonly kind: "attribute" | "capacity"; readonly name: string; /** A capacity also published as an int attribute of this name. */ readonly alsoAttribute: string | null } | null',
+        isReadonly: true,
+      },
       { name: "description", type: "string", isReadonly: true },
       {
         name: "reset",

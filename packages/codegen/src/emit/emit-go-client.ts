@@ -91,7 +91,8 @@ function tableEntry(model: DeviceModel, a: SysfsAttributeModel): string {
     const bits = a.dra.kind === "attribute" && a.dra.bits.length > 0
       ? `, Bits: []DRABit{${a.dra.bits.map((b) => `{Field: ${goString(b.field)}, Name: ${goString(b.name)}, Mask: ${goHex(b.mask)}}`).join(", ")}}`
       : "";
-    fields.push(`DRA: &DRAMapping{Kind: ${goString(a.dra.kind)}, Name: ${goString(a.dra.name)}${bits}}`);
+    const also = a.dra.kind === "capacity" && a.dra.alsoAttribute !== null ? `, AlsoAttribute: ${goString(a.dra.alsoAttribute)}` : "";
+    fields.push(`DRA: &DRAMapping{Kind: ${goString(a.dra.kind)}, Name: ${goString(a.dra.name)}${also}${bits}}`);
   }
   if (a.valueType === "enum") fields.push(`Choices: []string{${sourceRegister(model, a)!.enumValues.map((e) => goString(e.name.toLowerCase())).join(", ")}}`);
   const reset = resetText(model, a);
@@ -154,7 +155,12 @@ function draBlock(a: SysfsAttributeModel): string {
   const dra = a.dra!;
   const q = goString(dra.name);
   let add: string;
-  if (dra.kind === "capacity") add = `\t\tc, err := d.draCapacity(Attr${n}, ${q}, uint64(v))\n\t\tif err != nil {\n\t\t\treturn nil, err\n\t\t}\n\t\tout = append(out, c)\n`;
+  if (dra.kind === "capacity") {
+    add = `\t\tc, err := d.draCapacity(Attr${n}, ${q}, uint64(v))\n\t\tif err != nil {\n\t\t\treturn nil, err\n\t\t}\n\t\tout = append(out, c)\n`;
+    if (dra.alsoAttribute !== null) {
+      add += `\t\ti, err := d.draUint(Attr${n}, ${goString(dra.alsoAttribute)}, uint64(v))\n\t\tif err != nil {\n\t\t\treturn nil, err\n\t\t}\n\t\tout = append(out, i)\n`;
+    }
+  }
   else {
     switch (a.valueType) {
       case "u32":

@@ -87,7 +87,7 @@ function attributeWrite(a: SysfsAttributeModel): string {
 
 function draCell(a: SysfsAttributeModel): string {
   if (a.dra === null) return "—";
-  const own = `${a.dra.kind} \`${a.dra.name}\``;
+  const own = `${a.dra.kind} \`${a.dra.name}\`${a.dra.kind === "capacity" && a.dra.alsoAttribute !== null ? `; int attribute \`${a.dra.alsoAttribute}\`` : ""}`;
   if (a.dra.kind !== "attribute" || a.dra.bits.length === 0) return own;
   // CEL cannot test a bit of an int, so each field is also a bool a claim can select on.
   return `${own}; bool ${a.dra.bits.map((b) => `\`${b.name}\` (${b.field})`).join(", ")}`;

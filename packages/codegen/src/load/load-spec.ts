@@ -6,7 +6,7 @@ import { SpecSchema, type RawSpec } from "./spec-schema.ts";
 import { buildModel } from "../model/build-model.ts";
 import type { DeviceModel } from "../model/register-model.ts";
 import { formatSpecError, sortSpecErrors, type SpecError } from "./spec-error.ts";
-import { YamlSource } from "./yaml-source.ts";
+import { YamlSource } from "@mock-accel/yaml-source";
 import { toSafeNumbers, type UnsafeInteger } from "./safe-integers.ts";
 import { checkSchema } from "./schema-errors.ts";
 import { checkSemantics } from "./semantic-checks.ts";
@@ -27,7 +27,9 @@ export function loadSpecFile(file: string, displayName = file): LoadResult {
 }
 
 export function loadSpecText(text: string, file: string): LoadResult {
-  const src = new YamlSource(file, text);
+  // intAsBigInt: numbers beyond 2^53 must be seen as written, not already rounded, so the
+  // loader can reject them instead of generating a wrong constant.
+  const src = new YamlSource(file, text, { intAsBigInt: true });
   const syntax = src.syntaxErrors();
   if (syntax.length > 0) return { ok: false, errors: sortSpecErrors(syntax) };
 

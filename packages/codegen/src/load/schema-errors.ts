@@ -4,7 +4,7 @@ import { Value } from "@sinclair/typebox/value";
 import type { TSchema } from "@sinclair/typebox";
 import type { SpecError } from "./spec-error.ts";
 import { pointerToPath } from "./spec-path.ts";
-import type { YamlSource } from "./yaml-source.ts";
+import type { YamlSource } from "@mock-accel/yaml-source";
 
 export interface SchemaCheck {
   errors: SpecError[];

@@ -3,7 +3,7 @@
 import type { RawAttribute, RawRegister, RawSpec } from "./spec-schema.ts";
 import type { SpecError } from "./spec-error.ts";
 import type { SpecPath } from "./spec-path.ts";
-import type { Anchor, YamlSource } from "./yaml-source.ts";
+import type { Anchor, YamlSource } from "@mock-accel/yaml-source";
 import { GO_DEVICE_MEMBERS, goName, identifierProblem, lowerCamel, pascalCase } from "./identifiers.ts";
 import { attributeValueType, integerRange } from "../model/value-types.ts";
 import type { AttributeValueType } from "../model/register-model.ts";

@@ -1,20 +1,11 @@
-// One problem found in a spec, at a place a person can jump to.
+// One problem found in a spec, at a place a person can jump to (the shared SourceError of
+// @mock-accel/yaml-source, under the spec's names).
+import { formatSourceError, type SourceError } from "@mock-accel/yaml-source";
 
-export interface SpecError {
-  file: string;
-  /** 1-based. */
-  line: number;
-  /** 1-based. */
-  column: number;
-  /** Field path in the spec, e.g. "bars[0].registers[5].offset". */
-  path: string;
-  message: string;
-}
+export type SpecError = SourceError;
 
 /** `spec/registers.yaml:42:7 bars[0].registers[5].offset: offset 0x2e overlaps STATUS (0x2c..0x2f)` */
-export function formatSpecError(e: SpecError): string {
-  return `${e.file}:${e.line}:${e.column} ${e.path === "" ? "(document)" : e.path}: ${e.message}`;
-}
+export const formatSpecError: (e: SpecError) => string = formatSourceError;
 
 /** Positions first, so a reader walks the file top to bottom; the rest keeps output stable. */
 export function sortSpecErrors(errors: SpecError[]): SpecError[] {

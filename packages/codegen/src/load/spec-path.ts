@@ -1,24 +1,3 @@
-// Field paths: segments as the loader walks them, and the dotted/bracket text people read.
-
-export type PathSegment = string | number;
-export type SpecPath = readonly PathSegment[];
-
-/** ["bars", 0, "registers", 5, "offset"] -> "bars[0].registers[5].offset" */
-export function formatPath(path: SpecPath): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else out += out === "" ? seg : `.${seg}`;
-  }
-  return out;
-}
-
-/** TypeBox's JSON pointer ("/bars/0/registers/5/offset") -> segments; numeric parts become indexes. */
-export function pointerToPath(pointer: string): PathSegment[] {
-  if (pointer === "") return [];
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((raw) => raw.replaceAll("~1", "/").replaceAll("~0", "~"))
-    .map((seg) => (/^(0|[1-9][0-9]*)$/.test(seg) ? Number(seg) : seg));
-}
+// Field paths: segments as the loader walks them, and the dotted/bracket text people read
+// (@mock-accel/yaml-source's, under the spec's names).
+export { formatPath, pointerToPath, type PathSegment, type SourcePath as SpecPath } from "@mock-accel/yaml-source";

@@ -98,7 +98,9 @@ export const AttributeSchema = Type.Object(
         // bits: true also publishes each field of the register as a boolean attribute (CEL has
         // no bitwise operators, so a claim cannot test a bit of an int attribute).
         Type.Object({ attribute: Ident, bits: Type.Optional(Type.Boolean()) }, Closed),
-        Type.Object({ capacity: Ident }, Closed),
+        // attribute beside capacity also publishes the value as an int attribute (the old
+        // mock-device driver's `memory`, which claims written for it select on).
+        Type.Object({ capacity: Ident, attribute: Type.Optional(Ident) }, Closed),
       ]),
     ),
     description: Description,

@@ -69,11 +69,12 @@ function attributeModel(a: RawAttribute, registers: Map<string, RegisterModel>):
   }
   let dra: DraMapping | null = null;
   if (a.dra) {
-    if ("attribute" in a.dra) {
+    if ("capacity" in a.dra) dra = { kind: "capacity", name: a.dra.capacity, alsoAttribute: a.dra.attribute ?? null };
+    else {
       const fields = a.dra.bits === true && source.kind === "register" ? registers.get(source.register)!.fields : [];
       const bits = fields.map((f) => ({ field: f.name, name: lowerCamel(f.name), lsb: f.lsb, mask: f.mask }));
       dra = { kind: "attribute", name: a.dra.attribute, bits };
-    } else dra = { kind: "capacity", name: a.dra.capacity };
+    }
   }
   const mode = Number.parseInt(a.mode, 8);
   const readable = (mode & 0o444) !== 0;

@@ -90,7 +90,7 @@ export interface DraBitModel {
 
 export type DraMapping =
   | { kind: "attribute"; name: string; /** Empty unless the spec says `bits: true`. */ bits: DraBitModel[] }
-  | { kind: "capacity"; name: string };
+  | { kind: "capacity"; name: string; /** Also published as an int attribute of this name (spec `attribute:` beside `capacity:`), or null. */ alsoAttribute: string | null };
 
 export interface SysfsAttributeModel {
   name: string;

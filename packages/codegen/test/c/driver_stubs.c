@@ -23,6 +23,12 @@ ssize_t mock_accel_sriov_totalvfs_show(struct device *dev,
 	return -ENODEV;
 }
 
+ssize_t mock_accel_vf_index_show(struct device *dev,
+		struct device_attribute *attr, char *buf)
+{
+	return -ENODEV;
+}
+
 ssize_t mock_accel_sriov_numvfs_show(struct device *dev,
 		struct device_attribute *attr, char *buf)
 {

@@ -1,12 +1,11 @@
 // buildNodeImages(): the three images a node imports at boot, each an OCI archive cached under
-// <cache>/node-image/images/<name>-<key>/image.tar, where the key hashes every input (sources,
-// tool versions, this folder's own code), built into a temporary sibling renamed into place.
+// <cache>/node-image/images/<name>-<key>/image/image.tar, where the key hashes every input
+// (sources, tool versions, this folder's own code), built into a temporary path renamed into place.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir } from "@mock-accel/vm-harness";
+import { cacheDir, cachedBuild, filesUnder, hashFiles, runOk } from "@mock-accel/vm-harness";
 import { IMAGE_REFS, type ImageName } from "../image-refs.ts";
 import { bunVersion, compileDriver, DRIVER_BUILD_FLAGS, driverSources, DRIVER_CONFIG, fillDriver } from "./driver.ts";
-import { cachedDir, filesUnder, hashInputs, output } from "./inputs.ts";
 import { packImage, umociVersion, type ImageConfig } from "./oci.ts";
 import { fillPause, PAUSE_CONFIG, pauseSource, pauseToolchain } from "./pause.ts";
 import { BUSYBOX, fillWorkload, WORKLOAD_CONFIG } from "./workload.ts";
@@ -27,9 +26,11 @@ export interface BuildOptions {
 
 export const IMAGE_NAMES = Object.keys(IMAGE_REFS) as ImageName[];
 
+const CACHE_AREA = join("node-image", "images");
+
 /** Where the archives are cached (under the cache root read at call time). */
 export function imagesCacheDir(): string {
-  return join(cacheDir(), "node-image", "images");
+  return join(cacheDir(), CACHE_AREA);
 }
 
 // This folder's code: a change to how images are packed rebuilds them.
@@ -59,7 +60,7 @@ async function recipe(name: ImageName): Promise<Recipe> {
     case "driver":
       return {
         // The libraries the image carries are glibc's: its version (Debian revision included) keys them.
-        texts: [await bunVersion(), DRIVER_BUILD_FLAGS.join(" "), (await output("ldd", ["--version"])).split("\n")[0]!],
+        texts: [await bunVersion(), DRIVER_BUILD_FLAGS.join(" "), (await runOk("ldd", ["--version"])).split("\n")[0]!],
         files: driverSources(), config: DRIVER_CONFIG, createdBy: "bun build --compile apps/dra-driver/src/main.ts",
         fill: async (rootfs, scratch, say) => {
           const binary = join(scratch, "mock-accel-dra");
@@ -75,12 +76,12 @@ async function recipe(name: ImageName): Promise<Recipe> {
 export async function buildNodeImage(name: ImageName, opts: BuildOptions = {}): Promise<BuiltImage> {
   const ref = IMAGE_REFS[name];
   const r = await recipe(name);
-  const key = hashInputs([ref, await umociVersion(), ...r.texts], [...r.files, ...OWN_SOURCES]);
-  const root = imagesCacheDir();
-  const fresh = !existsSync(join(root, `${name}-${key}`));
+  const key = hashFiles([...r.files, ...OWN_SOURCES], [ref, await umociVersion(), ...r.texts]);
+  const fresh = !existsSync(join(imagesCacheDir(), `${name}-${key}`, "image"));
   const say = (line: string) => opts.onProgress?.(`node image ${name}: ${line}`);
   if (fresh) say(`building ${ref}`);
-  const dir = await cachedDir(root, name, key, async (out) => {
+  const dir = await cachedBuild(CACHE_AREA, name, key, "image", async (out) => {
+    mkdirSync(out);
     const work = join(out, "work");
     const scratch = join(out, "scratch");
     mkdirSync(scratch);

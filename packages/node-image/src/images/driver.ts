@@ -9,33 +9,32 @@
 // under TCG. Baseline CPU: the guest's TCG CPU need not have AVX2.
 import { chmodSync, copyFileSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { hostExecutableFiles, REPO_ROOT } from "@mock-accel/vm-harness";
-import { filesUnder, output } from "./inputs.ts";
+import { filesUnder, hostExecutableFiles, REPO_ROOT, runOk } from "@mock-accel/vm-harness";
 import type { ImageConfig } from "./oci.ts";
 
 export const DRA_DRIVER_DIR = join(REPO_ROOT, "apps", "dra-driver");
-const SYSFS_CLIENT_DIR = join(REPO_ROOT, "packages", "sysfs-client");
+/** The workspace packages compiled into the driver (test/driver-sources.test.ts checks the list against the bundle). */
+const DRIVER_PACKAGE_DIRS = ["sysfs-client", "logger"].map((p) => join(REPO_ROOT, "packages", p));
 /** Where the image keeps the driver executable. */
 export const DRIVER_BINARY = "/usr/local/bin/mock-accel-dra";
 
 export const DRIVER_CONFIG: ImageConfig = { entrypoint: [DRIVER_BINARY], cmd: ["run"] };
 
-/** Everything the compiled driver is made of: its sources and protos, the sysfs client's, and the lockfile. */
+/** Everything the compiled driver is made of: its sources and protos, the workspace packages' it imports, and the lockfile. */
 export function driverSources(): string[] {
   const ts = (p: string) => p.endsWith(".ts");
   return [
     ...filesUnder(join(DRA_DRIVER_DIR, "src"), ts),
     ...filesUnder(join(DRA_DRIVER_DIR, "proto"), (p) => p.endsWith(".proto")),
     join(DRA_DRIVER_DIR, "package.json"),
-    ...filesUnder(join(SYSFS_CLIENT_DIR, "src"), ts),
-    join(SYSFS_CLIENT_DIR, "package.json"),
+    ...DRIVER_PACKAGE_DIRS.flatMap((dir) => [...filesUnder(join(dir, "src"), ts), join(dir, "package.json")]),
     join(REPO_ROOT, "bun.lock"),
   ];
 }
 
 /** `bun --version` of the bun that compiles (its runtime is what the executable carries). */
 export async function bunVersion(): Promise<string> {
-  return `bun ${(await output("bun", ["--version"])).trim()}`;
+  return `bun ${(await runOk("bun", ["--version"])).trim()}`;
 }
 
 /** The image's `bun build` flags besides the entry point and output. */
@@ -44,7 +43,7 @@ export const DRIVER_BUILD_FLAGS = ["--compile", "--bytecode", "--format=esm", "-
 /** Compiles the driver into `out` (a glibc executable of about 120 MB); `bytecode: false` for comparison. */
 export async function compileDriver(out: string, opts: { bytecode?: boolean } = {}): Promise<void> {
   const flags = DRIVER_BUILD_FLAGS.filter((f) => opts.bytecode !== false || (f !== "--bytecode" && f !== "--format=esm"));
-  await output("bun", ["build", ...flags, "src/main.ts", "--outfile", out], {
+  await runOk("bun", ["build", ...flags, "src/main.ts", "--outfile", out], {
     cwd: DRA_DRIVER_DIR, hint: "the first --compile for a target fetches Bun's runtime for it from npm",
   });
 }

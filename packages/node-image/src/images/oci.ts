@@ -18,7 +18,7 @@
 // order, and the config and history carry EPOCH instead of the build time.
 import { existsSync, lutimesSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { output } from "./inputs.ts";
+import { runOk } from "@mock-accel/vm-harness";
 
 /** The time every file, the config and the history entry carry (reproducible layers). */
 export const EPOCH = new Date(0);
@@ -75,7 +75,7 @@ export function splitRef(ref: string): { name: string; tag: string } {
 }
 
 function tool(cmd: string, args: string[]): Promise<string> {
-  return output(cmd, args, { hint: cmd === "umoci" ? "apt-get install umoci" : undefined });
+  return runOk(cmd, args, { hint: cmd === "umoci" ? "apt-get install umoci" : undefined });
 }
 
 /** `umoci --version`, for cache keys (a different umoci may write different layers). */

@@ -6,8 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "@mock-accel/vm-harness";
-import { output } from "./inputs.ts";
+import { REPO_ROOT, runOk } from "@mock-accel/vm-harness";
 import type { ImageConfig } from "./oci.ts";
 
 const VERSIONS_FILE = join(REPO_ROOT, "scripts", "kubernetes.versions");
@@ -34,7 +33,7 @@ export async function pauseSource(kubernetesVersion = pinnedKubernetesVersion())
   const module = `k8s.io/kubernetes@v${kubernetesVersion}`;
   // Outside any module or workspace of this tree: only the module cache (and Go's own proxy
   // configuration when it is not cached yet) is asked.
-  const json = await output("go", ["mod", "download", "-json", module], {
+  const json = await runOk("go", ["mod", "download", "-json", module], {
     cwd: tmpdir(), env: { ...process.env, GOWORK: "off", GOFLAGS: "-mod=mod" }, hint: "Go >= 1.26 on the PATH; bash scripts/install-kubernetes.sh fills the module cache",
   }).catch((err: Error) => {
     // go prints the JSON (with an Error field) and exits 1 when the module cannot be had.
@@ -56,12 +55,12 @@ export const PAUSE_CONFIG: ImageConfig = { entrypoint: ["/pause"], user: "65535:
 
 /** Compiles pause.c into `rootfs/pause`. */
 export async function fillPause(src: PauseSource, rootfs: string): Promise<void> {
-  await output("gcc", [...src.cflags, "-o", join(rootfs, "pause"), src.source], { hint: "apt-get install gcc libc6-dev" });
+  await runOk("gcc", [...src.cflags, "-o", join(rootfs, "pause"), src.source], { hint: "apt-get install gcc libc6-dev" });
 }
 
 /** What the pause build depends on besides pause.c: the compiler and the C library it links statically. */
 export async function pauseToolchain(): Promise<string[]> {
-  const gcc = (await output("gcc", ["--version"], { hint: "apt-get install gcc libc6-dev" })).split("\n")[0]!;
-  const libc = (await output("ldd", ["--version"])).split("\n")[0]!;
+  const gcc = (await runOk("gcc", ["--version"], { hint: "apt-get install gcc libc6-dev" })).split("\n")[0]!;
+  const libc = (await runOk("ldd", ["--version"])).split("\n")[0]!;
   return [gcc, libc];
 }

@@ -4,8 +4,7 @@
 // finds sh, ls, cat, env, grep, sleep, echo and the rest.
 import { chmodSync, copyFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { DEFAULT_BUSYBOX, run } from "@mock-accel/vm-harness";
-import { output } from "./inputs.ts";
+import { DEFAULT_BUSYBOX, run, runOk } from "@mock-accel/vm-harness";
 import type { ImageConfig } from "./oci.ts";
 
 export const BUSYBOX = DEFAULT_BUSYBOX;
@@ -21,7 +20,7 @@ export async function busyboxApplets(busybox = BUSYBOX): Promise<string[]> {
   // ldd says so of a static executable (and exits 1); a dynamic busybox would need its libc.
   const ldd = await run("ldd", [busybox]);
   if (!/not a dynamic executable|statically linked/.test(ldd.stdout + ldd.stderr)) throw new Error(`${busybox} is not statically linked: ${INSTALL}`);
-  const list = await output(busybox, ["--list-full"], { hint: INSTALL });
+  const list = await runOk(busybox, ["--list-full"], { hint: INSTALL });
   return list.split("\n").map((l) => l.trim()).filter((l) => l !== "" && l !== "bin/busybox").sort();
 }
 

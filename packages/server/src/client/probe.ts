@@ -3,6 +3,7 @@
 // BAR0 register decoded with the spec. Lets a user check a device without booting a VM.
 import { parseArgs } from "node:util";
 import { decodeConfigSpace, type DecodedConfigSpace } from "../device/config-decode.ts";
+import { PCI_BASE_CLASS, PCI_CFG } from "../device/pci-constants.ts";
 import { decodeBar0, type DecodedRegister } from "../device/register-decode.ts";
 import { BAR0_SIZE_BYTES, PCI, REGISTERS } from "../generated/registers.ts";
 import { VfioUserClient, type DeviceInfo, type RegionInfo, type VersionInfo } from "./vfio-user-client.ts";
@@ -65,7 +66,7 @@ export function formatProbeReport(r: ProbeReport): string {
   row("device", `${r.device.pci ? "PCI" : "not PCI"}${r.device.reset ? ", reset" : ""}; ${r.device.numRegions} regions, ${r.device.numIrqs} IRQ types`);
   row("regions", r.regions.map((g) => `${g.name} ${g.sizeBytes} bytes ${g.readable ? "r" : ""}${g.writable ? "w" : ""}${g.mmappable ? "m" : ""}`).join("; "));
   row("ids", `${hex(c.vendorId, 4)}:${hex(c.deviceId, 4)} rev ${hex(c.revisionId, 2)}, subsystem ${hex(c.subsystemVendorId, 4)}:${hex(c.subsystemId, 4)}`);
-  row("class", `0x${hex(c.classCode, 6)}${c.classCode >>> 16 === 0x12 ? " (processing accelerator)" : ""}`);
+  row("class", `0x${hex(c.classCode, 6)}${c.classCode >>> 16 === PCI_BASE_CLASS.PROCESSING_ACCELERATOR ? " (processing accelerator)" : ""}`);
   row("header", `type ${c.headerType}${c.multifunction ? ", multifunction" : ""}; BAR0 ${c.bar0.bits}-bit ${c.bar0.space}${c.bar0.prefetchable ? " prefetchable" : ", non-prefetchable"}`);
   const express = c.express;
   row(
@@ -74,7 +75,7 @@ export function formatProbeReport(r: ProbeReport): string {
       ? "none"
       : c.capabilities
           .map((cap) =>
-            cap.id === 0x10 && express
+            cap.id === PCI_CFG.CAP_ID_EXP && express
               ? `0x${hex(cap.offset, 2)} PCI Express v${express.version} ${express.deviceType}, link ${LINK_SPEEDS[express.maxLinkSpeed] ?? "?"} x${express.maxLinkWidth}`
               : `0x${hex(cap.offset, 2)} ${cap.name}`,
           )

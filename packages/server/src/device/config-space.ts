@@ -3,32 +3,9 @@
 // the bits software may write. Everything the guest may not change is read-only by mask, so
 // BAR sizing falls out of it: writing 0xffffffff to BAR0 reads back ~(size - 1) | type bits.
 import { BAR0_SIZE_BYTES, PCI } from "../generated/registers.ts";
+import { PCI_CFG, PCIE_CAP, SRIOV_CAP } from "./pci-constants.ts";
 
-/** Offsets and IDs of the standard structures (PCI Local Bus 3.0, PCIe Base 4.0). */
-export const PCI_CFG = {
-  VENDOR_ID: 0x00, DEVICE_ID: 0x02, COMMAND: 0x04, STATUS: 0x06, REVISION_ID: 0x08, CLASS_PROG: 0x09,
-  CACHE_LINE_SIZE: 0x0c, LATENCY_TIMER: 0x0d, HEADER_TYPE: 0x0e, BAR0: 0x10, SUBSYSTEM_VENDOR_ID: 0x2c,
-  SUBSYSTEM_ID: 0x2e, CAPABILITIES_POINTER: 0x34, INTERRUPT_LINE: 0x3c, INTERRUPT_PIN: 0x3d,
-  /** Standard header: 256 bytes; PCI Express: 4 KiB with extended capabilities from 0x100. */
-  EXTENDED_START: 0x100,
-  STATUS_CAP_LIST: 0x0010,
-  HEADER_TYPE_MULTIFUNCTION: 0x80,
-  CAP_ID_EXP: 0x10,
-  EXT_CAP_ID_SRIOV: 0x0010,
-} as const;
-
-/** Where this model puts its PCI Express capability, and its register offsets inside it. */
-export const PCIE_CAP = {
-  OFFSET: 0x40, FLAGS: 0x02, DEVCAP: 0x04, DEVCTL: 0x08, DEVSTA: 0x0a, LNKCAP: 0x0c, LNKCTL: 0x10, LNKSTA: 0x12,
-  LNKCAP2: 0x2c, LNKCTL2: 0x30, SIZE_V2: 0x3c,
-} as const;
-
-/** SR-IOV extended capability register offsets (PCIe Base 4.0 §9.3.3). */
-export const SRIOV_CAP = {
-  CAPABILITIES: 0x04, CONTROL: 0x08, STATUS: 0x0a, INITIAL_VFS: 0x0c, TOTAL_VFS: 0x0e, NUM_VFS: 0x10,
-  FUNCTION_LINK: 0x12, FIRST_VF_OFFSET: 0x14, VF_STRIDE: 0x16, VF_DEVICE_ID: 0x1a, SUPPORTED_PAGE_SIZES: 0x1c,
-  SYSTEM_PAGE_SIZE: 0x20, VF_BAR0: 0x24, MIGRATION_STATE: 0x3c, SIZE: 0x40,
-} as const;
+export { PCI_CFG, PCIE_CAP, SRIOV_CAP } from "./pci-constants.ts";
 
 const CONFIG_SPACE_BYTES = 4096;
 /** Page sizes a PF offers its VFs: 4K, 8K, 64K, 256K, 1M, 4M (the common hardware value). */

@@ -19,6 +19,17 @@ const VF_INDEX_NONE: bigint = (() => {
   return v;
 })();
 
+/**
+ * VF_INDEX on a VF served without an index: the spec's device_config vf_index default for VFs.
+ * The guest driver then numbers the VF by its PCI function (function N+1 is VF N), the rule of
+ * the old mock-device driver, whose server had no --vf-index.
+ */
+export const VF_INDEX_FROM_FUNCTION: bigint = (() => {
+  const v = DEVICE_CONFIG.find((d) => d.name === "vf_index")?.defaultVf;
+  if (typeof v !== "bigint") throw new Error("spec: device_config vf_index has no default_vf (the VF's \"numbered by its PCI function\" value)");
+  return v;
+})();
+
 const SIZE_UNITS: Record<string, bigint> = { "": 1n, b: 1n, k: 1n << 10n, m: 1n << 20n, g: 1n << 30n, t: 1n << 40n, p: 1n << 50n };
 const U64_MAX = (1n << 64n) - 1n;
 
@@ -130,8 +141,10 @@ export function buildDeviceConfig(options: DeviceConfigOptions): DeviceConfig {
   if (kind === "pf" && given.vfIndex !== undefined && vfIndex !== VF_INDEX_NONE) {
     throw new Error(`device config vf_index: only a VF has an index (a PF's is 0x${VF_INDEX_NONE.toString(16).toUpperCase()}), got ${String(vfIndex)}`);
   }
-  if (kind === "vf" && typeof vfIndex === "bigint" && vfIndex >= BigInt(PCI.sriov.maxTotalVfs)) {
-    throw new Error(`device config vf_index: ${vfIndex} is outside 0..${PCI.sriov.maxTotalVfs - 1}`);
+  if (kind === "vf" && typeof vfIndex === "bigint" && vfIndex >= BigInt(PCI.sriov.maxTotalVfs) && vfIndex !== VF_INDEX_FROM_FUNCTION) {
+    throw new Error(
+      `device config vf_index: ${vfIndex} is outside 0..${PCI.sriov.maxTotalVfs - 1} (or 0x${VF_INDEX_FROM_FUNCTION.toString(16).toUpperCase()}: numbered by its PCI function)`,
+    );
   }
   return out as unknown as DeviceConfig;
 }

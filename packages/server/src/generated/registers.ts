@@ -194,7 +194,7 @@ export const REG: { readonly [K in RegisterName]: RegisterDef } = {
     fields: [],
     enumValues: [],
   },
-  /** A VF's index 0..N-1; 0xFFFFFFFF on a PF. */
+  /** A VF's index 0..N-1; 0xFFFFFFFF on a PF, and on a VF left for the guest driver to number by its PCI function. */
   VF_INDEX: {
     name: "VF_INDEX",
     offsetBytes: 0x03c,
@@ -325,7 +325,7 @@ export interface DeviceConfig {
   fw_version: bigint;
   /** Virtual functions a PF carries (0..7); always 0 on a VF. */
   total_vfs: bigint;
-  /** A VF's index 0..N-1; 0xFFFFFFFF on a PF. */
+  /** A VF's index 0..N-1; 0xFFFFFFFF on a PF, and on a VF whose guest driver takes the index from its PCI function (function - 1). */
   vf_index: bigint;
 }
 
@@ -345,7 +345,7 @@ export const DEVICE_CONFIG: readonly DeviceConfigDef[] = [
   { name: "capabilities", type: "u32", defaultPf: 1n, defaultVf: 1n, requiredPf: false, requiredVf: false, max: null },
   { name: "fw_version", type: "u32", defaultPf: 66048n, defaultVf: 66048n, requiredPf: false, requiredVf: false, max: null },
   { name: "total_vfs", type: "u32", defaultPf: 0n, defaultVf: 0n, requiredPf: false, requiredVf: false, max: 7n },
-  { name: "vf_index", type: "u32", defaultPf: 4294967295n, defaultVf: null, requiredPf: false, requiredVf: true, max: null },
+  { name: "vf_index", type: "u32", defaultPf: 4294967295n, defaultVf: 4294967295n, requiredPf: false, requiredVf: false, max: null },
 ];
 /** behaviour: command (WO, the value is not stored). */
 export type CommandHandler = (value: bigint) => void;

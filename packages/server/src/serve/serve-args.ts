@@ -6,9 +6,12 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEVICE_CONFIG, PCI, type DeviceConfig } from "../generated/registers.ts";
 import { buildDeviceConfig, uuidFromLabelOrCanonical, type DeviceKind, type DeviceUuid } from "../device/device-config.ts";
+import type { HostTransport } from "../transports/device-host.ts";
+import { parseSocketMode } from "./socket-mode.ts";
+import { DEFAULT_SOCKET_MODE } from "../transports/socket-path.ts";
 
 /** How QEMU reaches the device: `vfio-user-pci` (libvfio-user) or `x-pci-proxy-dev` (multi-process). */
-export type ServeTransport = "vfio-user" | "proxy";
+export type ServeTransport = HostTransport;
 export const SERVE_TRANSPORTS: readonly ServeTransport[] = ["vfio-user", "proxy"];
 
 export interface ServeOptions {
@@ -55,7 +58,9 @@ Options:
   -m, --memory SIZE      device memory: 16G, 512M, 2GiB or bytes (default: PF ${specDefault("memory_size", "pf")}, VF ${specDefault("memory_size", "vf")})
       --vf               serve a virtual function (device ID 0x${PCI.vfDeviceId.toString(16).padStart(4, "0")}) instead of a physical one
       --total-vfs N      PF only: VFs it carries, 0..${PCI.sriov.maxTotalVfs} (SR-IOV TotalVFs, SRIOV_TOTAL_VFS; default ${specDefault("total_vfs", "pf")})
-      --vf-index N       VF only: its index 0..${PCI.sriov.maxTotalVfs - 1} (VF_INDEX; default 0)
+      --vf-index N       VF only: its index 0..${PCI.sriov.maxTotalVfs - 1} (VF_INDEX); default: the guest driver
+                         numbers the VF by its PCI function (function N+1 is VF N), as the old
+                         mock-device driver did
       --socket-mode MODE octal permissions of the socket (default 0600)
       --transport T      vfio-user (default; QEMU's vfio-user-pci) or proxy (QEMU's x-pci-proxy-dev)
   -v, --verbose          log every access and libvfio-user's own messages
@@ -76,9 +81,11 @@ function parseTransport(text: string): ServeTransport {
 }
 
 function parseMode(text: string): number {
-  const m = /^(?:0o|0)?([0-7]{1,3})$/.exec(text);
-  if (!m) throw new ServeUsageError(`--socket-mode: expected octal permissions like 600 or 0660, got "${text}"`);
-  return Number.parseInt(m[1]!, 8);
+  try {
+    return parseSocketMode(text);
+  } catch (err) {
+    throw new ServeUsageError(`--socket-mode: ${(err as Error).message}`);
+  }
 }
 
 /** Parse argv (the arguments after the command name). Throws ServeUsageError. */
@@ -116,7 +123,7 @@ export function parseServeArgs(argv: string[]): ParsedServeArgs {
   if (kind === "pf" && values["vf-index"] !== undefined) throw new ServeUsageError("--vf-index: only a virtual function (--vf) has an index");
   const totalVfs = values["total-vfs"] === undefined ? undefined : parseInteger("--total-vfs", values["total-vfs"], 0, PCI.sriov.maxTotalVfs);
   const vfIndex = values["vf-index"] === undefined ? undefined : parseInteger("--vf-index", values["vf-index"], 0, PCI.sriov.maxTotalVfs - 1);
-  const socketMode = values["socket-mode"] === undefined ? 0o600 : parseMode(values["socket-mode"]);
+  const socketMode = values["socket-mode"] === undefined ? DEFAULT_SOCKET_MODE : parseMode(values["socket-mode"]);
   const transport = values.transport === undefined ? "vfio-user" : parseTransport(values.transport);
 
   const uuidLabel = values.uuid ?? null;
@@ -133,7 +140,8 @@ export function parseServeArgs(argv: string[]): ParsedServeArgs {
       uuid: uuid.bytes,
       ...(values.memory !== undefined ? { memorySize: values.memory } : {}),
       ...(totalVfs !== undefined ? { totalVfs } : {}),
-      ...(vfIndex !== undefined ? { vfIndex } : kind === "vf" ? { vfIndex: 0 } : {}),
+      // No --vf-index: the spec's VF default, which leaves the index to the guest driver.
+      ...(vfIndex !== undefined ? { vfIndex } : {}),
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -1,11 +1,11 @@
 // The serve runner shared by `mock-accel serve` and the compiled `mock-accel-server`: parse the
 // flags, start one device over vfio-user or the proxy transport, print what it is, serve until SIGINT/SIGTERM, remove the
 // socket, exit 0. Bad flags: one line on stderr, exit 2.
-import { uuidToCanonical } from "../device/device-config.ts";
+import { uuidToCanonical, VF_INDEX_FROM_FUNCTION } from "../device/device-config.ts";
 import { createConsoleLogger, type Logger } from "../device/logger.ts";
-import { ProxyHost } from "../transports/proxy/proxy-host.ts";
-import { VfioUserHost, type AddDeviceOptions } from "../transports/vfio-user/host.ts";
-import { parseServeArgs, serveUsage, ServeUsageError, type ServeOptions, type ServeTransport } from "./serve-args.ts";
+import type { DeviceHost } from "../transports/device-host.ts";
+import { startDeviceHost } from "../transports/start-host.ts";
+import { parseServeArgs, serveUsage, ServeUsageError, type ServeOptions } from "./serve-args.ts";
 
 export { parseServeArgs, type ServeOptions, type ServeTransport } from "./serve-args.ts";
 export const SERVE_USAGE = serveUsage;
@@ -35,30 +35,9 @@ function formatBytes(bytes: bigint): string {
 export function describeDevice(o: ServeOptions, socketPath: string): string {
   const uuid = uuidToCanonical(o.config.uuid);
   const from = o.uuidLabel === null ? " (derived from the socket path)" : o.uuid.derived ? ` (derived from label "${o.uuidLabel}")` : "";
-  const sriov = o.kind === "pf" ? `total VFs ${o.config.total_vfs}` : `VF index ${o.config.vf_index}`;
+  const sriov =
+    o.kind === "pf" ? `total VFs ${o.config.total_vfs}` : o.config.vf_index === VF_INDEX_FROM_FUNCTION ? "VF index from its PCI function (function - 1)" : `VF index ${o.config.vf_index}`;
   return `serving ${o.kind.toUpperCase()} over ${o.transport} on ${socketPath}: uuid ${uuid}${from}, memory ${formatBytes(o.config.memory_size)}, ${sriov}, socket mode ${o.socketMode.toString(8).padStart(4, "0")}`;
-}
-
-interface RegisterWrite {
-  name: string;
-  value: bigint;
-  previous: bigint;
-}
-
-/** What serve needs of a host; VfioUserHost and ProxyHost both have it, with different event maps. */
-interface ServeHost {
-  addDevice(options: AddDeviceOptions): Promise<{ socketPath: string }>;
-  onRegisterWrite(listener: (e: RegisterWrite) => void): void;
-  close(): Promise<void>;
-}
-
-async function startHost(transport: ServeTransport, log: Logger, verbose: boolean): Promise<ServeHost> {
-  if (transport === "proxy") {
-    const host = await ProxyHost.start({ log });
-    return { addDevice: (o) => host.addDevice(o), onRegisterWrite: (l) => void host.on("register-write", l), close: () => host.close() };
-  }
-  const host = await VfioUserHost.start({ log, logLevel: verbose ? "debug" : "info" });
-  return { addDevice: (o) => host.addDevice(o), onRegisterWrite: (l) => void host.on("register-write", l), close: () => host.close() };
 }
 
 /**
@@ -83,9 +62,9 @@ export async function runServe(argv: string[], program = "mock-accel-server", io
   }
 
   const log = createConsoleLogger(options.verbose ? "debug" : "info", program);
-  let host: ServeHost;
+  let host: DeviceHost;
   try {
-    host = await startHost(options.transport, log, options.verbose);
+    host = await startDeviceHost(options.transport, { log, logLevel: options.verbose ? "debug" : "info" });
   } catch (err) {
     io.stderr(`${program}: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT_FAILURE;
@@ -106,7 +85,7 @@ export async function runServe(argv: string[], program = "mock-accel-server", io
       return EXIT_FAILURE;
     }
     if (options.verbose) {
-      host.onRegisterWrite((e) => log.debug(`${e.name} = 0x${e.value.toString(16)} (was 0x${e.previous.toString(16)})`));
+      host.on("register-write", (e) => log.debug(`${e.name} = 0x${e.value.toString(16)} (was 0x${e.previous.toString(16)})`));
     }
     io.stdout(describeDevice(options, device.socketPath));
     const signal = await stopped;

@@ -19,7 +19,7 @@ export const DEVICE_CONFIG_DEFAULTS = {
   capabilities: { pf: 1n, vf: 1n },
   fw_version: { pf: 66048n, vf: 66048n },
   total_vfs: { pf: 0n, vf: 0n },
-  vf_index: { pf: 4294967295n, vf: null },
+  vf_index: { pf: 4294967295n, vf: 4294967295n },
 } as const;
 
 export interface SemVer {
@@ -93,7 +93,7 @@ export interface AttributeSpec<N extends AttributeName> {
   readonly textFormat: "decimal" | "hex32" | "uuid" | "semver" | "enum" | "string" | "bool";
   /** Validates a value before it is written. */
   readonly schema: TSchema;
-  readonly dra: { readonly kind: "attribute" | "capacity"; readonly name: string } | null;
+  readonly dra: { readonly kind: "attribute" | "capacity"; readonly name: string; /** A capacity also published as an int attribute of this name. */ readonly alsoAttribute: string | null } | null;
   readonly description: string;
   /** Value after a device reset (the register's constant reset); null for driver attributes and device_config-sourced registers. */
   readonly reset: AttributeTypes[N] | null;
@@ -211,7 +211,7 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     functions: "all",
     textFormat: "uuid",
     schema: Type.String({ pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" }),
-    dra: { kind: "attribute", name: "uuid" },
+    dra: { kind: "attribute", name: "uuid", alsoAttribute: null },
     description: "Device UUID.",
     reset: null,
     writeMaxAttribute: null,
@@ -226,7 +226,7 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     functions: "all",
     textFormat: "decimal",
     schema: Type.BigInt({ minimum: 0n, maximum: 18446744073709551615n }),
-    dra: { kind: "capacity", name: "memory" },
+    dra: { kind: "capacity", name: "memory", alsoAttribute: "memory" },
     description: "Device memory in bytes.",
     reset: null,
     writeMaxAttribute: null,
@@ -241,7 +241,7 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     functions: "all",
     textFormat: "hex32",
     schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
-    dra: { kind: "attribute", name: "capabilities" },
+    dra: { kind: "attribute", name: "capabilities", alsoAttribute: null },
     description: "Capability bits.",
     reset: null,
     writeMaxAttribute: null,
@@ -271,7 +271,7 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     functions: "all",
     textFormat: "decimal",
     schema: Type.Integer({ minimum: -2147483648, maximum: 2147483647 }),
-    dra: { kind: "attribute", name: "numaNode" },
+    dra: { kind: "attribute", name: "numaNode", alsoAttribute: null },
     description: "NUMA node of the PCI device (-1 when unknown).",
     reset: null,
     writeMaxAttribute: null,
@@ -286,7 +286,7 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     functions: "all",
     textFormat: "semver",
     schema: Type.Object({ major: Type.Integer({ minimum: 0, maximum: 255 }), minor: Type.Integer({ minimum: 0, maximum: 255 }), patch: Type.Integer({ minimum: 0, maximum: 255 }) }),
-    dra: { kind: "attribute", name: "firmwareVersion" },
+    dra: { kind: "attribute", name: "firmwareVersion", alsoAttribute: null },
     description: "Firmware version \"M.m.p\".",
     reset: null,
     writeMaxAttribute: null,
@@ -332,7 +332,7 @@ export const ATTRIBUTES: { readonly [N in AttributeName]: AttributeSpec<N> } = {
     textFormat: "decimal",
     schema: Type.Integer({ minimum: 0, maximum: 4294967295 }),
     dra: null,
-    description: "This VF's index under its PF.",
+    description: "This VF's index under its PF, from VF_INDEX, or from its PCI function (function - 1) when VF_INDEX is 0xFFFFFFFF.",
     reset: null,
     writeMaxAttribute: null,
     parse: parseU32,

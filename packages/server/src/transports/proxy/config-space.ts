@@ -9,6 +9,7 @@
 //   - No capability list: x-pci-proxy-dev is a conventional PCI device, so the PCIe and
 //     SR-IOV capabilities of the image would lie about the function (and Linux would try to
 //     program PCIe registers nobody emulates here).
+import { PCI_BAR, PCI_CFG, PCI_COMMAND } from "../../device/pci-constants.ts";
 import { PROXY_CONFIG_SPACE_BYTES } from "./wire.ts";
 
 /** Where the view reads everything it does not emulate: the device's config image. */
@@ -17,17 +18,12 @@ export interface ConfigImage {
   read(offsetBytes: number, sizeBytes: 1 | 2 | 4): number;
 }
 
-const COMMAND = 0x04;
-const STATUS = 0x06;
-const STATUS_CAP_LIST = 0x10;
-const BAR0 = 0x10;
-const BAR5_END = 0x28;
-const ROM_BAR = 0x30;
-const CAP_PTR = 0x34;
-const INTERRUPT_LINE = 0x3c;
-const INTERRUPT_PIN = 0x3d;
+const { COMMAND, STATUS, STATUS_CAP_LIST, BAR0, ROM_ADDRESS, INTERRUPT_LINE, INTERRUPT_PIN } = PCI_CFG;
+const CAP_PTR = PCI_CFG.CAPABILITIES_POINTER;
+/** The end of the six BAR registers. */
+const BARS_END = BAR0 + PCI_CFG.BAR_COUNT * PCI_CFG.BAR_BYTES;
 /** Memory space, bus master, SERR, INTx disable: the bits a guest sets on this device. */
-const COMMAND_WRITABLE = 0x0002 | 0x0004 | 0x0100 | 0x0400;
+const COMMAND_WRITABLE = PCI_COMMAND.MEMORY | PCI_COMMAND.MASTER | PCI_COMMAND.SERR | PCI_COMMAND.INTX_DISABLE;
 
 export class ProxyConfigSpace {
   private command = 0;
@@ -49,7 +45,7 @@ export class ProxyConfigSpace {
 
   /** Whether the guest enabled memory decoding (COMMAND bit 1). */
   get memoryEnabled(): boolean {
-    return (this.command & 0x2) !== 0;
+    return (this.command & PCI_COMMAND.MEMORY) !== 0;
   }
 
   /** Back to power-on state, as a reset of the function does (QEMU resets its copy too). */
@@ -78,11 +74,11 @@ export class ProxyConfigSpace {
     const dword = at & ~3;
     const shift = 8 * (at & 3);
     if (dword === BAR0) return (this.bar0 >>> shift) & 0xff;
-    if ((dword > BAR0 && dword < BAR5_END) || dword === ROM_BAR) return 0;
+    if ((dword > BAR0 && dword < BARS_END) || dword === ROM_ADDRESS) return 0;
     if (at === COMMAND || at === COMMAND + 1) return (this.command >>> (8 * (at - COMMAND))) & 0xff;
     if (at === STATUS) return this.image.read(STATUS, 1) & ~STATUS_CAP_LIST;
     if (at === CAP_PTR) return 0;
-    if (at >= 0x40) return 0; // capability bodies: hidden with the list
+    if (at >= PCI_CFG.STD_HEADER_BYTES) return 0; // capability bodies: hidden with the list
     if (at === INTERRUPT_LINE) return this.interruptLine;
     if (at === INTERRUPT_PIN) return 0; // no interrupts
     return this.image.read(at, 1) & 0xff;

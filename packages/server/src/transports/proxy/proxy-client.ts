@@ -2,6 +2,7 @@
 // x-pci-proxy-dev sends and waits for each RET. Requests are answered in order, so a FIFO of
 // waiters is enough.
 import type { Socket } from "bun";
+import { PCI_BAR, PCI_CFG } from "../../device/pci-constants.ts";
 import { decodeReply, encodeMessage, REPLY_BYTES, type ProxyMessage } from "./wire.ts";
 
 interface Waiter {
@@ -72,18 +73,19 @@ export class ProxyClient {
    * restore). Returns the IDs and BAR sizes in bytes (0 = absent).
    */
   async probe(): Promise<{ vendorId: number; deviceId: number; classCode: number; subsystemId: number; barSizes: number[] }> {
-    const vendorId = await this.configRead(0x00, 2);
-    const deviceId = await this.configRead(0x02, 2);
-    const classCode = ((await this.configRead(0x08, 4)) >>> 8) & 0xffffff;
-    const subsystemId = await this.configRead(0x2e, 2);
+    const vendorId = await this.configRead(PCI_CFG.VENDOR_ID, 2);
+    const deviceId = await this.configRead(PCI_CFG.DEVICE_ID, 2);
+    // The dword at REVISION_ID: revision in the low byte, the 24-bit class code above it.
+    const classCode = (await this.configRead(PCI_CFG.REVISION_ID, 4)) >>> 8;
+    const subsystemId = await this.configRead(PCI_CFG.SUBSYSTEM_ID, 2);
     const barSizes: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      const at = 0x10 + 4 * i;
+    for (let i = 0; i < PCI_CFG.BAR_COUNT; i++) {
+      const at = PCI_CFG.BAR0 + PCI_CFG.BAR_BYTES * i;
       const orig = await this.configRead(at, 4);
-      await this.configWrite(at, 4, 0xffffffff);
+      await this.configWrite(at, 4, PCI_BAR.SIZING_PATTERN);
       const sized = await this.configRead(at, 4);
       await this.configWrite(at, 4, orig);
-      barSizes.push((~(sized & 0xfffffff0) + 1) >>> 0);
+      barSizes.push((~(sized & PCI_BAR.MEM_ADDRESS_MASK) + 1) >>> 0);
     }
     return { vendorId, deviceId, classCode, subsystemId, barSizes };
   }

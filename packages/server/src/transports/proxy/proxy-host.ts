@@ -1,6 +1,6 @@
 // ProxyHost: any number of MockDevices served to QEMU's `x-pci-proxy-dev`, one UNIX socket
-// each, all in this process on Bun's event loop. Same shape as VfioUserHost, so callers
-// (serve, up, launch, the end-to-end suite) switch transports by switching classes:
+// each, all in this process on Bun's event loop. A DeviceHost like VfioUserHost, so callers
+// (serve, up, launch, the end-to-end suite) switch transports with startDeviceHost's argument:
 //
 //   const host = await ProxyHost.start({ log });
 //   const dev = await host.addDevice({ socketPath, kind: "pf", config, multifunction: true });
@@ -13,14 +13,15 @@
 // buffer, and for that case the kernel drops the attached fds (scm_recv: MSG_CTRUNC, then
 // scm_destroy puts each file): they are released on receipt and never enter this process's
 // fd table. test/proxy-host.test.ts checks it with a pipe whose other end must see EOF.
-import { chmodSync, unlinkSync } from "node:fs";
+import { chmodSync } from "node:fs";
 import { EventEmitter } from "node:events";
 import type { FdSocketOptions, Socket, UnixSocketListener, UnixSocketOptions } from "bun";
-import { BAR0_SIZE_BYTES, type DeviceConfig, type RegisterName } from "../../generated/registers.ts";
+import { BAR0_SIZE_BYTES } from "../../generated/registers.ts";
 import type { DeviceKind } from "../../device/device-config.ts";
-import { silentLogger, type Logger } from "../../device/logger.ts";
+import { prefixed, silentLogger, type Logger } from "../../device/logger.ts";
 import { MockDevice } from "../../device/mock-device.ts";
-import { prepareSocketPath } from "../vfio-user/socket-path.ts";
+import type { AddDeviceOptions, DeviceHost, DeviceHostEvents, HostClientEvent, HostedDevice, HostRegisterWriteEvent } from "../device-host.ts";
+import { prepareSocketPath, removeSocketFile, socketMode, umaskFor } from "../socket-path.ts";
 import type { ProtocolError } from "./parser.ts";
 import { ProxyConnection } from "./proxy-connection.ts";
 import { ProxyFunction } from "./proxy-function.ts";
@@ -37,7 +38,8 @@ export interface ProxyHostOptions {
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
-export interface ProxyAddDeviceOptions {
+/** DeviceHost's options, or an already connected fd in place of the socket path. */
+export interface ProxyAddDeviceOptions extends Omit<AddDeviceOptions, "socketPath"> {
   /** Listen here; QEMU's side connects (`connectUnixSocket`) and inherits the fd. */
   socketPath?: string;
   /**
@@ -46,19 +48,11 @@ export interface ProxyAddDeviceOptions {
    * events carry the socketPath `fd:<n>`.
    */
   fd?: number;
-  kind: DeviceKind;
-  config: DeviceConfig;
-  /** File mode of the socket; default 0o600 (only the owner, e.g. the user running QEMU). */
-  socketMode?: number;
-  /** Header type multifunction bit: a PF whose VFs are functions 1..N of its slot needs it, or the guest never scans them. */
-  multifunction?: boolean;
   /** Name in logs (default: the socket file's name without `.sock`). */
   name?: string;
 }
 
-export interface ProxyHostedDevice {
-  readonly socketPath: string;
-  readonly kind: DeviceKind;
+export interface ProxyHostedDevice extends HostedDevice {
   readonly name: string;
   /** The device model itself (it lives on this thread, unlike VfioUserHost's). */
   readonly device: MockDevice;
@@ -66,22 +60,10 @@ export interface ProxyHostedDevice {
   readonly connected: boolean;
   /** BAR0's guest-physical base as the guest programmed it through config writes. */
   readonly bar0Base: bigint;
-  /** Stop serving and remove the socket. */
-  close(): Promise<void>;
 }
 
-export interface ProxyRegisterWriteEvent {
-  socketPath: string;
-  kind: DeviceKind;
-  name: RegisterName;
-  value: bigint;
-  previous: bigint;
-}
-
-export interface ProxyClientEvent {
-  socketPath: string;
-  connected: boolean;
-}
+export type ProxyRegisterWriteEvent = HostRegisterWriteEvent;
+export type ProxyClientEvent = HostClientEvent;
 
 export interface ProxyProtocolErrorEvent {
   socketPath: string;
@@ -89,16 +71,12 @@ export interface ProxyProtocolErrorEvent {
   error: ProtocolError | { reason: string };
 }
 
-export interface ProxyHostEvents {
-  /** An accepted guest write to a notify register (STATUS, SRIOV_NUM_VFS) of any device. */
-  "register-write": [ProxyRegisterWriteEvent];
-  /** A peer attached to or left a device. */
-  client: [ProxyClientEvent];
+export interface ProxyHostEvents extends DeviceHostEvents {
   /** A connection was closed because of what it sent. */
   "protocol-error": [ProxyProtocolErrorEvent];
 }
 
-export const DEFAULT_SOCKET_MODE = 0o600;
+export { DEFAULT_SOCKET_MODE } from "../socket-path.ts";
 
 interface SocketData {
   entry: DeviceEntry;
@@ -137,9 +115,10 @@ class DeviceEntry implements ProxyHostedDevice {
   }
 }
 
-export class ProxyHost extends EventEmitter<ProxyHostEvents> {
+export class ProxyHost extends EventEmitter<ProxyHostEvents> implements DeviceHost {
+  readonly transport = "proxy";
   private readonly entries = new Map<string, DeviceEntry>();
-  private closed = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly log: Logger,
@@ -164,13 +143,12 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
 
   /** Serve one device on a new socket (or a connected fd). Resolves once it is served. */
   async addDevice(options: ProxyAddDeviceOptions): Promise<ProxyHostedDevice> {
-    if (this.closed) throw new Error("ProxyHost is closed");
+    if (this.closing) throw new Error("ProxyHost is closed");
     if ((options.socketPath === undefined) === (options.fd === undefined)) throw new Error("ProxyHost.addDevice: give either socketPath or fd");
     if (options.fd !== undefined) return this.addConnectedDevice(options, options.fd);
     const socketPath = await prepareSocketPath(options.socketPath!);
     if (this.entries.has(socketPath)) throw new Error(`${socketPath}: already served by this process`);
-    const mode = options.socketMode ?? DEFAULT_SOCKET_MODE;
-    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new Error(`${socketPath}: socket mode ${String(mode)} is not 0..0o777`);
+    const mode = socketMode(socketPath, options.socketMode);
     const name = options.name ?? socketPath.split("/").pop()!.replace(/\.sock$/, "");
     const log = prefixed(this.log, name);
     const device = new MockDevice({ kind: options.kind, config: options.config, log, multifunction: options.multifunction ?? false });
@@ -181,7 +159,7 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     // bind() makes the socket file with 0777 & ~umask: with this umask it has `mode` from its
     // first instant, so nobody can connect in a window before a chmod (Bun.listen binds
     // synchronously, and this thread does nothing else meanwhile).
-    const oldMask = process.umask(0o777 & ~mode);
+    const oldMask = process.umask(umaskFor(mode));
     try {
       entry.listener = Bun.listen<SocketData>({
         unix: socketPath,
@@ -196,7 +174,7 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     } catch (err) {
       // Not yet tracked by close(): stop listening and remove the socket here.
       entry.stop();
-      unlinkQuietly(socketPath);
+      removeSocketFile(socketPath);
       throw err;
     }
     let closing: Promise<void> | undefined;
@@ -204,7 +182,7 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
       (closing ??= (async () => {
         entry.stop();
         this.entries.delete(socketPath);
-        unlinkQuietly(socketPath);
+        removeSocketFile(socketPath);
       })());
     this.entries.set(socketPath, entry);
     log.info(`${options.kind} listening on ${socketPath} (x-pci-proxy-dev)`);
@@ -245,11 +223,12 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     return entry;
   }
 
-  /** Stop every device and remove their sockets. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const e of [...this.entries.values()]) await e.close();
+  /** Stop every device and remove their sockets; a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const e of [...this.entries.values()]) await e.close();
+    })();
+    return this.closing;
   }
 
   /** The same handlers for a listening socket and for an fd QEMU's launcher hands over. */
@@ -325,22 +304,5 @@ export class ProxyHost extends EventEmitter<ProxyHostEvents> {
     }
     this.log.info(`${entry.name}: peer disconnected after ${connection.messages} messages`);
     this.emit("client", { socketPath: entry.socketPath, connected: false });
-  }
-}
-
-function prefixed(log: Logger, name: string): Logger {
-  return {
-    debug: (m) => log.debug(`${name}: ${m}`),
-    info: (m) => log.info(`${name}: ${m}`),
-    warn: (m) => log.warn(`${name}: ${m}`),
-    error: (m) => log.error(`${name}: ${m}`),
-  };
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
   }
 }

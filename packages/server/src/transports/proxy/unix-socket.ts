@@ -2,13 +2,11 @@
 // (`x-pci-proxy-dev,fd=N` wants an inherited socket, Bun sockets do not expose theirs), and
 // sendmsg with SCM_RIGHTS so tests can send fds the way QEMU does.
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
+import { unixSocketAddress } from "../socket-path.ts";
+import { LIBC } from "../vfio-user/abi.ts";
 
-const AF_UNIX = 1;
-const SOCK_STREAM = 1;
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
+const { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, SOL_SOCKET } = LIBC;
 const SCM_RIGHTS = 1;
-const SUN_PATH_BYTES = 108;
 
 const symbols = {
   socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
@@ -37,13 +35,9 @@ function failure(what: string): Error {
  * owns it: hand it to a child (spawn's stdio array clears close-on-exec there) and close it.
  */
 export function connectUnixSocket(path: string): number {
-  const encoded = new TextEncoder().encode(path);
-  if (encoded.length >= SUN_PATH_BYTES) throw new Error(`socket path ${path} is ${encoded.length} bytes; UNIX sockets allow ${SUN_PATH_BYTES - 1}`);
+  const addr = unixSocketAddress(path);
   const fd = c().socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw failure("socket(AF_UNIX)");
-  const addr = new Uint8Array(2 + SUN_PATH_BYTES);
-  new DataView(addr.buffer).setUint16(0, AF_UNIX, true);
-  addr.set(encoded, 2);
   if (c().connect(fd, ptr(addr), addr.length) !== 0) {
     const err = failure(`connect(${path})`);
     c().close(fd);

@@ -10,14 +10,13 @@
 //   await host.close();          // removes every socket
 import { ptr } from "bun:ffi";
 import { EventEmitter } from "node:events";
-import { unlinkSync } from "node:fs";
-import type { DeviceConfig } from "../../generated/registers.ts";
 import { silentLogger, type Logger, type LogLevel } from "../../device/logger.ts";
+import type { AddDeviceOptions, DeviceHost, DeviceHostEvents, HostedDevice } from "../device-host.ts";
 import { EventRing, type EventRingReader } from "./event-ring.ts";
 import { openLibc } from "./libc.ts";
 import { openLibvfioUser } from "./libvfio-user.ts";
 import { COUNTER, COUNTER_SLOTS, type DeviceKind, type FromWorker, type RingEvent, type ToWorker, type WorkerStart } from "./protocol.ts";
-import { prepareSocketPath } from "./socket-path.ts";
+import { prepareSocketPath, removeSocketFile, socketMode } from "../socket-path.ts";
 
 export interface VfioUserHostOptions {
   log?: Logger;
@@ -37,51 +36,20 @@ export interface VfioUserHostOptions {
 /** Connection counters since start (see COUNTER in protocol.ts). */
 export type HostStats = Record<keyof typeof COUNTER, number> & { eventsDropped: number };
 
-export interface AddDeviceOptions {
-  socketPath: string;
-  kind: DeviceKind;
-  config: DeviceConfig;
-  /** File mode of the socket; default 0o600 (only the owner, e.g. the user running QEMU). */
-  socketMode?: number;
-  /** Header type multifunction bit (a PF whose VFs are functions 1..N of its slot). */
-  multifunction?: boolean;
-}
+export type { AddDeviceOptions, HostedDevice, HostRegisterWriteEvent, HostClientEvent } from "../device-host.ts";
 
-export interface HostedDevice {
-  readonly socketPath: string;
-  readonly kind: DeviceKind;
-  /** Stop serving and remove the socket. */
-  close(): Promise<void>;
-}
+/** VfioUserHost emits exactly the events every DeviceHost does. */
+export type VfioUserHostEvents = DeviceHostEvents;
 
-export interface HostRegisterWriteEvent {
-  socketPath: string;
-  kind: DeviceKind;
-  name: string;
-  value: bigint;
-  previous: bigint;
-}
-
-export interface HostClientEvent {
-  socketPath: string;
-  connected: boolean;
-}
-
-export interface VfioUserHostEvents {
-  /** An accepted guest write to a notify register (STATUS, SRIOV_NUM_VFS) of any device. */
-  "register-write": [HostRegisterWriteEvent];
-  /** A client (QEMU, probe) attached to or left a device. */
-  client: [HostClientEvent];
-}
-
-export const DEFAULT_SOCKET_MODE = 0o600;
+export { DEFAULT_SOCKET_MODE } from "../socket-path.ts";
 
 interface Pending {
   resolve(): void;
   reject(err: Error): void;
 }
 
-export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
+export class VfioUserHost extends EventEmitter<VfioUserHostEvents> implements DeviceHost {
+  readonly transport = "vfio-user";
   private readonly devices = new Map<number, { socketPath: string; kind: DeviceKind }>();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -153,8 +121,7 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
       if (d.socketPath === socketPath) throw new Error(`${socketPath}: already served by this process`);
     }
     const id = this.nextId++;
-    const mode = options.socketMode ?? DEFAULT_SOCKET_MODE;
-    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new Error(`${socketPath}: socket mode ${String(mode)} is not 0..0o777`);
+    const mode = socketMode(socketPath, options.socketMode);
     this.devices.set(id, { socketPath, kind: options.kind });
     try {
       await this.request(id, {
@@ -224,13 +191,7 @@ export class VfioUserHost extends EventEmitter<VfioUserHostEvents> {
     clearInterval(this.drainTimer);
     this.drainEvents();
     // The worker unlinks each socket; this covers a worker that died first.
-    for (const d of this.devices.values()) {
-      try {
-        unlinkSync(d.socketPath);
-      } catch {
-        // already gone
-      }
-    }
+    for (const d of this.devices.values()) removeSocketFile(d.socketPath);
     this.devices.clear();
   }
 

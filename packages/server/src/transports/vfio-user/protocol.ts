@@ -2,7 +2,7 @@
 // message and then bumps the worker's eventfd by one; the worker, woken in epoll_wait, reads the
 // counter and takes exactly that many messages off its queue. Everything here survives
 // structured clone (bigint and Uint8Array included).
-import type { DeviceConfig } from "../../generated/registers.ts";
+import type { DeviceConfig, RegisterName } from "../../generated/registers.ts";
 
 export type DeviceKind = "pf" | "vf";
 export type WorkerLogLevel = "debug" | "info" | "warn" | "error";
@@ -40,7 +40,7 @@ export type FromWorker =
  */
 export type RingEvent =
   | { type: "log"; level: WorkerLogLevel; message: string }
-  | { type: "register-write"; id: number; name: string; value: string; previous: string };
+  | { type: "register-write"; id: number; name: RegisterName; value: string; previous: string };
 
 /** Counters the worker keeps in a SharedArrayBuffer (Int32 slots); the main thread only reads. */
 export const COUNTER = {

@@ -1,6 +1,6 @@
 // The device model as the event-loop worker sees it: a MockDevice living in the worker thread,
 // with its log and its register-write events forwarded to the main thread.
-import { BAR0_SIZE_BYTES } from "../../generated/registers.ts";
+import { BAR0_SIZE_BYTES, type RegisterName } from "../../generated/registers.ts";
 import { MockDevice } from "../../device/mock-device.ts";
 import type { AddDeviceRequest, WorkerLogLevel } from "./protocol.ts";
 
@@ -18,7 +18,7 @@ export interface WorkerDevice {
 
 export interface WorkerDeviceSinks {
   log(level: WorkerLogLevel, message: string): void;
-  registerWrite(name: string, value: bigint, previous: bigint): void;
+  registerWrite(name: RegisterName, value: bigint, previous: bigint): void;
 }
 
 export function createWorkerDevice(req: AddDeviceRequest, sinks: WorkerDeviceSinks): WorkerDevice {

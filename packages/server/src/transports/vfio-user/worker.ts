@@ -24,7 +24,7 @@
 // device listens again on its public socket and keeps its registers.
 import { ptr } from "bun:ffi";
 import type { JSCallback, Pointer } from "bun:ffi";
-import { chmodSync, mkdtempSync, rmdirSync, unlinkSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LIBC, LIBVFIO_USER, LAYOUT, LOG } from "./abi.ts";
@@ -34,6 +34,8 @@ import { logCallback, openLibvfioUser, regionAccessCallback, resetCallback, type
 import { COUNTER, type AddDeviceRequest, type FromWorker, type RingEvent, type ToWorker, type WorkerLogLevel, type WorkerStart } from "./protocol.ts";
 import { createWorkerDevice, type WorkerDevice } from "./worker-device.ts";
 import { HEADER_BYTES, VfioUserCommand } from "../../client/vfio-user-protocol.ts";
+import { PCI_CFG } from "../../device/pci-constants.ts";
+import { removeSocketFile, umaskFor, unixSocketAddress } from "../socket-path.ts";
 
 declare const self: Worker;
 
@@ -337,16 +339,6 @@ function deviceReset(ctx: Pointer, type: number): number {
 // ---------------------------------------------------------------------------------------------
 // Sockets and epoll.
 // ---------------------------------------------------------------------------------------------
-/** sockaddr_un for `path` (checked to fit by socket-path.ts), ArrayBuffer-backed. */
-function unixAddress(path: string): Uint8Array {
-  const addr = new Uint8Array(new ArrayBuffer(LAYOUT.sockaddr_un.size));
-  new DataView(addr.buffer).setUint16(LAYOUT.sockaddr_un.sun_family, LIBC.AF_UNIX, true);
-  const bytes = Buffer.from(path, "utf8");
-  if (bytes.length >= LAYOUT.sockaddr_un.size - LAYOUT.sockaddr_un.sun_path) throw new Error(`${path}: too long for a UNIX socket address`);
-  addr.set(bytes, LAYOUT.sockaddr_un.sun_path);
-  return addr;
-}
-
 function epollCtl(op: number, fd: number, token: number, events: number = LIBC.EPOLLIN): number {
   epollEvent.setUint32(LAYOUT.epoll_event.events, events, true);
   // Tokens are below 2^31: the high half of the u64 stays 0 (no BigInt per call).
@@ -359,27 +351,19 @@ function epollCtl(op: number, fd: number, token: number, events: number = LIBC.E
 function listenAt(path: string, mode: number): number {
   const fd = libc.socket(LIBC.AF_UNIX, LIBC.SOCK_STREAM | LIBC.SOCK_CLOEXEC | LIBC.SOCK_NONBLOCK, 0);
   if (fd < 0) throw new Error(`${path}: socket failed: ${strerror(errno())}`);
-  const addr = unixAddress(path);
+  const addr = unixSocketAddress(path);
   // bind creates the file with 0777 & ~umask: the umask makes it exactly `mode` at once.
-  const oldMask = libc.umask(0o777 & ~mode);
+  const oldMask = libc.umask(umaskFor(mode));
   const bound = libc.bind(fd, ptr(addr), LAYOUT.sockaddr_un.size);
   const bindErrno = errno();
   libc.umask(oldMask);
   if (bound < 0 || libc.listen(fd, LISTEN_BACKLOG) < 0) {
     const code = bound < 0 ? bindErrno : errno();
     libc.close(fd);
-    if (bound >= 0) removeSocket(path);
+    if (bound >= 0) removeSocketFile(path);
     throw new Error(`${path}: ${bound < 0 ? "bind" : "listen"} failed: ${strerror(code)}`);
   }
   return fd;
-}
-
-function removeSocket(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -414,7 +398,7 @@ function createPrivateContext(socketPath: string): { ctx: Pointer; pathFd: numbe
     }
     return { ctx, pathFd };
   } finally {
-    removeSocket(privatePath);
+    removeSocketFile(privatePath);
     rmdirSync(privateDir);
   }
 }
@@ -434,8 +418,8 @@ function setUpPciDevice(slot: Slot): void {
   wide.set(image.subarray(0, LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE));
   libc.memcpy(cfgPtr, widePtr, LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE);
   const cfg = new DataView(image.buffer, image.byteOffset, image.byteLength);
-  lib.vfu_pci_set_id(ctx, cfg.getUint16(0x00, true), cfg.getUint16(0x02, true), cfg.getUint16(0x2c, true), cfg.getUint16(0x2e, true));
-  lib.vfu_pci_set_class(ctx, cfg.getUint8(0x0b), cfg.getUint8(0x0a), cfg.getUint8(0x09));
+  lib.vfu_pci_set_id(ctx, cfg.getUint16(PCI_CFG.VENDOR_ID, true), cfg.getUint16(PCI_CFG.DEVICE_ID, true), cfg.getUint16(PCI_CFG.SUBSYSTEM_VENDOR_ID, true), cfg.getUint16(PCI_CFG.SUBSYSTEM_ID, true));
+  lib.vfu_pci_set_class(ctx, cfg.getUint8(PCI_CFG.CLASS_DEVICE + 1), cfg.getUint8(PCI_CFG.CLASS_DEVICE), cfg.getUint8(PCI_CFG.CLASS_PROG));
   if (lib.vfu_setup_region(ctx, LIBVFIO_USER.VFU_PCI_DEV_BAR0_REGION_IDX, BigInt(device.bar0SizeBytes), bar0Cb,
     LIBVFIO_USER.VFU_REGION_FLAG_RW | LIBVFIO_USER.VFU_REGION_FLAG_MEM, null, 0, -1, 0n) < 0) fail(socketPath, "vfu_setup_region(BAR0)");
   if (lib.vfu_setup_region(ctx, LIBVFIO_USER.VFU_PCI_DEV_CFG_REGION_IDX, BigInt(LIBVFIO_USER.PCI_CFG_SPACE_EXP_SIZE), configCb,
@@ -452,7 +436,7 @@ function addDevice(req: AddDeviceRequest): void {
     registerWrite: (name, value, previous) => emit({ type: "register-write", id: req.id, name, value: String(value), previous: String(previous) }),
   });
   const { ctx, pathFd } = createPrivateContext(req.socketPath);
-  const privateAddr = unixAddress(`/proc/self/fd/${pathFd}`);
+  const privateAddr = unixSocketAddress(`/proc/self/fd/${pathFd}`);
   const slot: Slot = {
     id: req.id, socketPath: req.socketPath, libraryPathFd: pathFd, privateAddr, privateAddrPtr: ptr(privateAddr), ctx, device,
     publicFd: -1, libraryListenFd: -1, connFd: -1, partial: false, pending: new Set(),
@@ -470,7 +454,7 @@ function addDevice(req: AddDeviceRequest): void {
     libc.close(pathFd);
     if (slot.publicFd >= 0) {
       libc.close(slot.publicFd);
-      removeSocket(req.socketPath);
+      removeSocketFile(req.socketPath);
     }
     throw err;
   }
@@ -486,7 +470,7 @@ function removeDevice(slot: Slot): void {
   lib.vfu_destroy_ctx(slot.ctx);
   byCtx.delete(slot.ctx);
   libc.close(slot.publicFd);
-  removeSocket(slot.socketPath);
+  removeSocketFile(slot.socketPath);
   libc.close(slot.libraryPathFd);
   log("info", `${slot.socketPath}: removed`);
 }

@@ -1,27 +1,33 @@
 // The parsed YAML document plus what is needed to turn a field path back into file:line:column.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
-import type { SpecError } from "./spec-error.ts";
-import { formatPath, type SpecPath } from "./spec-path.ts";
+import type { SourceError } from "./source-error.ts";
+import { formatPath, type SourcePath } from "./source-path.ts";
 
 /** Where a path points: the value (default), or the key, e.g. for an unknown key. */
 export type Anchor = "value" | "key";
 
+export interface YamlSourceOptions {
+  /**
+   * Integers as bigint, so numbers beyond 2^53 are seen as written rather than already
+   * rounded and the loader can refuse them (the spec loader; default false).
+   */
+  intAsBigInt?: boolean;
+}
+
 export class YamlSource {
   readonly doc: Document.Parsed;
-  private readonly lines: LineCounter;
+  private readonly lines = new LineCounter();
 
   constructor(
     readonly file: string,
     text: string,
+    options: YamlSourceOptions = {},
   ) {
-    this.lines = new LineCounter();
-    // intAsBigInt: numbers beyond 2^53 must be seen as written, not already rounded,
-    // so the loader can reject them instead of generating a wrong constant.
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, intAsBigInt: true, uniqueKeys: true });
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, intAsBigInt: options.intAsBigInt ?? false, uniqueKeys: true });
   }
 
   /** YAML syntax errors (including duplicate keys), each at its position. */
-  syntaxErrors(): SpecError[] {
+  syntaxErrors(): SourceError[] {
     return this.doc.errors.map((e) => {
       const pos = this.lines.linePos(e.pos[0]);
       return { file: this.file, line: pos.line, column: pos.col, path: "", message: e.message.split("\n")[0] ?? e.message };
@@ -29,13 +35,13 @@ export class YamlSource {
   }
 
   /** An error at the node the path names, or at its nearest existing ancestor when the field is missing. */
-  error(path: SpecPath, message: string, anchor: Anchor = "value"): SpecError {
+  error(path: SourcePath, message: string, anchor: Anchor = "value"): SourceError {
     const offset = this.offsetOf(path, anchor);
     const pos = this.lines.linePos(offset);
     return { file: this.file, line: Math.max(pos.line, 1), column: Math.max(pos.col, 1), path: formatPath(path), message };
   }
 
-  private offsetOf(path: SpecPath, anchor: Anchor): number {
+  private offsetOf(path: SourcePath, anchor: Anchor): number {
     let node: unknown = this.doc.contents;
     let best = rangeStart(node) ?? 0;
     for (let i = 0; i < path.length; i++) {

@@ -1,11 +1,23 @@
 // `mock-accel ls` (apps/cli/src/commands/ls.ts) run as a user runs it, on a fake tree.
 import { spawnSync } from "node:child_process";
-import { rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
-import { fakeSysfs, tempDir } from "./fake-root.ts";
+import { afterEach, describe, expect, test } from "vitest";
+import { createFakeSysfs, type FakeSysfs, type FakeTopology } from "@mock-accel/sysfs-client";
 
-const repo = join(__dirname, "../../..");
+const repo = join(import.meta.dirname, "../../..");
+
+const tempDir = () => mkdtemp(join(tmpdir(), "mock-accel-ls-"));
+const made: FakeSysfs[] = [];
+afterEach(async () => {
+  for (const f of made.splice(0)) await f.cleanup();
+});
+async function fakeSysfs(topology: FakeTopology): Promise<FakeSysfs> {
+  const fake = await createFakeSysfs(await tempDir(), topology);
+  made.push(fake);
+  return fake;
+}
 function ls(...args: string[]) {
   const r = spawnSync("bun", [join(repo, "apps/cli/src/main.ts"), "ls", ...args], { encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

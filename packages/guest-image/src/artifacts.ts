@@ -1,5 +1,5 @@
 // Everything a guest boot needs, built from this tree and cached between runs under
-// <cache>/e2e/<key>/, where the key hashes every input (sources, kernel version, Bun version),
+// <cache>/guest-image/<key>/, where the key hashes every input (sources, kernel version, Bun version),
 // so an edit rebuilds just what it touches and an unchanged tree rebuilds nothing:
 //   - the Debian kernel (vm-harness fetches and caches it),
 //   - mock_accel.ko built against the matching headers (kernel-driver's builtModule caches it),
@@ -8,13 +8,12 @@
 //   - the static C helper (ioctls, timed sysfs reads) built against the uapi header,
 //   - the initramfs holding all of it.
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
-import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, UAPI_HEADER } from "@mock-accel/kernel-driver";
-import { buildInitramfs, cacheDir, cachedBuild, DEFAULT_BUSYBOX, hashFiles, fetchDebianKernel, hostExecutableFiles, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
+import { builtModule, FIRMWARE_NAME, FIRMWARE_PATH, findDebianKernelHeaders, IOCTL_USER_HEADER, UAPI_HEADER } from "@mock-accel/kernel-driver";
+import { buildInitramfs, cacheDir, cachedBuild, DEFAULT_BUSYBOX, filesUnder, hashFiles, fetchDebianKernel, hostExecutableFiles, type GuestFile, type GuestKernel } from "@mock-accel/vm-harness";
 
-export const E2E_DIR = join(import.meta.dirname, "..");
+const PACKAGE_DIR = join(import.meta.dirname, "..");
 // Builds run asynchronously so a caller's progress timer keeps ticking (the first
 // `bun build --compile` also fetches Bun's baseline runtime).
 const execFileAsync = promisify(execFile);
@@ -28,8 +27,8 @@ async function runBuild(what: string, cmd: string, args: string[], cwd?: string,
     throw new Error(`${what} failed:\n${e.stderr || e.stdout || e.message}`);
   }
 }
-const REPO_ROOT = join(E2E_DIR, "..", "..");
-const GUEST_DIR = join(E2E_DIR, "guest");
+const REPO_ROOT = join(PACKAGE_DIR, "..", "..");
+const GUEST_DIR = join(PACKAGE_DIR, "guest");
 const SYSFS_CLIENT_DIR = join(REPO_ROOT, "packages", "sysfs-client");
 
 /** Guest paths of the programs the script calls. */
@@ -52,28 +51,16 @@ export interface GuestArtifacts {
   helperPath: string;
 }
 
-function filesUnder(dir: string, keep: (path: string) => boolean = () => true): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.name === "node_modules" || entry.name === "dist") continue;
-    if (entry.isDirectory()) out.push(...filesUnder(p, keep));
-    else if (entry.isFile() && keep(p)) out.push(p);
-  }
-  return out;
-}
-
 /**
  * A TypeScript program compiled with `bun build --compile` for the guest, cached under
- * `<cache>/e2e/<name>-<key>/<name>` where the key hashes `inputs` (the entry point and every
+ * `<cache>/guest-image/<name>-<key>/<name>` where the key hashes `inputs` (the entry point and every
  * source it bundles that may change) and the Bun version. Baseline: the guest's TCG CPU need
  * not have AVX2. Bun fetches that runtime from npm the first time and caches it. The result is
  * a glibc binary: put it in an initramfs with `hostExecutableFiles`.
  */
 export async function compileGuestProgram(opts: { name: string; entry: string; inputs: readonly string[]; cwd?: string }): Promise<string> {
   const inputs = [opts.entry, ...opts.inputs.filter((p) => p !== opts.entry)];
-  return cachedBuild("e2e", opts.name, hashFiles(inputs, [Bun.version]), opts.name, async (out) => {
+  return cachedBuild("guest-image", opts.name, hashFiles(inputs, [Bun.version]), opts.name, async (out) => {
     await runBuild(`bun build --compile ${opts.entry}`, "bun", ["build", "--compile", "--target=bun-linux-x64-baseline", opts.entry, "--outfile", out], opts.cwd ?? dirname(opts.entry));
   });
 }
@@ -88,7 +75,7 @@ async function discoverProgram(): Promise<string> {
     name: "discover",
     entry: join(GUEST_DIR, "discover.ts"),
     inputs: typescriptSourcesUnder(join(SYSFS_CLIENT_DIR, "src")),
-    cwd: E2E_DIR,
+    cwd: PACKAGE_DIR,
   });
 }
 
@@ -102,16 +89,17 @@ const GO_CLIENT_DIR = join(REPO_ROOT, "clients", "go");
 export async function goDiscoverProgram(): Promise<string> {
   const version = (await execFileAsync("go", ["env", "GOVERSION"])).stdout.trim();
   const inputs = filesUnder(GO_CLIENT_DIR, (p) => p.endsWith(".go") || p.endsWith("go.mod") || p.endsWith("go.sum"));
-  return cachedBuild("e2e", "go-discover", hashFiles(inputs, [version]), "mockaccel-discover", async (out) => {
+  return cachedBuild("guest-image", "go-discover", hashFiles(inputs, [version]), "mockaccel-discover", async (out) => {
     await runBuild("go build ./cmd/mockaccel-discover", "go", ["build", "-trimpath", "-o", out, "./cmd/mockaccel-discover"], GO_CLIENT_DIR,
       { ...process.env, CGO_ENABLED: "0", GOWORK: "off" });
   });
 }
 
-async function helperProgram(): Promise<string> {
+/** The static in-guest helper (guest/mock-accel-e2e.c), built once per source. */
+export async function helperProgram(): Promise<string> {
   const source = join(GUEST_DIR, "mock-accel-e2e.c");
-  return cachedBuild("e2e", "helper", hashFiles([source, UAPI_HEADER]), "mock-accel-e2e", async (out) => {
-    await runBuild("gcc -static guest/mock-accel-e2e.c (apt-get install gcc libc6-dev)", "gcc", ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-I", dirname(UAPI_HEADER), "-o", out, source]);
+  return cachedBuild("guest-image", "helper", hashFiles([source, IOCTL_USER_HEADER, UAPI_HEADER]), "mock-accel-e2e", async (out) => {
+    await runBuild("gcc -static guest/mock-accel-e2e.c (apt-get install gcc libc6-dev)", "gcc", ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-I", dirname(IOCTL_USER_HEADER), "-o", out, source]);
   });
 }
 
@@ -149,7 +137,7 @@ export async function guestInitramfs(a: GuestArtifacts, script: string, extra: R
   const files = Object.fromEntries(Object.entries(merged).filter((e): e is [string, GuestFile] => e[1] !== null));
   const sources = [...Object.values(files).filter((f): f is string => typeof f === "string"), DEFAULT_BUSYBOX];
   const key = hashFiles(sources, [script, ...Object.keys(files)]);
-  return cachedBuild("e2e", "initramfs", key, "initramfs.cpio.gz", async (out) => {
+  return cachedBuild("guest-image", "initramfs", key, "initramfs.cpio.gz", async (out) => {
     await buildInitramfs({ files, init: script, outPath: out });
   });
 }

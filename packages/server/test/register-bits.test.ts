@@ -2,7 +2,7 @@
 // come from the spec, through two different emitters.
 import { describe, expect, test } from "vitest";
 import { STATUS_ALLOCATED } from "@mock-accel/sysfs-client";
-import { STATUS_FIELDS } from "../../server/src/generated/registers.ts";
+import { STATUS_FIELDS } from "../src/generated/registers.ts";
 
 describe("STATUS_ALLOCATED", () => {
   test("is STATUS.ALLOCATED's mask from spec/registers.yaml", () => {

@@ -1,7 +1,8 @@
 /*
  * In-guest helper for the end-to-end suite, built on the host with `gcc -static` against the
- * driver's uapi header (busybox has no ioctl tool, and timing 1,000 sysfs reads from a shell
- * would time the shell).
+ * driver's uapi header, through the ioctl calls it shares with the driver's own client
+ * (kernel-driver/tools/mock_accel_user.h). Busybox has no ioctl tool, and timing 1,000 sysfs
+ * reads from a shell would time the shell.
  *
  *   mock-accel-e2e status DEV              ioctl MOCK_ACCEL_IOC_STATUS      -> "status 0x%08x"
  *   mock-accel-e2e passphrase DEV N        ioctl MOCK_ACCEL_IOC_PASSPHRASE  -> "passphrase <count> <text>"
@@ -13,47 +14,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "mock_accel.h"
-
-static int open_or_die(const char *path, int flags)
-{
-	int fd = open(path, flags);
-
-	if (fd < 0) {
-		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	return fd;
-}
+#include "mock_accel_user.h"
 
 static int passphrase(const char *dev, int words, int expect_failure)
 {
 	struct mock_accel_passphrase p;
-	int fd = open_or_die(dev, O_RDWR);
+	int fd = mock_accel_open(dev, O_RDWR, 1);
+	int e = mock_accel_passphrase(fd, (__u32)words, &p);
 
-	memset(&p, 0, sizeof(p));
-	p.word_count = (__u32)words;
-	if (ioctl(fd, MOCK_ACCEL_IOC_PASSPHRASE, &p) != 0) {
-		int e = errno;
-
-		close(fd);
+	close(fd);
+	if (e) {
 		if (expect_failure) {
-			printf("errno %s\n", e == EINVAL ? "EINVAL" : strerror(e));
+			printf("errno %s\n", mock_accel_errname(e));
 			return 0;
 		}
 		fprintf(stderr, "ioctl PASSPHRASE %s: %s\n", dev, strerror(e));
 		return 1;
 	}
-	close(fd);
 	if (expect_failure) {
 		printf("errno none\n");
 		return 1;
 	}
-	p.passphrase[MOCK_ACCEL_PASSPHRASE_LEN - 1] = '\0';
 	printf("passphrase %u %s\n", p.word_count, p.passphrase);
 	return 0;
 }
@@ -62,7 +46,7 @@ static int time_read(const char *path, long count)
 {
 	char buf[64];
 	struct timespec a, b;
-	int fd = open_or_die(path, O_RDONLY);
+	int fd = mock_accel_open(path, O_RDONLY, 1);
 	long i;
 
 	if (pread(fd, buf, sizeof(buf), 0) <= 0)
@@ -85,13 +69,14 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "status") == 0) {
 		__u32 status = 0;
-		int fd = open_or_die(argv[2], O_RDONLY);
+		int fd = mock_accel_open(argv[2], O_RDONLY, 1);
+		int e = mock_accel_status(fd, &status);
 
-		if (ioctl(fd, MOCK_ACCEL_IOC_STATUS, &status) != 0) {
-			fprintf(stderr, "ioctl STATUS %s: %s\n", argv[2], strerror(errno));
+		close(fd);
+		if (e) {
+			fprintf(stderr, "ioctl STATUS %s: %s\n", argv[2], strerror(e));
 			return 1;
 		}
-		close(fd);
 		printf("status 0x%08x\n", status);
 		return 0;
 	}

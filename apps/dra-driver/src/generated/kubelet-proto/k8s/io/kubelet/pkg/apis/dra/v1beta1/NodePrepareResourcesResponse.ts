@@ -1,0 +1,14 @@
+// Generated from apps/dra-driver/proto/{pluginregistration/v1/api.proto,dra/v1/api.proto,dra/v1beta1/api.proto} by `bun run proto-types`
+// (@grpc/proto-loader's proto-loader-gen-types, options in apps/dra-driver/src/proto-types/generate.ts).
+// Do not edit: change the .proto files and run `bun run proto-types`.
+// Original file: dra/v1beta1/api.proto
+
+import type { NodePrepareResourceResponse as _k8s_io_kubelet_pkg_apis_dra_v1beta1_NodePrepareResourceResponse, NodePrepareResourceResponse__Output as _k8s_io_kubelet_pkg_apis_dra_v1beta1_NodePrepareResourceResponse__Output } from '../../../../../../../k8s/io/kubelet/pkg/apis/dra/v1beta1/NodePrepareResourceResponse.ts';
+
+export interface NodePrepareResourcesResponse {
+  'claims'?: ({[key: string]: _k8s_io_kubelet_pkg_apis_dra_v1beta1_NodePrepareResourceResponse});
+}
+
+export interface NodePrepareResourcesResponse__Output {
+  'claims': ({[key: string]: _k8s_io_kubelet_pkg_apis_dra_v1beta1_NodePrepareResourceResponse__Output});
+}
