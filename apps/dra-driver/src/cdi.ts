@@ -1,7 +1,7 @@
 // Container Device Interface spec files, one per prepared claim. Each claim gets its own spec
 // file and its own CDI device names (`<claim uid>-<device>`), so two claims never share a CDI
 // device and removing one claim's file cannot affect another's containers.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ClaimUid } from "./claim-uid.ts";
 
@@ -94,19 +94,18 @@ export function buildCdiSpec(driverName: string, claimUid: ClaimUid, devices: re
   return { cdiVersion: minimumCdiVersion(spec), ...spec };
 }
 
+/**
+ * Atomic for readers (runtimes watch the CDI directory and must never read a half-written spec)
+ * but not synced: a spec is not trusted after a restart. A power loss restarts the kubelet too,
+ * which prepares every claim again before starting a container, and that prepare rewrites the
+ * spec (the default directory, /var/run/cdi, is a tmpfs that a reboot empties anyway).
+ */
 export function writeCdiSpec(path: string, spec: CdiSpec): void {
   if (spec.devices.length === 0) throw new Error(`${path}: refusing to write a CDI spec with no devices`);
   mkdirSync(join(path, ".."), { recursive: true });
   const tmp = stagingPath(path);
   try {
-    const fd = openSync(tmp, "w", 0o644);
-    try {
-      writeSync(fd, `${JSON.stringify(spec, null, 2)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    // Runtimes watch the CDI directory and must never read a half-written spec.
+    writeFileSync(tmp, `${JSON.stringify(spec, null, 2)}\n`, { mode: 0o644 });
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
