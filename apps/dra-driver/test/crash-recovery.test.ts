@@ -38,16 +38,20 @@ let client: MockAccelSysfs;
 let cdiDir: string;
 let checkpointPath: string;
 let specPath: string;
+/** Every client a test made, closed afterwards (each keeps attribute files open). */
+const clients: MockAccelSysfs[] = [];
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "dra-crash-"));
   fake = await createFakeSysfs(join(dir, "sys"), [{ totalVfs: 2, enabledVfs: 2 }, {}]);
   client = new MockAccelSysfs({ root: fake.root });
+  clients.push(client);
   cdiDir = join(dir, "cdi");
   checkpointPath = join(dir, "plugin", "checkpoint.json");
   specPath = cdiSpecPath(cdiDir, DRIVER, claimUid(UID));
 });
 afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
   await fake.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -55,7 +59,9 @@ afterEach(async () => {
 /** A plugin as started by the DaemonSet: the checkpoint loaded from the file, nothing else remembered. */
 function start(afterStep?: (step: PrepareStep) => void | Promise<void>): ClaimPreparer {
   const log = new MemoryLogger();
-  const inventory = new DeviceInventory(new MockAccelSysfs({ root: fake.root }), DRIVER, log);
+  const sysfs = new MockAccelSysfs({ root: fake.root });
+  clients.push(sysfs);
+  const inventory = new DeviceInventory(sysfs, DRIVER, log);
   const checkpoint = Checkpoint.load(checkpointPath, DRIVER);
   return new ClaimPreparer({ driverName: DRIVER, nodeName: NODE, cdiDir, checkpoint, inventory, claims, log, afterStep });
 }

@@ -74,6 +74,7 @@ export async function setup(topology: FakeTopology, opts: { watchIntervalMs?: nu
       kubelet.close();
       await env.driver?.stop();
       await api.stop();
+      client.close();
       await fake.cleanup();
       rmSync(dir, { recursive: true, force: true });
     },
