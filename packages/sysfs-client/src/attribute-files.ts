@@ -65,9 +65,16 @@ const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoExceptio
  * At most `maxOpen` attribute files kept open, the least recently read closed first. Errors
  * carry the errno name in `code`, as readBoundedTextSync's do.
  */
+interface Kept {
+  fd: number;
+  /** `reads` when this file was last read: the smallest is the least recently read. */
+  lastRead: number;
+}
+
 export class AttributeFiles {
-  /** path → descriptor, least recently read first (a Map keeps insertion order). */
-  private readonly fds = new Map<string, number>();
+  private readonly fds = new Map<string, Kept>();
+  /** Reads so far: a clock for lastRead (a hit only stamps it; eviction, rare, looks for the oldest). */
+  private reads = 0;
   /** Whether the files are sysfs's; known at the first open (one client reads one tree). */
   private kernfs: boolean | undefined;
 
@@ -84,12 +91,16 @@ export class AttributeFiles {
   read(path: string): string {
     const kept = this.fds.get(path);
     if (kept !== undefined) {
-      this.fds.delete(path);
-      const text = this.reread(kept, path);
-      if (text !== undefined) {
-        this.fds.set(path, kept); // now the most recently read
-        return text;
+      kept.lastRead = ++this.reads;
+      let text: string | undefined;
+      try {
+        text = this.reread(kept.fd, path);
+      } catch (err) {
+        this.fds.delete(path); // closed by reread
+        throw err;
       }
+      if (text !== undefined) return text;
+      this.fds.delete(path); // closed by reread
     }
     const fd = openRegular(path);
     let text: string;
@@ -104,20 +115,30 @@ export class AttributeFiles {
       closeSync(fd);
       return text;
     }
-    this.fds.set(path, fd);
-    if (this.fds.size > this.maxOpen) {
-      const [oldestPath, oldest] = this.fds.entries().next().value!;
-      this.fds.delete(oldestPath);
-      closeSync(oldest);
-    }
+    if (this.fds.size >= this.maxOpen) this.closeLeastRecentlyRead();
+    this.fds.set(path, { fd, lastRead: ++this.reads });
     return text;
   }
 
   /** Closes every kept file. Later reads open files again. */
   close(): void {
-    const fds = [...this.fds.values()];
+    const kept = [...this.fds.values()];
     this.fds.clear();
-    for (const fd of fds) closeSync(fd);
+    for (const k of kept) closeSync(k.fd);
+  }
+
+  private closeLeastRecentlyRead(): void {
+    let oldestPath: string | undefined;
+    let oldest: Kept | undefined;
+    for (const [path, k] of this.fds) {
+      if (oldest === undefined || k.lastRead < oldest.lastRead) {
+        oldestPath = path;
+        oldest = k;
+      }
+    }
+    if (oldestPath === undefined || oldest === undefined) return;
+    this.fds.delete(oldestPath);
+    closeSync(oldest.fd);
   }
 
   /** The text through a kept descriptor (closed here unless it is returned), or undefined when it no longer names the file. */

@@ -48,7 +48,9 @@ export async function readAttribute<N extends ReadableAttributeName>(
 ): Promise<AttributeTypes[N]> {
   checkKnown(name, dir);
   const s = spec(name);
-  const path = join(dir, name);
+  // Not join(): the name is a known attribute (no slash, no dot segment) and this runs on every
+  // read, where a TCG guest pays for each native call (issue 20).
+  const path = dir.endsWith("/") ? dir + name : `${dir}/${name}`;
   if (!s.readable) throw new AttributeNotFoundError(name, path, "write-only");
   if (!isVisibleOn(name, kind)) throw new AttributeNotFoundError(name, path, `${s.functions.toUpperCase()}-only, this is a ${kind.toUpperCase()}`);
   let raw: string;

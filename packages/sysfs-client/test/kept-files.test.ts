@@ -109,6 +109,31 @@ describe("kept attribute files", () => {
     expect(fdsUnder(fake.root)).toBe(3);
   });
 
+  test("the least recently read file is the one closed", async () => {
+    const fake = await fakeSysfs([{}]);
+    const dir = realpathSync(fake.fn("mock0").classPath);
+    const files = new AttributeFiles(2);
+    try {
+      const open = () => readdirSync("/proc/self/fd").flatMap((fd) => {
+        try {
+          const target = readlinkSync(`/proc/self/fd/${fd}`);
+          return target.startsWith(`${dir}/`) ? [target.slice(dir.length + 1)] : [];
+        } catch {
+          return [];
+        }
+      }).sort();
+      files.read(join(dir, "status"));
+      files.read(join(dir, "uuid"));
+      files.read(join(dir, "status"));
+      files.read(join(dir, "fw_version"));
+      expect(open()).toEqual(["fw_version", "status"]);
+      files.read(join(dir, "uuid"));
+      expect(open()).toEqual(["fw_version", "uuid"]);
+    } finally {
+      files.close();
+    }
+  });
+
   test("close() gives every descriptor back, and the client goes on reading", async () => {
     const fake = await fakeSysfs([{ totalVfs: 2, enabledVfs: 2 }]);
     const client = new MockAccelSysfs({ root: fake.root });
