@@ -4,7 +4,7 @@
 // (temporary file in the same directory, fsync, rename, fsync of the directory): after a crash
 // or a power loss the file is the old or the new version, never a torn one. Why nothing else
 // needs an fsync is in the README's "Crash safety" section.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value, type ValueError } from "@sinclair/typebox/value";
@@ -100,6 +100,23 @@ function fsyncPath(path: string): void {
   }
 }
 
+function stagingPrefix(path: string): string {
+  return `.${basename(path)}.`;
+}
+
+/** Temporary files of predecessors killed inside write(): never renamed, so never the checkpoint. */
+function removeStagingFiles(path: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  const prefix = stagingPrefix(path);
+  for (const name of names) if (name.startsWith(prefix) && name.endsWith(".tmp")) rmSync(join(dirname(path), name), { force: true });
+}
+
 export class Checkpoint {
   /** What the file holds, durably: every record here was loaded and synced at start, or written with fsync. */
   private data: CheckpointData;
@@ -112,6 +129,7 @@ export class Checkpoint {
 
   /** Reads the checkpoint, or starts an empty one when the file does not exist. A corrupt file is an error: guessing would leak or double-free devices. */
   static load(path: string, driverName: string): Checkpoint {
+    removeStagingFiles(path);
     let text: string;
     try {
       text = readFileSync(path, "utf8");
@@ -180,7 +198,7 @@ export class Checkpoint {
   private write(next: CheckpointData): void {
     const dir = dirname(this.path);
     mkdirSync(dir, { recursive: true });
-    const tmp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
+    const tmp = join(dir, `${stagingPrefix(this.path)}${process.pid}.tmp`);
     try {
       const fd = openSync(tmp, "w", 0o600);
       try {

@@ -125,3 +125,12 @@ describe("prepared is a fact of the process that prepared the claim, never of th
     expect(() => cp.markPrepared(U1)).toThrow(`claim ${U1}: marked prepared without a record in the checkpoint`);
   });
 });
+
+it("removes the temporary file of a predecessor killed while writing, and nothing else", () => {
+  const path = join(dir, "checkpoint.json");
+  Checkpoint.load(path, "d.example.com").set(U1, claim);
+  writeFileSync(join(dir, ".checkpoint.json.12345.tmp"), "{ half");
+  writeFileSync(join(dir, "dra.sock.tmp"), "not ours");
+  expect(Checkpoint.load(path, "d.example.com").get(U1)).toEqual(claim);
+  expect(readdirSync(dir).sort()).toEqual(["checkpoint.json", "dra.sock.tmp"]);
+});
