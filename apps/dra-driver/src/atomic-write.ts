@@ -1,7 +1,8 @@
 // Replacing a file so a reader (a container runtime watching the CDI directory, a restarted
 // plugin reading its checkpoint) sees the old version or the new one, never a torn one: write a
-// staging file in the same directory, fsync it, rename it over the target. On failure the
-// staging file is removed and the target is untouched.
+// staging file in the same directory and rename it over the target; for a durable write, fsync
+// the file before the rename and the directory after it. On failure the staging file is removed
+// and the target is untouched.
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -11,10 +12,11 @@ export interface AtomicWriteOptions {
   /** Where the bytes are written before the rename; must be in the target's directory. */
   stagingPath: string;
   /**
-   * fsync the directory after the rename, so the rename itself survives a crash (a file read
-   * back after a reboot to undo work, unlike one that is rewritten on the next start).
+   * fsync the file before the rename and the directory after it, so the new version survives a
+   * power loss: for a file read back after a reboot to undo work (the checkpoint), not for one
+   * that is rewritten before anyone trusts it again (a CDI spec; the README's "Crash safety").
    */
-  syncDirectory: boolean;
+  durable: boolean;
 }
 
 export function writeFileAtomic(path: string, text: string, opts: AtomicWriteOptions): void {
@@ -25,7 +27,7 @@ export function writeFileAtomic(path: string, text: string, opts: AtomicWriteOpt
     const fd = openSync(opts.stagingPath, "w", opts.mode);
     try {
       writeSync(fd, text);
-      fsyncSync(fd);
+      if (opts.durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -34,11 +36,15 @@ export function writeFileAtomic(path: string, text: string, opts: AtomicWriteOpt
     rmSync(opts.stagingPath, { force: true });
     throw err;
   }
-  if (!opts.syncDirectory) return;
-  const dirFd = openSync(dir, "r");
+  if (opts.durable) fsyncPath(dir);
+}
+
+/** fsync of a file or directory by path. */
+export function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
   try {
-    fsyncSync(dirFd);
+    fsyncSync(fd);
   } finally {
-    closeSync(dirFd);
+    closeSync(fd);
   }
 }

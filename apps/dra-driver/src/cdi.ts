@@ -95,11 +95,15 @@ export function buildCdiSpec(driverName: string, claimUid: ClaimUid, devices: re
   return { cdiVersion: minimumCdiVersion(spec), ...spec };
 }
 
+/**
+ * Atomic for readers (runtimes watch the CDI directory and must never read a half-written spec)
+ * but not synced: a spec is not trusted after a restart. A power loss restarts the kubelet too,
+ * which prepares every claim again before starting a container, and that prepare rewrites the
+ * spec (the default directory, /var/run/cdi, is a tmpfs that a reboot empties anyway).
+ */
 export function writeCdiSpec(path: string, spec: CdiSpec): void {
   if (spec.devices.length === 0) throw new Error(`${path}: refusing to write a CDI spec with no devices`);
-  // Runtimes watch the CDI directory and must never read a half-written spec. The directory
-  // is not synced: after a crash the plugin prepares the claim again and rewrites the spec.
-  writeFileAtomic(path, `${JSON.stringify(spec, null, 2)}\n`, { mode: 0o644, stagingPath: stagingPath(path), syncDirectory: false });
+  writeFileAtomic(path, `${JSON.stringify(spec, null, 2)}\n`, { mode: 0o644, stagingPath: stagingPath(path), durable: false });
 }
 
 /** Where writeCdiSpec writes a spec before renaming it into place; not a `.json`, so runtimes never read it. */

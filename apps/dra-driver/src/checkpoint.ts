@@ -1,12 +1,15 @@
-// The record of every claim this plugin has prepared on this node, so a restarted plugin can
-// unprepare what its predecessor prepared. Written atomically (temporary file in the same
-// directory, fsync, rename, fsync of the directory): after a crash the file is either the old
-// or the new version, never a torn one.
-import { readFileSync } from "node:fs";
+// The record of every claim whose side effects (STATUS bits, CDI spec) may exist on this node, so
+// a restarted plugin can undo what its predecessor did. A record is written before the first
+// side effect and deleted after the last one is undone, each time durably and atomically
+// (temporary file in the same directory, fsync, rename, fsync of the directory): after a crash
+// or a power loss the file is the old or the new version, never a torn one. Why nothing else
+// needs an fsync is in the README's "Crash safety" section.
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value, type ValueError } from "@sinclair/typebox/value";
-import { writeFileAtomic } from "./atomic-write.ts";
+import { fsyncPath, writeFileAtomic } from "./atomic-write.ts";
+import { canonicalJson } from "./canonical-json.ts";
 import { UID_PATTERN } from "./claim-uid.ts";
 
 export const CHECKPOINT_VERSION = 1;
@@ -28,8 +31,11 @@ const ClaimSchema = Type.Object({
   namespace: Type.String(),
   name: Type.String(),
   /**
-   * "preparing" is written before any device is touched, so a plugin killed half-way still
-   * knows which devices it may have marked; "prepared" once every side effect is done.
+   * Always written as "preparing": the record is an intent, written before any device is
+   * touched, and says only that these devices may carry this claim's side effects. Whether the
+   * claim is fully prepared is known only to the process that prepared it (isPrepared); after a
+   * restart a retried prepare redoes every step. "prepared", written by earlier versions once
+   * every side effect was done, is read the same way.
    */
   state: Type.Union([Type.Literal("preparing"), Type.Literal("prepared")]),
   devices: Type.Array(DeviceSchema),
@@ -86,8 +92,28 @@ function parse(path: string, text: string, driverName: string): CheckpointData {
   return data;
 }
 
+function stagingPrefix(path: string): string {
+  return `.${basename(path)}.`;
+}
+
+/** Temporary files of predecessors killed inside write(): never renamed, so never the checkpoint. */
+function removeStagingFiles(path: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  const prefix = stagingPrefix(path);
+  for (const name of names) if (name.startsWith(prefix) && name.endsWith(".tmp")) rmSync(join(dirname(path), name), { force: true });
+}
+
 export class Checkpoint {
+  /** What the file holds, durably: every record here was loaded and synced at start, or written with fsync. */
   private data: CheckpointData;
+  /** Claims whose every side effect this process has done since it started. Never written: see CheckpointClaim.state. */
+  private readonly prepared = new Set<string>();
 
   private constructor(readonly path: string, data: CheckpointData) {
     this.data = data;
@@ -95,6 +121,7 @@ export class Checkpoint {
 
   /** Reads the checkpoint, or starts an empty one when the file does not exist. A corrupt file is an error: guessing would leak or double-free devices. */
   static load(path: string, driverName: string): Checkpoint {
+    removeStagingFiles(path);
     let text: string;
     try {
       text = readFileSync(path, "utf8");
@@ -102,7 +129,13 @@ export class Checkpoint {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       return new Checkpoint(path, { version: CHECKPOINT_VERSION, driverName, claims: {} });
     }
-    return new Checkpoint(path, parse(path, text, driverName));
+    const data = parse(path, text, driverName);
+    // A predecessor killed between its rename and its directory fsync left a file that is read
+    // here but may not survive a power loss. Synced once now, so that set() may trust every
+    // record it holds to be on disk already (and skip rewriting an identical one).
+    fsyncPath(path);
+    fsyncPath(dirname(path));
+    return new Checkpoint(path, data);
   }
 
   claims(): Readonly<Record<string, CheckpointClaim>> {
@@ -121,12 +154,32 @@ export class Checkpoint {
     return undefined;
   }
 
+  /**
+   * Records (durably, before it returns) that the claim's devices may carry its side effects.
+   * The claim counts as not prepared until markPrepared. A record equal to the one on disk is
+   * not written again (a prepare retried after a restart).
+   */
   set(uid: string, claim: CheckpointClaim): void {
+    this.prepared.delete(uid);
+    const known = this.data.claims[uid];
+    if (known !== undefined && canonicalJson(known) === canonicalJson(claim)) return;
     const next = { ...this.data, claims: { ...this.data.claims, [uid]: claim } };
     this.write(next);
   }
 
+  /** Every side effect of the recorded claim is done. Memory only: nothing on disk changes. */
+  markPrepared(uid: string): void {
+    if (!(uid in this.data.claims)) throw new Error(`claim ${uid}: marked prepared without a record in the checkpoint`);
+    this.prepared.add(uid);
+  }
+
+  /** Prepared by this process since it started (a record loaded from the file never is). */
+  isPrepared(uid: string): boolean {
+    return this.prepared.has(uid);
+  }
+
   delete(uid: string): void {
+    this.prepared.delete(uid);
     if (!(uid in this.data.claims)) return;
     const claims = { ...this.data.claims };
     delete claims[uid];
@@ -135,9 +188,9 @@ export class Checkpoint {
 
   /** Memory changes only after the file is durably replaced, so a failed write leaves both in the old state. */
   private write(next: CheckpointData): void {
-    const stagingPath = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`);
-    // The rename is durable only once the directory entry is on disk: a restarted plugin acts on this file.
-    writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600, stagingPath, syncDirectory: true });
+    const stagingPath = join(dirname(this.path), `${stagingPrefix(this.path)}${process.pid}.tmp`);
+    // Durable: a restarted plugin acts on this file to undo what its predecessor did.
+    writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600, stagingPath, durable: true });
     this.data = next;
   }
 }

@@ -97,6 +97,8 @@ export async function startDriver(options: DriverOptions): Promise<RunningDriver
     async stop() {
       await plugin.stop();
       await publisher.stop();
+      // The attribute files the client keeps open between reads.
+      sysfs.close();
     },
   };
 }

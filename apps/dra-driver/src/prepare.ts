@@ -1,7 +1,8 @@
 // NodePrepareResources / NodeUnprepareResources: per claim, mark each device allocated in its
 // STATUS register (through the sysfs client), write the claim's CDI spec and record the claim
 // in the checkpoint. One claim failing never fails another; every operation is serialized, so
-// two claims racing for one device cannot both win.
+// two claims racing for one device cannot both win. The order of the steps is what makes a
+// crash at any point recoverable: see the README's "Crash safety" section.
 import { STATUS_ALLOCATED, type MockAccelDevice } from "@mock-accel/sysfs-client";
 import { existsSync } from "node:fs";
 import { buildCdiSpec, cdiDeviceId, cdiSpecPath, removeCdiSpec, writeCdiSpec, type CdiDeviceInfo } from "./cdi.ts";
@@ -28,7 +29,19 @@ export interface ClaimPreparerOptions {
   inventory: DeviceInventory;
   claims: ClaimSource;
   log: Logger;
+  /**
+   * Called after each step whose effect outlives the process, before the next one starts.
+   * Tests stop the preparer there (a promise that never settles) to recover from that state
+   * with a new one, as from a plugin killed at that point.
+   */
+  afterStep?: (step: PrepareStep, uid: ClaimUid) => void | Promise<void>;
 }
+
+/**
+ * The steps of prepare (recorded → device-marked per device → cdi-written) and of unprepare
+ * (device-cleared per device → cdi-removed → the record deleted).
+ */
+export type PrepareStep = "recorded" | "device-marked" | "cdi-written" | "device-cleared" | "cdi-removed";
 
 const describe = (c: { namespace: string; name: string }, uid: string) => `claim ${c.namespace}/${c.name} (${uid})`;
 
@@ -67,6 +80,10 @@ export class ClaimPreparer implements DraHandler {
     return { claims };
   }
 
+  private async step(step: PrepareStep, uid: ClaimUid): Promise<void> {
+    if (this.o.afterStep) await this.o.afterStep(step, uid);
+  }
+
   private serialized<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
@@ -82,9 +99,11 @@ export class ClaimPreparer implements DraHandler {
     // Checked before anything else: the UID names the CDI spec file.
     const uid = claimUid(claim.uid);
     const specPath = cdiSpecPath(cdiDir, driverName, uid);
+    // Idempotent: the kubelet retries prepare, and after its own restart (it keeps "prepared"
+    // in memory only) it prepares every claim again. Only what this process finished is
+    // trusted; anything older is redone, which also rewrites a spec a power loss took away.
     const known = checkpoint.get(uid);
-    // Idempotent: the kubelet retries prepare after its own restarts.
-    if (known?.state === "prepared" && existsSync(specPath)) return this.response(known.devices);
+    if (known !== undefined && checkpoint.isPrepared(uid) && existsSync(specPath)) return this.response(known.devices);
 
     const results = await this.o.claims.allocation(claim, driverName);
     const byDevice = new Map<string, CheckpointDevice>();
@@ -122,19 +141,23 @@ export class ClaimPreparer implements DraHandler {
       }
     }
 
-    // Recorded before any device is touched: a plugin killed from here on still knows what to undo.
+    // Recorded durably before any device is touched: a plugin killed from here on still knows what to undo.
     checkpoint.set(uid, { namespace: claim.namespace, name: claim.name, state: "preparing", devices });
+    await this.step("recorded", uid);
     try {
       const cdi: CdiDeviceInfo[] = [];
       for (const [i, device] of found.entries()) {
         if (!devices[i]!.adminAccess) {
           const status = await device.read("status");
           if ((status & STATUS_ALLOCATED) === 0) await device.write("status", (status | STATUS_ALLOCATED) >>> 0);
+          await this.step("device-marked", uid);
         }
         cdi.push({ deviceName: devices[i]!.deviceName, kernelName: device.name, devNode: device.devicePath, uuid: await device.read("uuid"), pciAddress: device.pciAddress, classDir: device.path });
       }
       writeCdiSpec(specPath, buildCdiSpec(driverName, uid, cdi));
-      checkpoint.set(uid, { namespace: claim.namespace, name: claim.name, state: "prepared", devices });
+      await this.step("cdi-written", uid);
+      // Memory only: after a restart nothing is trusted and a retried prepare redoes the steps above.
+      checkpoint.markPrepared(uid);
     } catch (err) {
       // The kubelet does not unprepare a claim whose prepare failed: undo here.
       await this.unprepareClaim(uid).catch((undo: unknown) => log.error(`${describe(claim, uid)}: rolling back a failed prepare failed too: ${String(undo)}`));
@@ -159,10 +182,13 @@ export class ClaimPreparer implements DraHandler {
         }
         const status = await device.read("status");
         if ((status & STATUS_ALLOCATED) !== 0) await device.write("status", (status & ~STATUS_ALLOCATED) >>> 0);
+        await this.step("device-cleared", uid);
       }
     }
     removeCdiSpec(cdiSpecPath(cdiDir, driverName, uid));
+    await this.step("cdi-removed", uid);
     if (known) {
+      // Durable before the answer: the kubelet never asks again for a claim it saw unprepared.
       checkpoint.delete(uid);
       log.info(`unprepared ${describe(known, uid)}`);
     }

@@ -1,6 +1,6 @@
 // The checkpoint file a restarted plugin relies on: replaced atomically, refused loudly when
 // corrupt (guessing would free or leak devices), never half-updated.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -81,4 +81,56 @@ it("keeps the old state in memory and leaves no temporary file when a write fail
   expect(cp.get(U2)).toBeUndefined();
   expect(cp.get(U1)).toEqual(claim);
   expect(readdirSync(dir)).toEqual(["checkpoint.json"]);
+});
+
+describe("prepared is a fact of the process that prepared the claim, never of the file", () => {
+  const record: CheckpointClaim = { ...claim, state: "preparing" };
+
+  it("markPrepared writes nothing, and a loaded record is not prepared (a file from an earlier version saying so included)", () => {
+    const path = join(dir, "checkpoint.json");
+    const cp = Checkpoint.load(path, "d.example.com");
+    cp.set(U1, record);
+    const written = readFileSync(path, "utf8");
+    const inode = statSync(path).ino;
+    cp.markPrepared(U1);
+    expect(cp.isPrepared(U1)).toBe(true);
+    expect(statSync(path).ino).toBe(inode);
+    expect(readFileSync(path, "utf8")).toBe(written);
+    expect(Checkpoint.load(path, "d.example.com").isPrepared(U1)).toBe(false);
+    writeFileSync(path, JSON.stringify({ version: 1, driverName: "d.example.com", claims: { [U1]: claim } }));
+    const old = Checkpoint.load(path, "d.example.com");
+    expect(old.get(U1)!.state).toBe("prepared");
+    expect(old.isPrepared(U1)).toBe(false);
+  });
+
+  it("a record equal to the one on disk is not written again, a different one is, and either makes the claim unprepared", () => {
+    const path = join(dir, "checkpoint.json");
+    const cp = Checkpoint.load(path, "d.example.com");
+    cp.set(U1, record);
+    cp.markPrepared(U1);
+    const inode = statSync(path).ino;
+    // Built in another key order, as a retried prepare may: still the same record.
+    const { devices, state, name, namespace } = record;
+    Checkpoint.load(path, "d.example.com").set(U1, { devices, state, name, namespace });
+    cp.set(U1, { devices, state, name, namespace });
+    expect(statSync(path).ino).toBe(inode);
+    expect(cp.isPrepared(U1)).toBe(false);
+    cp.set(U1, { ...record, devices: [{ ...record.devices[0]!, deviceName: "mock1" }] });
+    expect(statSync(path).ino).not.toBe(inode);
+    expect(Checkpoint.load(path, "d.example.com").holder("mock1")).toBe(U1);
+  });
+
+  it("refuses to mark a claim prepared that has no record", () => {
+    const cp = Checkpoint.load(join(dir, "checkpoint.json"), "d.example.com");
+    expect(() => cp.markPrepared(U1)).toThrow(`claim ${U1}: marked prepared without a record in the checkpoint`);
+  });
+});
+
+it("removes the temporary file of a predecessor killed while writing, and nothing else", () => {
+  const path = join(dir, "checkpoint.json");
+  Checkpoint.load(path, "d.example.com").set(U1, claim);
+  writeFileSync(join(dir, ".checkpoint.json.12345.tmp"), "{ half");
+  writeFileSync(join(dir, "dra.sock.tmp"), "not ours");
+  expect(Checkpoint.load(path, "d.example.com").get(U1)).toEqual(claim);
+  expect(readdirSync(dir).sort()).toEqual(["checkpoint.json", "dra.sock.tmp"]);
 });

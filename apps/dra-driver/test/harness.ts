@@ -39,9 +39,23 @@ export function kubeConfigFor(url: string): KubeConfig {
   return kc;
 }
 
-export async function setup(topology: FakeTopology, opts: { watchIntervalMs?: number; resyncIntervalMs?: number; registerNode?: boolean } = {}): Promise<Env> {
+export interface SetupOptions {
+  watchIntervalMs?: number;
+  resyncIntervalMs?: number;
+  registerNode?: boolean;
+  /**
+   * A memory file system (/dev/shm) for the fake sysfs tree and the CDI directory, as sysfs and
+   * /var/run/cdi are on a node; the checkpoint stays in the temporary directory, on disk. On a
+   * disk file system the fake tree's STATUS writes wait on the journal commits the checkpoint's
+   * fsyncs start, which real sysfs writes never do. Default: everything in the temporary directory.
+   */
+  memoryDir?: string;
+}
+
+export async function setup(topology: FakeTopology, opts: SetupOptions = {}): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), "dra-driver-"));
-  const fake = await createFakeSysfs(join(dir, "sys"), topology);
+  const memory = opts.memoryDir === undefined ? dir : mkdtempSync(join(opts.memoryDir, "dra-driver-"));
+  const fake = await createFakeSysfs(join(memory, "sys"), topology);
   const api = new ApiServerStandIn().start();
   // The kubelet registers the Node; the driver's slices are owned by it.
   if (opts.registerNode !== false) api.addNode(NODE);
@@ -49,7 +63,7 @@ export async function setup(topology: FakeTopology, opts: { watchIntervalMs?: nu
     sysfsRoot: fake.root,
     registrarDir: join(dir, "plugins_registry"),
     pluginDir: join(dir, "plugins", DRIVER),
-    cdiDir: join(dir, "cdi"),
+    cdiDir: join(memory, "cdi"),
     checkpointPath: join(dir, "plugins", DRIVER, "checkpoint.json"),
     kubeconfig: join(dir, "kubeconfig.yaml"),
   };
@@ -75,8 +89,10 @@ export async function setup(topology: FakeTopology, opts: { watchIntervalMs?: nu
       kubelet.close();
       await env.driver?.stop();
       await api.stop();
+      client.close();
       await fake.cleanup();
       rmSync(dir, { recursive: true, force: true });
+      rmSync(memory, { recursive: true, force: true });
     },
   };
   return env;

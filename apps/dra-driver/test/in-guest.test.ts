@@ -161,7 +161,8 @@ describe("the DRA driver inside a guest, over vfio-user", () => {
     expect(edits.env).toEqual(expect.arrayContaining([`MOCK_ACCEL_UUID=${s.uuid}`, `MOCK_ACCEL_PCI=${pciOf.get(P1)}`, `MOCK_ACCEL_DEVICE=${P1}`]));
     expect(edits.deviceNodes.map((n) => n.path)).toEqual([`/dev/${P1}`]);
     expect(edits.mounts[0]!.options).toContain("ro");
-    expect(out.checkpoint.claims[GUEST_CLAIM_UID]?.state).toBe("prepared");
+    // The record written before any device was touched (the README's "Crash safety").
+    expect(out.checkpoint.claims[GUEST_CLAIM_UID]?.state).toBe("preparing");
     // In the guest, between the two programs: the bit reads set through sysfs.
     expect(lines(r.sections["status-prepared"]).slice(1)).toEqual(["0x00000001"]);
     // On the host: the server saw the driver set bit 0, on that device and no other.
@@ -173,7 +174,7 @@ describe("the DRA driver inside a guest, over vfio-user", () => {
 
   test.skipIf(skip)("unprepare in a fresh process, from the checkpoint alone, clears the bit, the CDI spec and the entry", () => {
     const out = printed<{ known: { state: string } | null; response: { claims: Record<string, { error: string }> }; cdiExists: boolean; checkpoint: { claims: Record<string, unknown> } }>(r, "unprepare");
-    expect(out.known?.state).toBe("prepared");
+    expect(out.known?.state).toBe("preparing");
     expect(out.response.claims[GUEST_CLAIM_UID]).toEqual({ error: "" });
     expect(out.cdiExists).toBe(false);
     expect(out.checkpoint.claims).toEqual({});

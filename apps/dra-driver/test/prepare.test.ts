@@ -221,7 +221,8 @@ describe("unprepare", () => {
   it("clears STATUS, removes the CDI spec and the checkpoint entry", async () => {
     const uid = env.api.allocateClaim("default", "c", [pf("mock0"), pf("mock0-vf1")]);
     await env.kubelet.prepare([{ namespace: "default", name: "c", uid }]);
-    expect(checkpointClaims()[uid]!.state).toBe("prepared");
+    // The record is the intent written before any device was touched; "prepared" lives in memory only.
+    expect(checkpointClaims()[uid]!.state).toBe("preparing");
     const res = await env.kubelet.unprepare([{ namespace: "default", name: "c", uid }]);
     expect(res.claims[uid]).toEqual({ error: "" });
     expect(await env.status("mock0")).toBe(0);

@@ -189,7 +189,7 @@ func (d *Device) readText(name AttributeName) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b, err := os.ReadFile(path)
+	b, err := readBounded(path)
 	if err != nil {
 		return "", &AttributeError{Attribute: name, Path: path, Reason: fmt.Sprintf("reading attribute '%s': %v", name, unwrapPathError(err)), Err: err}
 	}

@@ -180,7 +180,7 @@ var (
 // PCI_CLASS=120000, written by pci_uevent()); the separate files if a line is missing.
 func readPCIIdentity(pciPath string) (vendor, device, class int64, source string, err error) {
 	path := filepath.Join(pciPath, "uevent")
-	b, err := os.ReadFile(path)
+	b, err := readBounded(path)
 	if err != nil {
 		return 0, 0, 0, "", &LayoutError{Path: path, Problem: fmt.Sprintf("cannot read the PCI function's uevent: %v", unwrapPathError(err)), Err: err}
 	}
@@ -203,7 +203,7 @@ func readPCIIdentity(pciPath string) (vendor, device, class int64, source string
 
 func readPCINumber(pciPath, file string, base int) (int64, error) {
 	path := filepath.Join(pciPath, file)
-	b, err := os.ReadFile(path)
+	b, err := readBounded(path)
 	if err != nil {
 		return 0, &LayoutError{Path: path, Problem: fmt.Sprintf("cannot read the PCI function's %s: %v", file, unwrapPathError(err)), Err: err}
 	}

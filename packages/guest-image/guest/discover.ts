@@ -2,9 +2,15 @@
 // the mock-accel devices and prints them as one JSON line, so the host can compare them with
 // what the server was told. Modes:
 //   discover [ROOT]              every device: identity, PCI facts, PF/VF relation, attributes
-//   time-status NAME COUNT       COUNT reads of NAME's status through the client; prints µs per read
+//   time-status NAME COUNT       COUNT reads of NAME's status each way, interleaved in blocks so
+//                                that load on the machine falls on all alike; prints µs per read:
+//                                usPerRead through the client (the file kept open), openEach
+//                                through a client opening it for every read (maxOpenFiles 0),
+//                                bunPread a bare readSync at offset 0 on an open fd (Bun's own cost)
 //   dra [ROOT]                   every device as `discover` prints it, plus the ResourceSlice
 //                                attributes and capacity a DRA driver would publish (the demo)
+import { closeSync, openSync, readSync } from "node:fs";
+import { join } from "node:path";
 import { MockAccelSysfs, toDeviceAttributes } from "@mock-accel/sysfs-client";
 
 const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x));
@@ -18,12 +24,29 @@ async function discover(root: string, withDra = false): Promise<void> {
 }
 
 async function timeStatus(name: string, count: number): Promise<void> {
-  const device = await new MockAccelSysfs().get(name);
-  await device.read("status");
-  const started = performance.now();
-  for (let i = 0; i < count; i++) await device.read("status");
-  const elapsedUs = (performance.now() - started) * 1000;
-  console.log(json({ reads: count, usPerRead: elapsedUs / count }));
+  const kept = await new MockAccelSysfs().get(name);
+  const opening = await new MockAccelSysfs({ maxOpenFiles: 0 }).get(name);
+  const fd = openSync(join(kept.path, "status"), "r");
+  const page = Buffer.alloc(4097);
+  const ways: Record<"usPerRead" | "openEach" | "bunPread", () => Promise<unknown>> = {
+    usPerRead: () => kept.read("status"),
+    openEach: () => opening.read("status"),
+    bunPread: async () => readSync(fd, page, 0, page.length, 0),
+  };
+  const totalMs = { usPerRead: 0, openEach: 0, bunPread: 0 };
+  for (const way of Object.values(ways)) await way(); // the first read of each opens its file
+  const BLOCK = 50;
+  for (let done = 0; done < count; done += BLOCK) {
+    for (const [key, way] of Object.entries(ways) as [keyof typeof ways, () => Promise<unknown>][]) {
+      const started = performance.now();
+      for (let i = 0; i < BLOCK; i++) await way();
+      totalMs[key] += performance.now() - started;
+    }
+  }
+  closeSync(fd);
+  const reads = Math.ceil(count / BLOCK) * BLOCK;
+  const us = (ms: number) => (ms * 1000) / reads;
+  console.log(json({ reads, usPerRead: us(totalMs.usPerRead), openEach: us(totalMs.openEach), bunPread: us(totalMs.bunPread) }));
 }
 
 const [mode = "discover", ...rest] = process.argv.slice(2);

@@ -2,7 +2,8 @@
 // failure to a typed error. The only module that touches attribute files.
 import { closeSync, constants, openSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { readBoundedText } from "./bounded-read.ts";
+import type { AttributeFiles } from "./attribute-files.ts";
+import { readBoundedTextSync } from "./bounded-read.ts";
 import { Value } from "@sinclair/typebox/value";
 import {
   ATTRIBUTES,
@@ -38,19 +39,23 @@ function checkKnown(name: string, dir: string): void {
   if (!Object.hasOwn(ATTRIBUTES, name)) throw new AttributeNotFoundError(name, join(dir, name), "not in spec/registers.yaml");
 }
 
+/** `files`: the client's kept-open attribute files; without it each read opens the file. */
 export async function readAttribute<N extends ReadableAttributeName>(
   dir: string,
   kind: DeviceKind,
   name: N,
+  files?: AttributeFiles,
 ): Promise<AttributeTypes[N]> {
   checkKnown(name, dir);
   const s = spec(name);
-  const path = join(dir, name);
+  // Not join(): the name is a known attribute (no slash, no dot segment) and this runs on every
+  // read, where a TCG guest pays for each native call (issue 20).
+  const path = dir.endsWith("/") ? dir + name : `${dir}/${name}`;
   if (!s.readable) throw new AttributeNotFoundError(name, path, "write-only");
   if (!isVisibleOn(name, kind)) throw new AttributeNotFoundError(name, path, `${s.functions.toUpperCase()}-only, this is a ${kind.toUpperCase()}`);
   let raw: string;
   try {
-    raw = await readBoundedText(path);
+    raw = files === undefined ? readBoundedTextSync(path) : files.read(path);
   } catch (err) {
     if (errnoCode(err) === "ENOENT") throw new AttributeNotFoundError(name, path);
     throw new AttributeReadError(name, path, errnoCode(err), err);

@@ -4,6 +4,7 @@
 import { lstat, readdir, readlink, realpath } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { PCI_IDS, SYSFS_CLASS } from "./generated/attributes.ts";
+import { AttributeFiles, DEFAULT_MAX_OPEN_FILES } from "./attribute-files.ts";
 import { readAttribute } from "./attribute-io.ts";
 import { readBoundedText } from "./bounded-read.ts";
 import { parseDeviceName } from "./device-names.ts";
@@ -15,6 +16,13 @@ import { watchDevices, type DeviceEvent, type WatchOptions } from "./watch.ts";
 export interface MockAccelSysfsOptions {
   /** Where sysfs is mounted; a fake tree's directory in tests. Default "/sys". */
   root?: string;
+  /**
+   * How many attribute files `read` keeps open between reads, shared by every device this
+   * client returns (the least recently read is closed first; 0 opens each file for each read).
+   * A kept file is read again from offset 0, which makes sysfs run the driver's show() again:
+   * one system call per read instead of four. Default 128. `close()` closes them.
+   */
+  maxOpenFiles?: number;
 }
 
 export interface DiscoverOptions {
@@ -39,9 +47,26 @@ export class MockAccelSysfs {
   /** `<root>/class/mock-accel`. */
   readonly classDir: string;
 
-  constructor({ root = "/sys" }: MockAccelSysfsOptions = {}) {
+  private readonly files: AttributeFiles;
+
+  constructor({ root = "/sys", maxOpenFiles = DEFAULT_MAX_OPEN_FILES }: MockAccelSysfsOptions = {}) {
     this.root = root;
     this.classDir = join(root, "class", SYSFS_CLASS);
+    this.files = new AttributeFiles(maxOpenFiles);
+  }
+
+  /** How many attribute files this client holds open now (at most `maxOpenFiles`). */
+  get openFiles(): number {
+    return this.files.openCount;
+  }
+
+  /** Closes the attribute files this client keeps open. It stays usable: later reads open files again. */
+  close(): void {
+    this.files.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** Every mock-accel function the driver shows, PFs and enabled VFs, sorted by name (mock2 before mock10). */
@@ -66,9 +91,9 @@ export class MockAccelSysfs {
     const nameByAddress = new Map(present.map((r) => [r.pciAddress, r.name]));
     return present
       .map((r) => {
-        if (r.kind === "pf") return new MockAccelDevice({ ...r, pf: null });
+        if (r.kind === "pf") return new MockAccelDevice({ ...r, pf: null }, this.files);
         const pfAddress = functionZero(r.pciAddress);
-        return new MockAccelDevice({ ...r, pf: { name: nameByAddress.get(pfAddress) ?? null, pciAddress: pfAddress } });
+        return new MockAccelDevice({ ...r, pf: { name: nameByAddress.get(pfAddress) ?? null, pciAddress: pfAddress } }, this.files);
       })
       .sort(byName);
   }
@@ -82,7 +107,7 @@ export class MockAccelSysfs {
       if (await isGone(this.classDir)) throw new DriverNotLoadedError(this.classDir); // rather than a misleading "no device"
       throw new DeviceNotFoundError(name, entry);
     }
-    if (r.kind === "pf") return new MockAccelDevice({ ...r, pf: null });
+    if (r.kind === "pf") return new MockAccelDevice({ ...r, pf: null }, this.files);
     const pfAddress = functionZero(r.pciAddress);
     const pfClassDir = join(dirname(r.pciPath), pfAddress, SYSFS_CLASS);
     let pfName: string | null = null;
@@ -91,7 +116,7 @@ export class MockAccelSysfs {
     } catch (err) {
       if (errnoCode(err) !== "ENOENT") throw new SysfsLayoutError(pfClassDir, `cannot list the PF's class devices (${errnoCode(err)})`, err);
     }
-    return new MockAccelDevice({ ...r, pf: { name: pfName, pciAddress: pfAddress } });
+    return new MockAccelDevice({ ...r, pf: { name: pfName, pciAddress: pfAddress } }, this.files);
   }
 
   /**

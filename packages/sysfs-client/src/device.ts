@@ -7,6 +7,7 @@ import {
   type ReadableAttributeName,
   type WritableAttributeName,
 } from "./generated/attributes.ts";
+import type { AttributeFiles } from "./attribute-files.ts";
 import { type DeviceKind, isVisibleOn, readAttribute, writeAttribute } from "./attribute-io.ts";
 
 export type { DeviceKind };
@@ -55,7 +56,14 @@ export class MockAccelDevice implements MockAccelDeviceInfo {
   readonly path: string;
   readonly pciPath: string;
 
-  constructor(info: MockAccelDeviceInfo) {
+  /**
+   * `files`: where reads keep attribute files open (the client's, shared by every device it
+   * returns; closed by MockAccelSysfs.close). Without it each read opens and closes the file.
+   */
+  readonly #files: AttributeFiles | undefined;
+
+  constructor(info: MockAccelDeviceInfo, files?: AttributeFiles) {
+    this.#files = files;
     this.name = info.name;
     this.kind = info.kind;
     this.pciAddress = info.pciAddress;
@@ -87,7 +95,7 @@ export class MockAccelDevice implements MockAccelDeviceInfo {
 
   /** Read and parse one attribute: `await dev.read("memory_size")` is a bigint. */
   read<N extends ReadableAttributeName>(name: N): Promise<AttributeTypes[N]> {
-    return readAttribute(this.path, this.kind, name);
+    return readAttribute(this.path, this.kind, name, this.#files);
   }
 
   /** Validate `value` with the spec's schema, then write the text the kernel expects. */
