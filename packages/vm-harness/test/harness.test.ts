@@ -140,19 +140,37 @@ describe.skipIf(bootTools.skip || packTools.skip)("bootGuest with Debian's kerne
     }
   });
 
-  it("runs a `bun build --compile` executable (needs -cpu max under TCG)", async () => {
+  // The JIT check: JavaScriptCore turns its JIT off on a CPU it cannot generate code for, and
+  // the guest's JavaScript would then run in the interpreter, ~5x slower again under TCG.
+  // numberOfDFGCompiles answers 1000000 when the JIT is off; with concurrent compilation off the
+  // hot function's DFG compile happens before the call returns, so the count is not a race.
+  it("runs a `bun build --compile` executable with JavaScriptCore's JIT on (needs -cpu max under TCG)", async () => {
     assertAvailable(bootTools);
     const qemu = (await findSystemQemu())!;
     const kernel = await fetchDebianKernel();
     const dir = mkdtempSync(join(tmpdir(), "harness-bun-"));
-    writeFileSync(join(dir, "hello.ts"), 'console.log(`bun ${process.versions.bun} in ${require("node:os").release()}`);\n');
+    writeFileSync(join(dir, "hello.ts"), [
+      'import { numberOfDFGCompiles } from "bun:jsc";',
+      "function hot(n: number): number { let s = 0; for (let i = 0; i < n; i++) s = (s + i * 7) % 1000003; return s; }",
+      "let sum = 0;",
+      "for (let i = 0; i < 200; i++) sum += hot(1000);",
+      'console.log(`bun ${process.versions.bun} in ${require("node:os").release()}, ${numberOfDFGCompiles(hot)} DFG compiles (${sum})`);',
+      "",
+    ].join("\n"));
     const built = spawnSync("bun", ["build", "--compile", join(dir, "hello.ts"), "--outfile", join(dir, "hello")], { encoding: "utf8" });
     expect(built.status, built.stderr).toBe(0);
-    const initramfs = await buildInitramfs({ files: await hostExecutableFiles(join(dir, "hello"), "/bin/hello"), init: "/bin/hello\n" });
+    const initramfs = await buildInitramfs({
+      files: await hostExecutableFiles(join(dir, "hello"), "/bin/hello"),
+      init: "BUN_JSC_useConcurrentJIT=0 /bin/hello\n",
+    });
     try {
       const r = await bootGuest({ qemu, kernel: kernel.image, initramfs, timeoutMs: 180_000 });
       expect(r.exitCode, r.serial).toBe(0);
       expect(r.scriptOutput).toContain(`bun ${Bun.version} in ${kernel.version}`);
+      const dfg = /, (\d+) DFG compiles/.exec(r.scriptOutput);
+      expect(dfg, r.scriptOutput).not.toBeNull();
+      expect(Number(dfg![1]), "JavaScriptCore's JIT is off in the guest (1000000 means off)").toBeGreaterThanOrEqual(1);
+      expect(Number(dfg![1]), "JavaScriptCore's JIT is off in the guest (1000000 means off)").toBeLessThan(1000);
     } finally {
       rmSync(dirname(initramfs), { recursive: true, force: true });
       rmSync(dir, { recursive: true, force: true });
