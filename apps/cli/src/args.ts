@@ -3,6 +3,7 @@
 // and help text; this module owns the behaviour so they all fail the same way.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EXIT_USAGE } from "./command.ts";
+import { HOST_TRANSPORTS } from "@mock-accel/server";
 import type { Transport } from "@mock-accel/topology";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -57,8 +58,9 @@ export async function runUsage(name: string, body: () => Promise<number>): Promi
 }
 
 export function parseTransport(value: string | undefined): Transport {
-  if (value === "vfio-user" || value === "proxy") return value;
-  throw new UsageError(`--transport must be vfio-user or proxy, not '${value}'`);
+  const found = HOST_TRANSPORTS.find((t) => t === value);
+  if (found === undefined) throw new UsageError(`--transport must be ${HOST_TRANSPORTS.join(" or ")}, not '${value}'`);
+  return found;
 }
 
 /** Columns padded to their widest cell, two spaces apart; `indent` prefixes every line. */

@@ -55,7 +55,7 @@ describe.skipIf(skip)("a cluster whose node is a QEMU guest (cluster up examples
     cluster = await startVmCluster({ topologyFile: TOPOLOGY, runDir, images: Object.values(images).map((i) => i.archive), onProgress: (l) => console.log(`[cluster up] ${l}`) });
     ({ kubectl, ok } = kubectlFor(cluster.controlPlane.binaries, cluster.kubeconfig));
     const idBySocket = new Map(cluster.devices.devices.map((d) => [d.socketPath, d.device.id]));
-    (cluster.devices.host as unknown as { on(event: "register-write", fn: (e: { socketPath: string; name: string; value: bigint }) => void): void }).on("register-write", (e) => {
+    cluster.devices.host.on("register-write", (e) => {
       if (e.name === STATUS) status.set(idBySocket.get(e.socketPath) ?? e.socketPath, e.value);
     });
   }, 900_000);

@@ -4,13 +4,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ProxyHost } from "@mock-accel/server";
+import { ProxyHost, type HostTransport } from "@mock-accel/server";
 import { bootGuest, type BootResult, type GuestFile } from "@mock-accel/vm-harness";
 import { accelArg, findVm, loadTopologyFile, prepareLaunch, type ServedDevice, type TopologyVm } from "@mock-accel/topology";
 import { guestArtifacts, guestInitramfs, type GuestArtifacts } from "@mock-accel/guest-image";
 import { guestScript, parseSections, SECTION_MARKER, type GuestScriptOptions } from "./guest-script.ts";
 
-export type Transport = "vfio-user" | "proxy";
+export type Transport = HostTransport;
 
 /** The topology every end-to-end boot uses: a PF with 2 VFs on node 0, a PF on node 1. */
 export const TOPOLOGY_FILE = join(import.meta.dirname, "..", "..", "..", "examples", "demo.yaml");

@@ -20,6 +20,7 @@ export {
   type DeviceHost,
   type DeviceHostEvents,
   type HostTransport,
+  HOST_TRANSPORTS,
 } from "./transports/device-host.ts";
 export { startDeviceHost, type StartDeviceHostOptions } from "./transports/start-host.ts";
 export {

@@ -5,11 +5,12 @@
 // manifests.ts) so a renamed class or attribute cannot leave the examples behind; the image is
 // the workload image the node guests import (nothing is pulled). parseExampleLog reads what the
 // container prints.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { IMAGE_REFS } from "@mock-accel/node-image";
 import { DEV_DIR } from "@mock-accel/sysfs-client";
 import { stringify } from "yaml";
+import { generatedDrift, writeGenerated, type FileDrift, type GeneratedFile } from "../generated-files.ts";
 import { REPO_ROOT } from "../chart/generate-chart.ts";
 import { DEFAULT_DRIVER_NAME } from "../driver.ts";
 import { capabilitySelector, exactRequest, sameNumaNode, samePhysFn, type K8sObject } from "../manifests.ts";
@@ -118,11 +119,8 @@ export function exampleObjects(e: ExamplePod): K8sObject[] {
   ];
 }
 
-export interface ExampleFile {
-  /** File name inside examples/pods. */
-  path: string;
-  content: string;
-}
+/** A file inside examples/pods. */
+export type ExampleFile = GeneratedFile;
 
 export function renderExampleFile(e: ExamplePod): ExampleFile {
   const header = [
@@ -149,38 +147,15 @@ function generatedOnDisk(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith(".yaml") && readFileSync(join(dir, f), "utf8").startsWith(BANNER));
 }
 
-export interface ExampleDrift {
-  path: string;
-  kind: "missing" | "out of date" | "stale";
-}
-
 /** What differs between examples/pods on disk and what the generator makes now. */
-export function checkExampleFiles(dir = EXAMPLE_PODS_DIR, files = generateExampleFiles()): ExampleDrift[] {
-  const drift: ExampleDrift[] = [];
-  for (const f of files) {
-    const file = join(dir, f.path);
-    if (!existsSync(file)) drift.push({ path: f.path, kind: "missing" });
-    else if (readFileSync(file, "utf8") !== f.content) drift.push({ path: f.path, kind: "out of date" });
-  }
-  const wanted = new Set(files.map((f) => f.path));
-  for (const f of generatedOnDisk(dir)) if (!wanted.has(f)) drift.push({ path: f, kind: "stale" });
-  return drift;
+export function checkExampleFiles(dir = EXAMPLE_PODS_DIR, files = generateExampleFiles()): FileDrift[] {
+  return generatedDrift(dir, files, generatedOnDisk(dir));
 }
 
 /** Writes the files and removes generated ones no longer made; returns what changed. */
 export function writeExampleFiles(dir = EXAMPLE_PODS_DIR, files = generateExampleFiles()): { written: string[]; removed: string[] } {
   mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
-  for (const f of files) {
-    const file = join(dir, f.path);
-    if (existsSync(file) && readFileSync(file, "utf8") === f.content) continue;
-    writeFileSync(file, f.content);
-    written.push(f.path);
-  }
-  const wanted = new Set(files.map((f) => f.path));
-  const removed = generatedOnDisk(dir).filter((f) => !wanted.has(f));
-  for (const f of removed) rmSync(join(dir, f));
-  return { written, removed };
+  return writeGenerated(dir, files, () => generatedOnDisk(dir));
 }
 
 /** What an example container printed. */

@@ -4,10 +4,11 @@
 // every field). The generator writes one folder per proto package and one root file (api.ts,
 // every service's constructor type); each file gets a banner and is committed.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
+import { generatedDrift, writeGenerated, type FileDrift, type GeneratedFile } from "../generated-files.ts";
 import { PROTO_DIR, PROTO_FILES } from "../proto.ts";
 
 /** Where the generated files are committed. */
@@ -18,16 +19,6 @@ const REPO_ROOT = join(PACKAGE_DIR, "..", "..");
 /** The options that make the types match what src/proto.ts's loader hands over. */
 const GENERATOR_OPTIONS = ["--defaults", "--arrays", "--objects", "--grpcLib=@grpc/grpc-js", "--importFileExtension=.ts"];
 
-export interface GeneratedFile {
-  /** Relative to PROTO_TYPES_DIR, with "/" separators. */
-  path: string;
-  content: string;
-}
-
-export interface ProtoTypesDrift {
-  path: string;
-  kind: "missing" | "out of date" | "stale";
-}
 
 const BANNER = [
   `// Generated from ${relative(REPO_ROOT, PROTO_DIR)}/{${PROTO_FILES.join(",")}} by \`bun run proto-types\``,
@@ -65,30 +56,11 @@ export function generateProtoTypes(protoDir = PROTO_DIR): GeneratedFile[] {
 }
 
 /** Every file that differs between `files` and `dir`: missing, changed, or there but no longer generated. */
-export function checkProtoTypes(dir = PROTO_TYPES_DIR, files = generateProtoTypes()): ProtoTypesDrift[] {
-  const drift: ProtoTypesDrift[] = [];
-  for (const f of files) {
-    const file = join(dir, f.path);
-    if (!existsSync(file)) drift.push({ path: f.path, kind: "missing" });
-    else if (readFileSync(file, "utf8") !== f.content) drift.push({ path: f.path, kind: "out of date" });
-  }
-  const wanted = new Set(files.map((f) => f.path));
-  for (const p of filesUnder(dir)) if (!wanted.has(p)) drift.push({ path: p, kind: "stale" });
-  return drift;
+export function checkProtoTypes(dir = PROTO_TYPES_DIR, files = generateProtoTypes()): FileDrift[] {
+  return generatedDrift(dir, files, filesUnder(dir));
 }
 
 /** Writes the files and removes any no longer generated; returns what changed. */
 export function writeProtoTypes(dir = PROTO_TYPES_DIR, files = generateProtoTypes()): { written: string[]; removed: string[] } {
-  const written: string[] = [];
-  for (const f of files) {
-    const file = join(dir, f.path);
-    if (existsSync(file) && readFileSync(file, "utf8") === f.content) continue;
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, f.content);
-    written.push(f.path);
-  }
-  const wanted = new Set(files.map((f) => f.path));
-  const removed = filesUnder(dir).filter((p) => !wanted.has(p));
-  for (const p of removed) rmSync(join(dir, p));
-  return { written, removed };
+  return writeGenerated(dir, files, () => filesUnder(dir));
 }

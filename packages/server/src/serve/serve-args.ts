@@ -6,13 +6,13 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEVICE_CONFIG, PCI, type DeviceConfig } from "../generated/registers.ts";
 import { buildDeviceConfig, uuidFromLabelOrCanonical, type DeviceKind, type DeviceUuid } from "../device/device-config.ts";
-import type { HostTransport } from "../transports/device-host.ts";
+import { HOST_TRANSPORTS, type HostTransport } from "../transports/device-host.ts";
 import { parseSocketMode } from "./socket-mode.ts";
 import { DEFAULT_SOCKET_MODE } from "../transports/socket-path.ts";
 
 /** How QEMU reaches the device: `vfio-user-pci` (libvfio-user) or `x-pci-proxy-dev` (multi-process). */
 export type ServeTransport = HostTransport;
-export const SERVE_TRANSPORTS: readonly ServeTransport[] = ["vfio-user", "proxy"];
+export const SERVE_TRANSPORTS: readonly ServeTransport[] = HOST_TRANSPORTS;
 
 export interface ServeOptions {
   socketPath: string;

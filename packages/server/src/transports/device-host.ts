@@ -12,7 +12,8 @@ import type { DeviceKind } from "../device/device-config.ts";
 import type { DeviceConfig, RegisterName } from "../generated/registers.ts";
 
 /** The wire a host speaks to QEMU (and to `probe`, the tests and the benchmarks). */
-export type HostTransport = "vfio-user" | "proxy";
+export const HOST_TRANSPORTS = ["vfio-user", "proxy"] as const;
+export type HostTransport = (typeof HOST_TRANSPORTS)[number];
 
 export interface AddDeviceOptions {
   socketPath: string;
