@@ -4,7 +4,7 @@
 // file. Then every example in examples/pods runs on it as it is, and the device server on the
 // host sees STATUS's allocated bit set on exactly the devices each claim got, and cleared when
 // the Pod goes, also across a restart of the driver's Pod.
-import { DRIVER_NAMESPACE, findKubernetes, installCommand, kubectlFor, startVmCluster, type Kubectl, type VmCluster } from "@mock-accel/cluster";
+import { DRIVER_NAMESPACE, DRIVER_RELEASE, findKubernetes, installCommand, kubectlFor, startVmCluster, type Kubectl, type VmCluster } from "@mock-accel/cluster";
 import { buildNodeImages, IMAGE_REFS } from "@mock-accel/node-image";
 import { REG } from "@mock-accel/server";
 import { ATTRIBUTES, dnsLabelName, pfDeviceName, vfDeviceName } from "@mock-accel/sysfs-client";
@@ -92,7 +92,8 @@ describe.skipIf(skip)("a cluster whose node is a QEMU guest (cluster up examples
   async function runExample(name: string): Promise<{ ids: string[]; log: ReturnType<typeof parseExampleLog> }> {
     const example = examplePods().find((e) => e.name === name)!;
     await ok(["apply", "-f", join(EXAMPLE_PODS_DIR, `${name}.yaml`)]);
-    await ok(["wait", "-n", example.namespace, "--for=condition=Ready", `pod/${name}`, "--timeout=300s"]);
+    const waited = await kubectl(["wait", "-n", example.namespace, "--for=condition=Ready", `pod/${name}`, "--timeout=300s"]);
+    if (waited.code !== 0) throw new Error(`pod ${name} not Ready in 300 s (${waited.stderr.trim()}):\n${await diagnosis(example.namespace, name)}`);
     const log = await eventually(`${name}'s whole report`, async () => {
       const r = await kubectl(["logs", "-n", example.namespace, name]);
       const parsed = r.code === 0 ? parseExampleLog(r.stdout) : undefined;
@@ -101,6 +102,17 @@ describe.skipIf(skip)("a cluster whose node is a QEMU guest (cluster up examples
     const claims = (JSON.parse(await ok(["get", "resourceclaims", "-n", example.namespace, "-o", "json"])) as { items: Claim[] }).items;
     const results = claims.flatMap((c) => c.status?.allocation?.devices?.results ?? []);
     return { ids: results.map((r) => deviceIdBySliceName.get(r.device)!).sort(), log };
+  }
+
+  /** What a failure report needs: the Pod's conditions and events, its claim, the driver's last lines. */
+  async function diagnosis(namespace: string, pod: string): Promise<string> {
+    const tail = (text: string, n: number) => text.trim().split("\n").slice(-n).join("\n");
+    const parts = await Promise.all([
+      kubectl(["describe", "pod", "-n", namespace, pod]),
+      kubectl(["get", "resourceclaims", "-n", namespace, "-o", "wide"]),
+      kubectl(["logs", "-n", DRIVER_NAMESPACE, `daemonset/${DRIVER_RELEASE}`, "--tail=20"]),
+    ]);
+    return parts.map((r) => tail(r.stdout || r.stderr, 25)).join("\n---\n");
   }
 
   async function deleteExample(name: string): Promise<void> {
