@@ -1,8 +1,9 @@
 // How many warnings about refused or dropped clients one device logs. A flood of hostile clients
-// (the issue-17 soak: ~7,500 in under a minute) made one line each, and each line cost the event
-// loop a JSON encoding and the main thread a decoding and a write, for text that says the same
-// thing thousands of times. So a device logs the first few of each second as they are, counts
-// the rest, and says how many it left out once that second is over.
+// (the issue-17 soak: ~6,500-7,500 lines in about a minute) made one line each, and each line
+// cost the event loop a JSON encoding and the main thread a decoding and a write, for text that
+// says the same thing thousands of times. So a device logs the first few of a second as they
+// are and counts the rest, saying how many it left out once that second is over. While the
+// flood lasts (the second before also left some out), it only counts: one line a second.
 //
 // Allocation-free on the counting path: the worker calls it per refused client, and every
 // allocation there is garbage for the loop thread's collector (see worker.ts).
@@ -15,7 +16,12 @@ export class ClientWarnings {
   /** When the current one-second window began (-Infinity: none yet). */
   private windowStart = -Infinity;
   private logged = 0;
+  /** Left out and not yet summed up. */
   private suppressed = 0;
+  /** The current window left some out. */
+  private leftOut = false;
+  /** The window before this one left some out, and this one began at once: count only. */
+  private floodingNow = false;
 
   constructor(private readonly perSecond = CLIENT_WARNINGS_PER_SECOND) {}
 
@@ -25,15 +31,23 @@ export class ClientWarnings {
    */
   admit(now: number): boolean {
     if (now >= this.windowStart + WINDOW_MS) {
+      this.floodingNow = this.leftOut && now < this.windowStart + 2 * WINDOW_MS;
       this.windowStart = now;
       this.logged = 0;
+      this.leftOut = false;
     }
-    if (this.logged < this.perSecond) {
+    if (!this.floodingNow && this.logged < this.perSecond) {
       this.logged++;
       return true;
     }
     this.suppressed++;
+    this.leftOut = true;
     return false;
+  }
+
+  /** The current window logs none as they are: a flood goes on. */
+  get flooding(): boolean {
+    return this.floodingNow;
   }
 
   /** When a summary will be due (ms), or Infinity when nothing was left out. */
@@ -50,7 +64,8 @@ export class ClientWarnings {
   }
 }
 
-/** The line that stands for `n` warnings left out. */
-export function clientWarningSummary(n: number, perSecond = CLIENT_WARNINGS_PER_SECOND): string {
-  return `${n} more client${n === 1 ? "" : "s"} refused or dropped in the last second (only the first ${perSecond} each second are logged)`;
+/** The line that stands for `n` warnings left out of one second (`flooding`: none of it logged). */
+export function clientWarningSummary(n: number, perSecond = CLIENT_WARNINGS_PER_SECOND, flooding = false): string {
+  const clients = `client${n === 1 ? "" : "s"} refused or dropped in the last second`;
+  return flooding ? `${n} ${clients} (a flood: only counted until a second passes without one)` : `${n} more ${clients} (only the first ${perSecond} each second are logged)`;
 }

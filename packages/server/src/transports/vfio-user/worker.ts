@@ -31,7 +31,7 @@ import { LIBC, LIBVFIO_USER, LAYOUT, LOG } from "./abi.ts";
 import { EventRing } from "./event-ring.ts";
 import { errno, openLibc, strerror } from "./libc.ts";
 import { logCallback, openLibvfioUser, regionAccessCallback, resetCallback, type LibvfioUser } from "./libvfio-user.ts";
-import { ClientWarnings, clientWarningSummary } from "./client-warnings.ts";
+import { CLIENT_WARNINGS_PER_SECOND, ClientWarnings, clientWarningSummary } from "./client-warnings.ts";
 import { COUNTER, type AddDeviceRequest, type FromWorker, type RingEvent, type ToWorker, type WorkerLogLevel, type WorkerStart } from "./protocol.ts";
 import { createWorkerDevice, type WorkerDevice } from "./worker-device.ts";
 import { HEADER_BYTES, VfioUserCommand } from "../../client/vfio-user-protocol.ts";
@@ -771,7 +771,8 @@ function expireHandshakes(): number {
 
 /**
  * May a warning about one of the device's clients be logged now? The first few each second
- * are; the rest are counted and summed up in one line once that second is over.
+ * are; the rest are counted and summed up in one line once that second is over, and while a
+ * flood lasts there is only that line (client-warnings.ts).
  */
 function admitClientWarning(slot: Slot, now = performance.now()): boolean {
   if (!logs("warn")) return false;
@@ -783,7 +784,7 @@ function admitClientWarning(slot: Slot, now = performance.now()): boolean {
 
 function logWarningSummary(slot: Slot, now: number): void {
   const n = slot.warnings.takeSummary(now);
-  if (n > 0) log("warn", `${slot.socketPath}: ${clientWarningSummary(n)}`);
+  if (n > 0) log("warn", `${slot.socketPath}: ${clientWarningSummary(n, CLIENT_WARNINGS_PER_SECOND, slot.warnings.flooding)}`);
 }
 
 /** Log the summaries whose second is over; the wait until the next one is due (-1: none). */
