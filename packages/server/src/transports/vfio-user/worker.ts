@@ -31,6 +31,7 @@ import { LIBC, LIBVFIO_USER, LAYOUT, LOG } from "./abi.ts";
 import { EventRing } from "./event-ring.ts";
 import { errno, openLibc, strerror } from "./libc.ts";
 import { logCallback, openLibvfioUser, regionAccessCallback, resetCallback, type LibvfioUser } from "./libvfio-user.ts";
+import { CLIENT_WARNINGS_PER_SECOND, ClientWarnings, clientWarningSummary } from "./client-warnings.ts";
 import { COUNTER, type AddDeviceRequest, type FromWorker, type RingEvent, type ToWorker, type WorkerLogLevel, type WorkerStart } from "./protocol.ts";
 import { createWorkerDevice, type WorkerDevice } from "./worker-device.ts";
 import { HEADER_BYTES, VfioUserCommand } from "../../client/vfio-user-protocol.ts";
@@ -49,6 +50,7 @@ const MAX_VERSION_BYTES = 64 * 1024;
 const MAX_QUEUED_MESSAGE_BYTES = 64 * 1024;
 /** Handshakes waiting for their VERSION, per device and in all. Beyond: closed at once. */
 const MAX_PENDING_PER_DEVICE = 32;
+/** A power of two: a handshake's place in the pool is the low PLACE_BITS of its token. */
 const MAX_PENDING = 512;
 /**
  * epoll data tokens: the control eventfd is 0; a device's client connection is its id
@@ -89,25 +91,11 @@ interface Slot {
    * loop neither spins on it nor lets libvfio-user block reading the rest.
    */
   partial: boolean;
-  pending: Set<Handshake>;
-}
-
-/** A client accepted on a public socket that has not yet sent its whole VERSION message. */
-interface Handshake {
-  token: number;
-  fd: number;
-  slot: Slot;
-  deadline: number;
-  /**
-   * Its whole VERSION arrived while another client held the device: watched only for a hang-up,
-   * no deadline, it waits its turn (as it would in a backlog) and is looked at again on detach.
-   */
-  parked: boolean;
-  /**
-   * Part of its VERSION is queued: watched edge-triggered until more arrives. Level-triggered,
-   * the bytes we only peek at would wake the loop again at once, spinning it until the deadline.
-   */
-  partial: boolean;
+  /** Its handshakes in the pool (below), and how many of them are parked. */
+  pending: number;
+  parked: number;
+  /** Refused and dropped clients: the first few each second are logged, the rest counted. */
+  warnings: ClientWarnings;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,8 +171,45 @@ let resetCb: Pointer;
 
 const slots = new Map<number, Slot>();
 const byCtx = new Map<Pointer, Slot>();
-const handshakes = new Map<number, Handshake>();
-let nextHandshakeToken = FIRST_HANDSHAKE_TOKEN;
+const slotList: Slot[] = [];
+
+// ---------------------------------------------------------------------------------------------
+// Handshakes: clients accepted on a public socket that have not yet sent their whole VERSION.
+// They live in a pool of MAX_PENDING places, fixed-size arrays indexed by place, not in an
+// object and Map/Set entries each: a clean connection then allocates nothing in this thread,
+// and its collector (whose pauses hold every device) has nothing to trace (issue 17). A place
+// is free when its token is 0. A token is the place plus a sequence number above it, so an
+// event still queued for a client dropped earlier in the same turn finds its place taken by
+// another token and is ignored.
+// ---------------------------------------------------------------------------------------------
+const PLACE_BITS = 9;
+const PLACE_MASK = (1 << PLACE_BITS) - 1;
+/** Sequence numbers per place before they wrap (tokens stay below 2^31). */
+const TOKEN_SEQUENCES = Math.floor((0x7fffffff - FIRST_HANDSHAKE_TOKEN) / (1 << PLACE_BITS));
+const HS_PARKED = 1;
+const HS_PARTIAL = 2;
+/** The epoll token of each place's handshake; 0 when the place is free. */
+const hsToken = new Int32Array(MAX_PENDING);
+const hsFd = new Int32Array(MAX_PENDING);
+/** performance.now() by which its VERSION must have arrived. */
+const hsDeadline = new Float64Array(MAX_PENDING);
+/**
+ * HS_PARKED: its whole VERSION arrived while another client held the device: watched only for a
+ * hang-up, no deadline, it waits its turn (as it would in a backlog) and is looked at again on
+ * detach. HS_PARTIAL: part of its VERSION is queued: watched edge-triggered until more arrives.
+ * Level-triggered, the bytes we only peek at would wake the loop again at once, spinning it
+ * until the deadline.
+ */
+const hsFlags = new Uint8Array(MAX_PENDING);
+/** The device each place's client came to (a reference stored in a preallocated array). */
+const hsSlot: (Slot | undefined)[] = new Array<Slot | undefined>(MAX_PENDING).fill(undefined);
+/** Free places, a stack. */
+const freePlaces = Int32Array.from({ length: MAX_PENDING }, (_, i) => MAX_PENDING - 1 - i);
+let freeCount = MAX_PENDING;
+let handshakeCount = 0;
+let tokenSequence = 0;
+/** Refused-client summaries: none is due before this (performance.now()). */
+let nextSummary = Infinity;
 /** No handshake's deadline is earlier than this (it may be a dropped one's: then a scan finds the next). */
 let nextExpiry = Infinity;
 /** Control messages announced by the eventfd and not yet taken. */
@@ -232,6 +257,11 @@ function emit(event: RingEvent): void {
 
 function log(level: WorkerLogLevel, message: string): void {
   if (RANK[level] >= minRank) emit({ type: "log", level, message });
+}
+
+/** Is `level` logged? Asked first on per-connection paths, so no message is built for nothing. */
+function logs(level: WorkerLogLevel): boolean {
+  return RANK[level] >= minRank;
 }
 
 function count(slot: number): void {
@@ -439,7 +469,7 @@ function addDevice(req: AddDeviceRequest): void {
   const privateAddr = unixSocketAddress(`/proc/self/fd/${pathFd}`);
   const slot: Slot = {
     id: req.id, socketPath: req.socketPath, libraryPathFd: pathFd, privateAddr, privateAddrPtr: ptr(privateAddr), ctx, device,
-    publicFd: -1, libraryListenFd: -1, connFd: -1, partial: false, pending: new Set(),
+    publicFd: -1, libraryListenFd: -1, connFd: -1, partial: false, pending: 0, parked: 0, warnings: new ClientWarnings(),
   };
   byCtx.set(ctx, slot);
   try {
@@ -459,14 +489,17 @@ function addDevice(req: AddDeviceRequest): void {
     throw err;
   }
   slots.set(slot.id, slot);
+  slotList.push(slot);
   log("info", `${slot.socketPath}: listening (${req.kind})`);
 }
 
 function removeDevice(slot: Slot): void {
-  for (const h of [...slot.pending]) dropHandshake(h);
+  for (let p = 0; p < MAX_PENDING; p++) if (hsToken[p] !== 0 && hsSlot[p] === slot) dropHandshake(p);
+  logWarningSummary(slot, Infinity);
   if (slot.connFd >= 0) epollCtl(LIBC.EPOLL_CTL_DEL, slot.connFd, slot.id);
   epollCtl(LIBC.EPOLL_CTL_DEL, slot.publicFd, slot.id + PUBLIC_TOKEN);
   slots.delete(slot.id);
+  slotList.splice(slotList.indexOf(slot), 1);
   lib.vfu_destroy_ctx(slot.ctx);
   byCtx.delete(slot.ctx);
   libc.close(slot.publicFd);
@@ -485,81 +518,98 @@ function acceptClients(slot: Slot): void {
     const fd = libc.accept4(slot.publicFd, null, null, LIBC.SOCK_NONBLOCK | LIBC.SOCK_CLOEXEC);
     if (fd < 0) return; // EAGAIN: none left (or a transient error; epoll says when to retry)
     count(COUNTER.accepted);
-    if (slot.pending.size >= MAX_PENDING_PER_DEVICE || handshakes.size >= MAX_PENDING) {
+    if (slot.pending >= MAX_PENDING_PER_DEVICE || handshakeCount >= MAX_PENDING) {
       // Make room by dropping the oldest client still silent: a real client sends its VERSION
       // at once, so under a flood of silent ones it is the newcomer that deserves the place.
       count(COUNTER.overflow);
-      let oldest: Handshake | undefined;
-      for (const h of slot.pending) if (!h.parked && (!oldest || h.deadline < oldest.deadline)) oldest = h;
-      if (!oldest || handshakes.size >= MAX_PENDING) {
+      const oldest = oldestSilent(slot);
+      if (oldest < 0 || handshakeCount >= MAX_PENDING) {
         libc.close(fd);
         continue;
       }
       dropHandshake(oldest);
     }
-    const h: Handshake = { token: nextHandshakeToken, fd, slot, deadline: performance.now() + clientTimeoutMs, parked: false, partial: false };
-    nextHandshakeToken = nextHandshakeToken >= 0x7fffffff ? FIRST_HANDSHAKE_TOKEN : nextHandshakeToken + 1;
-    if (epollCtl(LIBC.EPOLL_CTL_ADD, fd, h.token) < 0) {
+    const place = freePlaces[--freeCount]!;
+    const token = FIRST_HANDSHAKE_TOKEN + ((tokenSequence << PLACE_BITS) | place);
+    tokenSequence = tokenSequence + 1 >= TOKEN_SEQUENCES ? 0 : tokenSequence + 1;
+    if (epollCtl(LIBC.EPOLL_CTL_ADD, fd, token) < 0) {
+      freePlaces[freeCount++] = place;
       libc.close(fd);
       continue;
     }
-    handshakes.set(h.token, h);
-    slot.pending.add(h);
-    nextExpiry = Math.min(nextExpiry, h.deadline);
+    hsToken[place] = token;
+    hsFd[place] = fd;
+    hsDeadline[place] = performance.now() + clientTimeoutMs;
+    hsFlags[place] = 0;
+    hsSlot[place] = slot;
+    handshakeCount++;
+    slot.pending++;
+    nextExpiry = Math.min(nextExpiry, hsDeadline[place]!);
   }
+}
+
+/** The place of the device's handshake with the earliest deadline that is not parked, or -1. */
+function oldestSilent(slot: Slot): number {
+  let oldest = -1;
+  for (let p = 0; p < MAX_PENDING; p++) {
+    if (hsToken[p] === 0 || hsSlot[p] !== slot || hsFlags[p]! & HS_PARKED) continue;
+    if (oldest < 0 || hsDeadline[p]! < hsDeadline[oldest]!) oldest = p;
+  }
+  return oldest;
 }
 
 /**
  * The client's first message as now queued on its socket: its whole VERSION (the size), "wait"
  * (nothing yet), "part" (some of it, more may come) or "bad" (closed, or something else first).
  */
-function versionStatus(h: Handshake): "wait" | "part" | "bad" | number {
-  const got = Number(libc.recv(h.fd, messagePtr, HEADER_BYTES, LIBC.MSG_PEEK | LIBC.MSG_DONTWAIT));
+function versionStatus(fd: number): "wait" | "part" | "bad" | number {
+  const got = Number(libc.recv(fd, messagePtr, HEADER_BYTES, LIBC.MSG_PEEK | LIBC.MSG_DONTWAIT));
   if (got === 0) return "bad"; // closed before saying anything
   if (got < 0) return errno() === LIBC.EAGAIN ? "wait" : "bad";
   if (got < HEADER_BYTES) return "part";
   const size = messageView.getUint32(4, true);
   if (messageView.getUint16(2, true) !== VfioUserCommand.VERSION || size < HEADER_BYTES || size > MAX_VERSION_BYTES) return "bad";
-  const all = Number(libc.recv(h.fd, messagePtr, size, LIBC.MSG_PEEK | LIBC.MSG_DONTWAIT));
+  const all = Number(libc.recv(fd, messagePtr, size, LIBC.MSG_PEEK | LIBC.MSG_DONTWAIT));
   if (all === size) return size;
   return all < 0 && errno() !== LIBC.EAGAIN ? "bad" : "part";
 }
 
-function serviceHandshake(h: Handshake, events: number): void {
-  if (h.parked) {
+function serviceHandshake(place: number, events: number): void {
+  if (hsFlags[place]! & HS_PARKED) {
     // Its only event while parked: the client hung up.
-    dropHandshake(h);
+    dropHandshake(place);
     return;
   }
-  let status = versionStatus(h);
+  let status = versionStatus(hsFd[place]!);
   // A client that has stopped sending will never complete what is queued.
   if ((status === "wait" || status === "part") && events & HANGUP_EVENTS) status = "bad";
   if (status === "wait") return;
   if (status === "part") {
-    if (!h.partial) {
-      h.partial = true;
-      epollCtl(LIBC.EPOLL_CTL_MOD, h.fd, h.token, PARTIAL_EVENTS);
+    if (!(hsFlags[place]! & HS_PARTIAL)) {
+      hsFlags[place] = hsFlags[place]! | HS_PARTIAL;
+      epollCtl(LIBC.EPOLL_CTL_MOD, hsFd[place]!, hsToken[place]!, PARTIAL_EVENTS);
     }
     return;
   }
   if (status === "bad") {
     count(COUNTER.handshakeRefused);
-    log("debug", `${h.slot.socketPath}: client closed or sent no VERSION first; dropped it`);
-    dropHandshake(h);
+    if (logs("debug")) log("debug", `${hsSlot[place]!.socketPath}: client closed or sent no VERSION first; dropped it`);
+    dropHandshake(place);
     return;
   }
-  if (h.slot.connFd >= 0) park(h);
-  else attach(h, status);
+  if (hsSlot[place]!.connFd >= 0) park(place);
+  else attach(place, status);
 }
 
 /** The client's VERSION is all there: relay it to libvfio-user, then give the library the client itself. */
-function attach(h: Handshake, size: number): void {
-  const slot = h.slot;
-  dropFromPending(h);
-  const relay = relayVersion(h, size);
+function attach(place: number, size: number): void {
+  const slot = hsSlot[place]!;
+  const fd = hsFd[place]!;
+  dropFromPending(place);
+  const relay = relayVersion(slot, fd, size);
   if (relay < 0) return;
   const connFd = lib.vfu_get_poll_fd(slot.ctx);
-  if (!handOver(h, relay, connFd)) {
+  if (!handOver(slot, fd, relay, connFd)) {
     // The library holds a dead relay: make its next read see the end, and it detaches.
     libc.shutdown(connFd, LIBC.SHUT_RDWR);
   } else setClientTimeouts(slot, connFd);
@@ -568,8 +618,24 @@ function attach(h: Handshake, size: number): void {
   slot.connFd = connFd;
   if (epollCtl(LIBC.EPOLL_CTL_ADD, connFd, slot.id, CONN_EVENTS) < 0) log("error", `${slot.socketPath}: epoll_ctl(ADD ${connFd}) failed: ${strerror(errno())}`);
   count(COUNTER.attached);
-  log("info", `${slot.socketPath}: client connected`);
+  if (logs("info")) log("info", `${slot.socketPath}: client connected`);
   ring.pushClient(slot.id, true);
+}
+
+/**
+ * Close a client refused during negotiation (and its relay, if any), counted and, within the
+ * device's warning limit, logged: "what" and/or errno `code` say why. A plain function, not a
+ * closure per client: that closure was garbage on every connection.
+ */
+function refuseClient(slot: Slot, fd: number, relay: number, what: string, code: number): number {
+  count(COUNTER.handshakeRefused);
+  if (admitClientWarning(slot)) {
+    const why = code === 0 ? what : what === "" ? strerror(code) : `${what}: ${strerror(code)}`;
+    log("warn", `${slot.socketPath}: client refused during negotiation: ${why}`);
+  }
+  if (relay >= 0) libc.close(relay);
+  libc.close(fd);
+  return -1;
 }
 
 /**
@@ -577,25 +643,16 @@ function attach(h: Handshake, size: number): void {
  * vfu_attach_ctx (which now finds it queued and cannot block) accept the relay. The relay's fd,
  * or -1 when the client was refused (and closed).
  */
-function relayVersion(h: Handshake, size: number): number {
-  const slot = h.slot;
-  let relay = -1;
-  const refuse = (why: string): number => {
-    count(COUNTER.handshakeRefused);
-    log("warn", `${slot.socketPath}: client refused during negotiation: ${why}`);
-    if (relay >= 0) libc.close(relay);
-    libc.close(h.fd);
-    return -1;
-  };
-  if (Number(libc.recv(h.fd, messagePtr, size, LIBC.MSG_DONTWAIT)) !== size) return refuse("its VERSION message went missing");
-  relay = libc.socket(LIBC.AF_UNIX, LIBC.SOCK_STREAM | LIBC.SOCK_CLOEXEC, 0);
-  if (relay < 0) return refuse(`socket: ${strerror(errno())}`);
-  if (libc.connect(relay, slot.privateAddrPtr, LAYOUT.sockaddr_un.size) < 0) return refuse(`connect to the library's socket: ${strerror(errno())}`);
-  if (Number(libc.send(relay, messagePtr, size, LIBC.MSG_NOSIGNAL | LIBC.MSG_DONTWAIT)) !== size) return refuse(`forwarding VERSION: ${strerror(errno())}`);
+function relayVersion(slot: Slot, fd: number, size: number): number {
+  if (Number(libc.recv(fd, messagePtr, size, LIBC.MSG_DONTWAIT)) !== size) return refuseClient(slot, fd, -1, "its VERSION message went missing", 0);
+  const relay = libc.socket(LIBC.AF_UNIX, LIBC.SOCK_STREAM | LIBC.SOCK_CLOEXEC, 0);
+  if (relay < 0) return refuseClient(slot, fd, -1, "socket", errno());
+  if (libc.connect(relay, slot.privateAddrPtr, LAYOUT.sockaddr_un.size) < 0) return refuseClient(slot, fd, relay, "connect to the library's socket", errno());
+  if (Number(libc.send(relay, messagePtr, size, LIBC.MSG_NOSIGNAL | LIBC.MSG_DONTWAIT)) !== size) return refuseClient(slot, fd, relay, "forwarding VERSION", errno());
   const r = lib.vfu_attach_ctx(slot.ctx);
   const e = errno();
   const connFd = lib.vfu_get_poll_fd(slot.ctx);
-  if (r < 0 || connFd < 0 || connFd === slot.libraryListenFd) return refuse(strerror(r < 0 ? e : LIBC.ENOTCONN));
+  if (r < 0 || connFd < 0 || connFd === slot.libraryListenFd) return refuseClient(slot, fd, relay, "", r < 0 ? e : LIBC.ENOTCONN);
   return relay;
 }
 
@@ -604,21 +661,22 @@ function relayVersion(h: Handshake, size: number): number {
  * client's socket in place of the relay, on the very fd number the library holds (dup3).
  * Closes the client's own fd and the relay either way.
  */
-function handOver(h: Handshake, relay: number, connFd: number): boolean {
+function handOver(slot: Slot, fd: number, relay: number, connFd: number): boolean {
   const replied = Number(libc.recv(relay, messagePtr, MAX_VERSION_BYTES, LIBC.MSG_DONTWAIT));
-  const passed = replied > 0 && Number(libc.send(h.fd, messagePtr, replied, LIBC.MSG_NOSIGNAL | LIBC.MSG_DONTWAIT)) === replied;
+  const passed = replied > 0 && Number(libc.send(fd, messagePtr, replied, LIBC.MSG_NOSIGNAL | LIBC.MSG_DONTWAIT)) === replied;
   // libvfio-user expects a blocking socket (it reads whole messages with MSG_WAITALL).
-  const flags = libc.fcntl(h.fd, LIBC.F_GETFL, 0);
-  const swapped = passed && flags >= 0 && libc.fcntl(h.fd, LIBC.F_SETFL, flags & ~LIBC.O_NONBLOCK) >= 0 &&
-    libc.dup3(h.fd, connFd, LIBC.O_CLOEXEC) === connFd;
+  const flags = libc.fcntl(fd, LIBC.F_GETFL, 0);
+  const swapped = passed && flags >= 0 && libc.fcntl(fd, LIBC.F_SETFL, flags & ~LIBC.O_NONBLOCK) >= 0 &&
+    libc.dup3(fd, connFd, LIBC.O_CLOEXEC) === connFd;
   // errno now, before other calls (or the collector, between them) can overwrite it.
   const swapErrno = swapped ? 0 : errno();
-  libc.close(h.fd);
+  libc.close(fd);
   libc.close(relay);
   if (!swapped) {
     // A client that hangs up right after its VERSION is no news at "warn".
-    const left = swapErrno === LIBC.EPIPE || swapErrno === LIBC.ECONNRESET;
-    log(left ? "debug" : "warn", `${h.slot.socketPath}: could not hand the client over: ${strerror(swapErrno)}`);
+    if (swapErrno === LIBC.EPIPE || swapErrno === LIBC.ECONNRESET) {
+      if (logs("debug")) log("debug", `${slot.socketPath}: could not hand the client over: ${strerror(swapErrno)}`);
+    } else if (admitClientWarning(slot)) log("warn", `${slot.socketPath}: could not hand the client over: ${strerror(swapErrno)}`);
   }
   return swapped;
 }
@@ -633,33 +691,49 @@ function setClientTimeouts(slot: Slot, connFd: number): void {
   if (failed !== 0) log("warn", `${slot.socketPath}: setsockopt on the client socket failed: ${strerror(failed)}`);
 }
 
-function dropHandshake(h: Handshake): void {
-  handshakes.delete(h.token);
-  h.slot.pending.delete(h);
-  // Closing removes the fd from the epoll set.
-  libc.close(h.fd);
+/** Give the handshake's place back to the pool. */
+function freePlace(place: number): void {
+  const slot = hsSlot[place]!;
+  slot.pending--;
+  if (hsFlags[place]! & HS_PARKED) slot.parked--;
+  hsToken[place] = 0;
+  hsFlags[place] = 0;
+  hsSlot[place] = undefined;
+  freePlaces[freeCount++] = place;
+  handshakeCount--;
 }
 
-function dropFromPending(h: Handshake): void {
-  handshakes.delete(h.token);
-  h.slot.pending.delete(h);
-  epollCtl(LIBC.EPOLL_CTL_DEL, h.fd, h.token);
+function dropHandshake(place: number): void {
+  const fd = hsFd[place]!;
+  freePlace(place);
+  // Closing removes the fd from the epoll set.
+  libc.close(fd);
+}
+
+function dropFromPending(place: number): void {
+  const fd = hsFd[place]!;
+  const token = hsToken[place]!;
+  freePlace(place);
+  epollCtl(LIBC.EPOLL_CTL_DEL, fd, token);
 }
 
 /** Watched only for a hang-up, so a client that gives up waiting frees its place. */
-function park(h: Handshake): void {
-  h.parked = true;
-  epollCtl(LIBC.EPOLL_CTL_MOD, h.fd, h.token, LIBC.EPOLLRDHUP);
+function park(place: number): void {
+  hsFlags[place] = hsFlags[place]! | HS_PARKED;
+  hsSlot[place]!.parked++;
+  epollCtl(LIBC.EPOLL_CTL_MOD, hsFd[place]!, hsToken[place]!, LIBC.EPOLLRDHUP);
 }
 
 /** The device is free again: parked clients (level-triggered, so at once) take their turn. */
 function unpark(slot: Slot): void {
-  for (const h of slot.pending) {
-    if (!h.parked) continue;
-    h.parked = false;
-    h.deadline = performance.now() + clientTimeoutMs;
-    nextExpiry = Math.min(nextExpiry, h.deadline);
-    if (epollCtl(LIBC.EPOLL_CTL_MOD, h.fd, h.token) < 0) dropHandshake(h);
+  if (slot.parked === 0) return;
+  for (let p = 0; p < MAX_PENDING; p++) {
+    if (hsToken[p] === 0 || hsSlot[p] !== slot || !(hsFlags[p]! & HS_PARKED)) continue;
+    hsFlags[p] = hsFlags[p]! & ~HS_PARKED;
+    slot.parked--;
+    hsDeadline[p] = performance.now() + clientTimeoutMs;
+    nextExpiry = Math.min(nextExpiry, hsDeadline[p]!);
+    if (epollCtl(LIBC.EPOLL_CTL_MOD, hsFd[p]!, hsToken[p]!) < 0) dropHandshake(p);
   }
 }
 
@@ -669,29 +743,73 @@ function unpark(slot: Slot): void {
  * has passed (deadlines are set in order, now + the timeout, so a new one is never earlier).
  */
 function expireHandshakes(): number {
-  if (handshakes.size === 0) return -1;
+  if (handshakeCount === 0) return -1;
   const now = performance.now();
   if (now < nextExpiry) return Math.max(1, Math.ceil(nextExpiry - now));
   let next = Infinity;
-  // Deleting the entry being visited is safe in a Map iteration.
-  for (const h of handshakes.values()) {
-    if (h.parked) continue;
-    if (h.deadline <= now) {
+  for (let p = 0; p < MAX_PENDING; p++) {
+    if (hsToken[p] === 0 || hsFlags[p]! & HS_PARKED) continue;
+    const deadline = hsDeadline[p]!;
+    if (deadline <= now) {
+      const slot = hsSlot[p]!;
       // The loop may have been held (by an attached client stalled mid-message) while this
       // client's VERSION arrived: look once more before giving up on it.
-      const status = versionStatus(h);
+      const status = versionStatus(hsFd[p]!);
       if (typeof status === "number") {
-        if (h.slot.connFd >= 0) park(h);
-        else attach(h, status);
+        if (slot.connFd >= 0) park(p);
+        else attach(p, status);
         continue;
       }
       count(COUNTER.handshakeTimeouts);
-      log("warn", `${h.slot.socketPath}: client sent no VERSION within ${clientTimeoutMs} ms; dropped it`);
-      dropHandshake(h);
-    } else next = Math.min(next, h.deadline);
+      if (admitClientWarning(slot, now)) log("warn", `${slot.socketPath}: client sent no VERSION within ${clientTimeoutMs} ms; dropped it`);
+      dropHandshake(p);
+    } else next = Math.min(next, deadline);
   }
   nextExpiry = next;
   return next === Infinity ? -1 : Math.max(1, Math.ceil(next - now));
+}
+
+/**
+ * May a warning about one of the device's clients be logged now? The first few each second
+ * are; the rest are counted and summed up in one line once that second is over, and while a
+ * flood lasts there is only that line (client-warnings.ts).
+ */
+function admitClientWarning(slot: Slot, now = performance.now()): boolean {
+  if (!logs("warn")) return false;
+  logWarningSummary(slot, now);
+  const admitted = slot.warnings.admit(now);
+  nextSummary = Math.min(nextSummary, slot.warnings.summaryDue);
+  return admitted;
+}
+
+function logWarningSummary(slot: Slot, now: number): void {
+  const n = slot.warnings.takeSummary(now);
+  if (n > 0) log("warn", `${slot.socketPath}: ${clientWarningSummary(n, CLIENT_WARNINGS_PER_SECOND, slot.warnings.flooding)}`);
+}
+
+/** Log the summaries whose second is over; the wait until the next one is due (-1: none). */
+function summarizeClientWarnings(): number {
+  if (nextSummary === Infinity) return -1;
+  const now = performance.now();
+  if (now >= nextSummary) {
+    let next = Infinity;
+    for (let i = 0; i < slotList.length; i++) {
+      const slot = slotList[i]!;
+      logWarningSummary(slot, now);
+      next = Math.min(next, slot.warnings.summaryDue);
+    }
+    nextSummary = next;
+    if (next === Infinity) return -1;
+  }
+  return Math.max(1, Math.ceil(nextSummary - now));
+}
+
+/** epoll_wait's timeout: until the next handshake deadline or warning summary (-1: none). */
+function nextWait(): number {
+  const expiry = expireHandshakes();
+  const summary = summarizeClientWarnings();
+  if (expiry < 0) return summary;
+  return summary < 0 ? expiry : Math.min(expiry, summary);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -744,7 +862,7 @@ function followPollFd(slot: Slot): void {
   slot.connFd = -1;
   if (fd !== slot.libraryListenFd) log("error", `${slot.socketPath}: libvfio-user moved to fd ${fd} unexpectedly`);
   count(COUNTER.detached);
-  log("info", `${slot.socketPath}: client disconnected; listening again, registers kept`);
+  if (logs("info")) log("info", `${slot.socketPath}: client disconnected; listening again, registers kept`);
   ring.pushClient(slot.id, false);
   unpark(slot);
 }
@@ -774,8 +892,9 @@ function serviceEvent(token: number, events: number): "control" | "handshake" | 
     return "control";
   }
   if (token >= FIRST_HANDSHAKE_TOKEN) {
-    const h = handshakes.get(token);
-    if (h) serviceHandshake(h, events);
+    const place = (token - FIRST_HANDSHAKE_TOKEN) & PLACE_MASK;
+    // Not the current token of its place: that client was dropped earlier in this turn.
+    if (hsToken[place] === token) serviceHandshake(place, events);
     return "handshake";
   }
   if (token >= PUBLIC_TOKEN) {
@@ -790,7 +909,10 @@ function serviceEvent(token: number, events: number): "control" | "handshake" | 
 
 /** The device an event token belongs to (only to name it in a warning). */
 function socketPathOf(token: number): string {
-  if (token >= FIRST_HANDSHAKE_TOKEN) return handshakes.get(token)?.slot.socketPath ?? "vfio-user";
+  if (token >= FIRST_HANDSHAKE_TOKEN) {
+    const place = (token - FIRST_HANDSHAKE_TOKEN) & PLACE_MASK;
+    return hsToken[place] === token ? hsSlot[place]!.socketPath : "vfio-user";
+  }
   return slots.get(token >= PUBLIC_TOKEN ? token - PUBLIC_TOKEN : token)?.socketPath ?? "vfio-user";
 }
 
@@ -832,7 +954,7 @@ async function takeControlMessages(): Promise<boolean> {
 
 async function runLoop(): Promise<void> {
   for (;;) {
-    const n = libc.epoll_wait(epfd, readyEventsPtr, MAX_EVENTS, expireHandshakes());
+    const n = libc.epoll_wait(epfd, readyEventsPtr, MAX_EVENTS, nextWait());
     if (n < 0) {
       const e = errno();
       if (e === LIBC.EINTR) continue;
