@@ -38,6 +38,8 @@ export interface PublishResult {
   slices: number;
   devices: number;
   changed: boolean;
+  /** Devices left out because they could not be read (reported in the log). */
+  skipped: number;
 }
 
 export class SlicePublisher {
@@ -56,7 +58,10 @@ export class SlicePublisher {
   /** The pass running now, if any: publishOnce() chains on it. */
   private passes: Promise<unknown> = Promise.resolve();
   /** Resolves after each successful publish; tests and the bench wait on it. */
-  private published: { result: PublishResult; waiters: ((r: PublishResult) => void)[] } = { result: { generation: 0, slices: 0, devices: 0, changed: false }, waiters: [] };
+  private published: { result: PublishResult; waiters: ((r: PublishResult) => void)[] } = { result: { generation: 0, slices: 0, devices: 0, changed: false, skipped: 0 }, waiters: [] };
+  /** While a pass skips broken devices, when to look again (doubling up to the resync interval). */
+  private skippedRetryMs = 0;
+  private skippedRetry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: SlicePublisherOptions) {
     this.o = { watchIntervalMs: 500, initialBackoffMs: 250, maxBackoffMs: 10_000, resyncIntervalMs: 60_000, ...options };
@@ -85,7 +90,7 @@ export class SlicePublisher {
     if (sameContent(desired, existing)) {
       if (this.generation !== highest) log.info(`pool ${nodeName} generation ${highest} is up to date: ${snapshot.devices.length} devices in ${desired.length} slice(s)`);
       this.generation = highest;
-      return { generation: highest, slices: desired.length, devices: snapshot.devices.length, changed: false };
+      return { generation: highest, slices: desired.length, devices: snapshot.devices.length, changed: false, skipped: snapshot.skipped.length };
     }
     desired = buildSlices({ driverName, nodeName, nodeUid, generation: highest + 1 }, snapshot.devices);
     const byName = new Map(existing.map((s) => [s.metadata?.name ?? "", s]));
@@ -115,7 +120,7 @@ export class SlicePublisher {
     }
     this.generation = highest + 1;
     log.info(`published pool ${nodeName} generation ${this.generation}: ${snapshot.devices.length} devices in ${desired.length} slice(s)${snapshot.skipped.length ? `, skipped ${snapshot.skipped.join(", ")}` : ""}`);
-    return { generation: this.generation, slices: desired.length, devices: snapshot.devices.length, changed: true };
+    return { generation: this.generation, slices: desired.length, devices: snapshot.devices.length, changed: true, skipped: snapshot.skipped.length };
   }
 
   /** Publishes now and keeps publishing on device changes and foreign slice changes until stop(). */
@@ -155,6 +160,7 @@ export class SlicePublisher {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    clearTimeout(this.skippedRetry);
     this.wake?.();
     await Promise.all([this.loop, this.watcher, this.sliceWatch?.stop()]);
   }
@@ -217,6 +223,7 @@ export class SlicePublisher {
       try {
         const result = await this.publishOnce();
         backoff = this.o.initialBackoffMs;
+        this.retrySkipped(result);
         const waiters = this.published.waiters;
         this.published = { result, waiters: [] };
         for (const w of waiters) w(result);
@@ -227,6 +234,22 @@ export class SlicePublisher {
         backoff = Math.min(backoff * 2, this.o.maxBackoffMs);
       }
     }
+  }
+
+  /**
+   * A pass that skipped a broken device looks again later: the device watch cannot be relied on
+   * to report its repair, since it may never have seen it broken (this pass read it between two
+   * of the watch's looks). Backs off so a device that stays broken is not re-read and re-logged
+   * every watch interval.
+   */
+  private retrySkipped(result: PublishResult): void {
+    clearTimeout(this.skippedRetry);
+    if (result.skipped === 0 || this.stopping.signal.aborted) {
+      this.skippedRetryMs = 0;
+      return;
+    }
+    this.skippedRetryMs = Math.min(this.skippedRetryMs === 0 ? this.o.initialBackoffMs : this.skippedRetryMs * 2, this.o.resyncIntervalMs);
+    this.skippedRetry = setTimeout(() => this.requestPublish(), this.skippedRetryMs);
   }
 
   private sleep(ms: number): Promise<void> {

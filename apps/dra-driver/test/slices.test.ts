@@ -173,6 +173,20 @@ describe("ResourceSlices", () => {
     expect(env.log.lines.some((l) => l.includes("watching devices failed"))).toBe(false);
   });
 
+  it("a device a publish pass found broken is published again once repaired, though the device watch never saw it broken", async () => {
+    // The watch looks once, at the start; only the publisher's own re-check can notice the repair.
+    env = await setup([{}, {}], { watchIntervalMs: 3_600_000 });
+    const driver = await env.start();
+    await eventually("both published", () => (deviceNames(published(env!)).length === 2 ? true : undefined));
+    const link = join(env.fake.fn("mock1").classPath, "device");
+    const target = await readlink(link);
+    await rm(link);
+    driver.publisher.requestPublish();
+    await eventually("mock1 unpublished", () => (deviceNames(published(env!)).join() === "mock0" ? true : undefined));
+    await symlink(target, link);
+    await eventually("mock1 back", () => (deviceNames(published(env!)).join() === "mock0,mock1" ? true : undefined));
+  });
+
   it("splits 256 devices over slices of at most 128, all in one pool generation", async () => {
     const topology = Array.from({ length: 32 }, (_, i) => ({ numaNode: i % 4, totalVfs: 7, enabledVfs: 7 }));
     env = await setup(topology);
