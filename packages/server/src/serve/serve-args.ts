@@ -12,7 +12,6 @@ import { DEFAULT_SOCKET_MODE } from "../transports/socket-path.ts";
 
 /** How QEMU reaches the device: `vfio-user-pci` (libvfio-user) or `x-pci-proxy-dev` (multi-process). */
 export type ServeTransport = HostTransport;
-export const SERVE_TRANSPORTS: readonly ServeTransport[] = HOST_TRANSPORTS;
 
 export interface ServeOptions {
   socketPath: string;
@@ -75,8 +74,8 @@ function parseInteger(flag: string, text: string, min: number, max: number): num
 }
 
 function parseTransport(text: string): ServeTransport {
-  const found = SERVE_TRANSPORTS.find((t) => t === text);
-  if (found === undefined) throw new ServeUsageError(`--transport: expected ${SERVE_TRANSPORTS.join(" or ")}, not '${text}'`);
+  const found = HOST_TRANSPORTS.find((t) => t === text);
+  if (found === undefined) throw new ServeUsageError(`--transport: expected ${HOST_TRANSPORTS.join(" or ")}, not '${text}'`);
   return found;
 }
 

@@ -294,24 +294,14 @@ function bar0Access(ctx: Pointer, buf: Pointer, count: number, offset: number, i
     return -1;
   }
   try {
-    if (count <= SCRATCH_BYTES) {
-      const view = scratchViews[count]!;
-      if (isWrite) {
-        libc.memcpy(scratchPtr, buf, count);
-        slot.device.bar0Write(offset, view);
-      } else {
-        slot.device.bar0Read(offset, view);
-        libc.memcpy(buf, scratchPtr, count);
-      }
+    const bytes = count <= SCRATCH_BYTES ? scratchViews[count]! : wide.subarray(0, count);
+    const bytesPtr = count <= SCRATCH_BYTES ? scratchPtr : widePtr;
+    if (isWrite) {
+      libc.memcpy(bytesPtr, buf, count);
+      slot.device.bar0Write(offset, bytes);
     } else {
-      const bytes = wide.subarray(0, count);
-      if (isWrite) {
-        libc.memcpy(widePtr, buf, count);
-        slot.device.bar0Write(offset, bytes);
-      } else {
-        slot.device.bar0Read(offset, bytes);
-        libc.memcpy(buf, widePtr, count);
-      }
+      slot.device.bar0Read(offset, bytes);
+      libc.memcpy(buf, bytesPtr, count);
     }
   } catch (err) {
     log("error", `${slot.socketPath}: BAR0 ${isWrite ? "write" : "read"} at 0x${offset.toString(16)}: ${String(err)}`);
