@@ -4,4 +4,4 @@
 export { IMAGE_REFS, type ImageName } from "./image-refs.ts";
 export { nodeImage, type NodeImage, type NodeImageInputs } from "./node-image.ts";
 export { FW_CFG_PREFIX, NODE_CONFIG_FILES, NODE_MARKERS, NODE_SERIAL, nodeEnvText, type NodeConfigFile, type NodeEnv } from "./node-files.ts";
-export { buildNodeImages, buildNodeImage, imagesCacheDir, IMAGE_NAMES, type BuiltImage, type BuildOptions } from "./images/build.ts";
+export { buildNodeImages, buildNodeImage, IMAGE_NAMES, type BuiltImage, type BuildOptions } from "./images/build.ts";

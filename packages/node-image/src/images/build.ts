@@ -29,7 +29,7 @@ export const IMAGE_NAMES = Object.keys(IMAGE_REFS) as ImageName[];
 const CACHE_AREA = join("node-image", "images");
 
 /** Where the archives are cached (under the cache root read at call time). */
-export function imagesCacheDir(): string {
+function imagesCacheDir(): string {
   return join(cacheDir(), CACHE_AREA);
 }
 
