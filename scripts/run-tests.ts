@@ -56,7 +56,7 @@ async function runVitest(label: string, cmd: string[], env: Record<string, strin
   mkdirSync(reportDir, { recursive: true });
   const out = join(reportDir, `vitest-${label}.json`);
   rmSync(out, { force: true });
-  // Relayed when not a terminal, so vitest's start-up (10 projects' configs) is not silent.
+  // Relayed when not a terminal, so vitest's start-up (every project's config) is not silent.
   const status = await runRelayed("vitest", cmd[0]!, [...cmd.slice(1), "--reporter=default", heartbeat, "--reporter=json", `--outputFile.json=${out}`], {
     cwd: root,
     env: { ...process.env, ...env },

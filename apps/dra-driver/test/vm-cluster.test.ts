@@ -122,22 +122,39 @@ describe.skipIf(skip)("a cluster whose node is a QEMU guest (cluster up examples
   }
 
   const alone = examplePods().map((e) => e.name).filter((n) => !FIT_TOGETHER.includes(n));
+  /**
+   * Run `body` with the examples' Pods applied; when it fails, delete them anyway (the failure
+   * stays the one reported) so their claims do not hold devices the next test needs.
+   */
+  async function withExamples<T>(names: readonly string[], body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (err) {
+      await Promise.allSettled(names.map((n) => kubectl(["delete", "-f", join(EXAMPLE_PODS_DIR, `${n}.yaml`), "--ignore-not-found", "--wait=true", "--timeout=180s"])));
+      throw err;
+    }
+  }
+
   it.each(alone)("example %s runs, its log names the device nodes its claim got, and STATUS is set on exactly those devices, then cleared", async (name) => {
-    const { ids, log } = await runExample(name);
-    expect(ids.length).toBeGreaterThan(0);
-    expect(log.devices.length).toBe(ids.length);
-    expect(log.env.MOCK_ACCEL_DEVICE).toBeDefined();
-    await eventually("STATUS set on the claim's devices", async () => (JSON.stringify(allocatedOn()) === JSON.stringify(ids) ? true : undefined), 30_000, 500);
-    await deleteExample(name);
+    await withExamples([name], async () => {
+      const { ids, log } = await runExample(name);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(log.devices.length).toBe(ids.length);
+      expect(log.env.MOCK_ACCEL_DEVICE).toBeDefined();
+      await eventually("STATUS set on the claim's devices", async () => (JSON.stringify(allocatedOn()) === JSON.stringify(ids) ? true : undefined), 30_000, 500);
+      await deleteExample(name);
+    });
     await eventually("STATUS cleared", async () => (allocatedOn().length === 0 ? true : undefined), 60_000, 500);
   }, TEST_TIMEOUT);
 
   it(`the examples that fit together (${FIT_TOGETHER.join(", ")}) run at once, each device given once`, async () => {
-    const runs = await Promise.all(FIT_TOGETHER.map((n) => runExample(n)));
-    const all = runs.flatMap((r) => r.ids);
-    expect(new Set(all).size).toBe(all.length);
-    await eventually("STATUS set on every device in use", async () => (JSON.stringify(allocatedOn()) === JSON.stringify([...all].sort()) ? true : undefined), 30_000, 500);
-    for (const n of FIT_TOGETHER) await deleteExample(n);
+    await withExamples(FIT_TOGETHER, async () => {
+      const runs = await Promise.all(FIT_TOGETHER.map((n) => runExample(n)));
+      const all = runs.flatMap((r) => r.ids);
+      expect(new Set(all).size).toBe(all.length);
+      await eventually("STATUS set on every device in use", async () => (JSON.stringify(allocatedOn()) === JSON.stringify([...all].sort()) ? true : undefined), 30_000, 500);
+      for (const n of FIT_TOGETHER) await deleteExample(n);
+    });
     await eventually("STATUS cleared", async () => (allocatedOn().length === 0 ? true : undefined), 60_000, 500);
   }, TEST_TIMEOUT);
 
@@ -159,6 +176,10 @@ describe.skipIf(skip)("a cluster whose node is a QEMU guest (cluster up examples
   }
 
   it("a restart of the driver's Pod while a claim is prepared loses nothing: the claim is still unprepared when its Pod goes, and its CDI spec removed", async () => {
+    await withExamples(["one-pf"], () => restartWhilePrepared());
+  }, TEST_TIMEOUT);
+
+  async function restartWhilePrepared(): Promise<void> {
     const { ids } = await runExample("one-pf");
     await eventually("STATUS set", async () => (JSON.stringify(allocatedOn()) === JSON.stringify(ids) ? true : undefined), 30_000, 500);
     expect(await cdiSpecsOnNode()).toHaveLength(1);
@@ -173,5 +194,5 @@ describe.skipIf(skip)("a cluster whose node is a QEMU guest (cluster up examples
     await deleteExample("one-pf");
     await eventually("STATUS cleared by the new driver Pod", async () => (allocatedOn().length === 0 ? true : undefined), 60_000, 500);
     expect(await cdiSpecsOnNode()).toEqual([]);
-  }, TEST_TIMEOUT);
+  }
 });
