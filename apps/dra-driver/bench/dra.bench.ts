@@ -79,7 +79,7 @@ export default async function bench(): Promise<BenchRow[]> {
         }));
       }
       const r = stats(rounds.slice(5));
-      rows.push({ suite: SUITE, metric: "prepare + unprepare, 4-device claim, end to end over the sockets", value: +r.median.toFixed(1), unit: "ms", aim: "< 10 ms", note: `median of 35 after 5 warm-up, p95 ${r.p95.toFixed(1)} ms; gRPC on UNIX sockets, claim fetched over HTTP, STATUS via fake sysfs${memoryDir ? " (fake tree and CDI folder in /dev/shm, checkpoint on disk)" : ""}; 4 fsyncs (the checkpoint record and its deletion), CDI spec renamed into place unsynced (README "Crash safety")` });
+      rows.push({ suite: SUITE, metric: "prepare + unprepare, 4-device claim, end to end over the sockets", value: +r.median.toFixed(1), unit: "ms", aim: "< 10 ms", note: `median of 35 after 5 warm-up, p95 ${r.p95.toFixed(1)} ms; gRPC on UNIX sockets, claim fetched over HTTP, STATUS via fake sysfs${memoryDir ? " (fake tree and CDI folder in /dev/shm, checkpoint on disk)" : ""}; 2 fdatasyncs (the checkpoint record and its deletion, each over the older of its two files), CDI spec renamed into place unsynced (README "Crash safety")` });
 
       // --- a slice deleted by someone else (the kubelet at its start) → republished, through the slice watch
       const back: number[] = [];

@@ -1,10 +1,16 @@
 // The record of every claim whose side effects (STATUS bits, CDI spec) may exist on this node, so
 // a restarted plugin can undo what its predecessor did. A record is written before the first
-// side effect and deleted after the last one is undone, each time durably and atomically
-// (temporary file in the same directory, fsync, rename, fsync of the directory): after a crash
-// or a power loss the file is the old or the new version, never a torn one. Why nothing else
-// needs an fsync is in the README's "Crash safety" section.
-import { readFileSync, readdirSync, rmSync } from "node:fs";
+// side effect and deleted after the last one is undone, each time durably before the call
+// returns, and never torn: the checkpoint is two files (`checkpoint.json` and
+// `checkpoint.json.alt`), each holding a whole version with its generation number and a
+// SHA-256 of it. A write goes over the file that does not hold the newest version, in place,
+// with one fdatasync (a rename needs an fsync of the file and one of the directory: 1.9 ms
+// against 0.3 ms on this project's CI disk); a load takes the newest intact file. A write cut
+// short by a crash leaves that file torn (its hash does not match) and the other one intact with
+// the version before it: the one the kubelet's retry starts from. Why nothing else needs an
+// fsync is in the README's "Crash safety" section.
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value, type ValueError } from "@sinclair/typebox/value";
@@ -71,25 +77,57 @@ function describeError(e: ValueError): string {
   return `${expected}, found ${found.length > 60 ? `${found.slice(0, 60)}…` : found}`;
 }
 
-function parse(path: string, text: string, driverName: string): CheckpointData {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    fail(path, "(file)", `not JSON: ${(err as Error).message}`);
-  }
+/** The record itself, checked against the schema: a bad field is refused, never skipped. */
+function validate(path: string, raw: unknown, driverName: string, at = ""): CheckpointData {
   const first = Value.Errors(CheckpointSchema, raw).First();
   if (first) {
     // A key that is not a UID is an "unexpected property" of the record: say what is wrong with it.
     const key = /^\/claims\/([^/]+)$/.exec(first.path)?.[1];
     if (key !== undefined && first.message === "Unexpected property") {
-      fail(path, "/claims", `key ${JSON.stringify(key.replaceAll("~1", "/").replaceAll("~0", "~"))} is not a claim UID (8-4-4-4-12 hexadecimal digits)`);
+      fail(path, `${at}/claims`, `key ${JSON.stringify(key.replaceAll("~1", "/").replaceAll("~0", "~"))} is not a claim UID (8-4-4-4-12 hexadecimal digits)`);
     }
-    fail(path, first.path || "(file)", describeError(first));
+    fail(path, `${at}${first.path}` || "(file)", describeError(first));
   }
   const data = raw as CheckpointData;
-  if (data.driverName !== driverName) fail(path, "/driverName", `written by driver ${JSON.stringify(data.driverName)}, this is ${driverName}`);
+  if (data.driverName !== driverName) fail(path, `${at}/driverName`, `written by driver ${JSON.stringify(data.driverName)}, this is ${driverName}`);
   return data;
+}
+
+/** The hash a version file carries: over its generation and its record as compact JSON. */
+function versionHash(generation: number, data: unknown): string {
+  return createHash("sha256").update(`${generation}\n${JSON.stringify(data)}`).digest("hex");
+}
+
+/** What one of the two files holds: a whole version, nothing, or the remains of a write cut short. */
+type FileState =
+  | { kind: "missing" }
+  | { kind: "torn"; error: CheckpointError }
+  | { kind: "version"; generation: number; data: CheckpointData };
+
+function readVersionFile(path: string, driverName: string): FileState {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
+    throw err;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { kind: "torn", error: new CheckpointError(`${path}: (file): not JSON: ${(err as Error).message}`) };
+  }
+  const wrapper = raw as { generation?: unknown; sha256?: unknown; data?: unknown } | null;
+  if (typeof wrapper !== "object" || wrapper === null || !("sha256" in wrapper)) {
+    // An earlier version's only file, always replaced by a rename: never torn, so every fault
+    // in it is the record's own.
+    return { kind: "version", generation: 0, data: validate(path, raw, driverName) };
+  }
+  const { generation, sha256, data } = wrapper;
+  if (typeof generation !== "number" || !Number.isSafeInteger(generation) || generation < 1) fail(path, "/generation", `expected a positive integer, found ${JSON.stringify(generation)}`);
+  if (sha256 !== versionHash(generation, data)) return { kind: "torn", error: new CheckpointError(`${path}: /sha256: does not match the record (a write cut short, or an edit)`) };
+  return { kind: "version", generation, data: validate(path, data, driverName, "/data") };
 }
 
 function stagingPrefix(path: string): string {
@@ -109,33 +147,56 @@ function removeStagingFiles(path: string): void {
   for (const name of names) if (name.startsWith(prefix) && name.endsWith(".tmp")) rmSync(join(dirname(path), name), { force: true });
 }
 
+/** The two files of the checkpoint at `path`: `path` itself and `<path>.alt`. */
+export function checkpointFiles(path: string): [string, string] {
+  return [path, `${path}.alt`];
+}
+
 export class Checkpoint {
-  /** What the file holds, durably: every record here was loaded and synced at start, or written with fsync. */
+  /** The newest version, durably: loaded and synced at start, or written with fdatasync. */
   private data: CheckpointData;
+  private generation: number;
+  /** Which of `files` holds `data` (the next write goes over the other); null before the first. */
+  private newest: 0 | 1 | null;
+  private readonly files: [string, string];
   /** Claims whose every side effect this process has done since it started. Never written: see CheckpointClaim.state. */
   private readonly prepared = new Set<string>();
 
-  private constructor(readonly path: string, data: CheckpointData) {
+  private constructor(readonly path: string, data: CheckpointData, generation: number, newest: 0 | 1 | null) {
     this.data = data;
+    this.generation = generation;
+    this.newest = newest;
+    this.files = checkpointFiles(path);
   }
 
-  /** Reads the checkpoint, or starts an empty one when the file does not exist. A corrupt file is an error: guessing would leak or double-free devices. */
+  /**
+   * Reads the newest intact version, or starts an empty checkpoint when there is none. A file
+   * torn by a write cut short is passed over when the other holds a version; anything else
+   * wrong (a bad field, both files torn) is an error: guessing would leak or double-free devices.
+   */
   static load(path: string, driverName: string): Checkpoint {
     removeStagingFiles(path);
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      return new Checkpoint(path, { version: CHECKPOINT_VERSION, driverName, claims: {} });
+    const files = checkpointFiles(path);
+    const states = files.map((f) => readVersionFile(f, driverName));
+    let newest: 0 | 1 | null = null;
+    for (const i of [0, 1] as const) {
+      const st = states[i]!;
+      if (st.kind !== "version") continue;
+      const best = newest === null ? undefined : states[newest];
+      if (best?.kind !== "version" || st.generation > best.generation) newest = i;
     }
-    const data = parse(path, text, driverName);
-    // A predecessor killed between its rename and its directory fsync left a file that is read
-    // here but may not survive a power loss. Synced once now, so that set() may trust every
-    // record it holds to be on disk already (and skip rewriting an identical one).
-    fsyncPath(path);
+    if (newest === null) {
+      const torn = states.flatMap((st) => (st.kind === "torn" ? [st.error.message] : []));
+      if (torn.length > 0) throw new CheckpointError(torn.join("; "));
+      return new Checkpoint(path, { version: CHECKPOINT_VERSION, driverName, claims: {} }, 0, null);
+    }
+    const found = states[newest] as Extract<FileState, { kind: "version" }>;
+    // A predecessor killed before its fdatasync (or between a rename and its directory fsync)
+    // left a version that is read here but may not survive a power loss. Synced once now, so
+    // that set() may trust every record it holds to be on disk already.
+    fsyncPath(files[newest]);
     fsyncPath(dirname(path));
-    return new Checkpoint(path, data);
+    return new Checkpoint(path, found.data, found.generation, newest);
   }
 
   claims(): Readonly<Record<string, CheckpointClaim>> {
@@ -186,11 +247,40 @@ export class Checkpoint {
     this.write({ ...this.data, claims });
   }
 
-  /** Memory changes only after the file is durably replaced, so a failed write leaves both in the old state. */
+  /**
+   * Writes `next` as a new version over the file that does not hold the newest, so a write cut
+   * short leaves the newest intact. Memory changes only after the write is durable, so a failed
+   * write leaves the checkpoint in its old state.
+   */
   private write(next: CheckpointData): void {
-    const stagingPath = join(dirname(this.path), `${stagingPrefix(this.path)}${process.pid}.tmp`);
-    // Durable: a restarted plugin acts on this file to undo what its predecessor did.
-    writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600, stagingPath, durable: true });
+    const target: 0 | 1 = this.newest === 0 ? 1 : 0;
+    const path = this.files[target];
+    const generation = this.generation + 1;
+    const text = `${JSON.stringify({ generation, sha256: versionHash(generation, next), data: next }, null, 2)}\n`;
+    if (existsSync(path)) {
+      overwriteDurably(path, text);
+    } else {
+      // A new file exists durably only once its directory entry does: the one time it costs a
+      // rename and a directory fsync.
+      const stagingPath = join(dirname(path), `${stagingPrefix(this.path)}${process.pid}.tmp`);
+      writeFileAtomic(path, text, { mode: 0o600, stagingPath, durable: true });
+    }
     this.data = next;
+    this.generation = generation;
+    this.newest = target;
+  }
+}
+
+/** Replaces the file's bytes in place: one write, a truncation to the new length, one fdatasync. */
+function overwriteDurably(path: string, text: string): void {
+  const bytes = Buffer.from(text);
+  const fd = openSync(path, "r+");
+  try {
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, done);
+    ftruncateSync(fd, bytes.length);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -93,18 +93,16 @@ export class DeviceInventory {
   /** Every name resolved through the map of the last discovery, or null to discover afresh. */
   private async resolveCached(draNames: readonly string[]): Promise<Map<string, MockAccelDevice> | null> {
     if (draNames.length === 0) return null;
+    const kernelNames = draNames.map((draName) => this.kernelNames.get(draName));
+    if (kernelNames.includes(undefined)) return null;
+    // All at once: each `get` is a chain of a few small reads, and a claim's devices are independent.
+    const devices = await Promise.all(kernelNames.map((name) => this.sysfs.get(name!).catch(() => null)));
     const out = new Map<string, MockAccelDevice>();
-    for (const draName of draNames) {
-      const kernelName = this.kernelNames.get(draName);
-      if (kernelName === undefined) return null;
-      try {
-        const device = await this.sysfs.get(kernelName);
-        if (labelOf(device.name) !== draName) return null;
-        out.set(draName, device);
-      } catch {
-        // Gone, broken or renamed since: the full discovery says which, with its own error.
-        return null;
-      }
+    for (const [i, draName] of draNames.entries()) {
+      const device = devices[i];
+      // Gone, broken or renamed since: the full discovery says which, with its own error.
+      if (!device || labelOf(device.name) !== draName) return null;
+      out.set(draName, device);
     }
     return out;
   }

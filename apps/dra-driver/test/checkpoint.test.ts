@@ -1,10 +1,11 @@
-// The checkpoint file a restarted plugin relies on: replaced atomically, refused loudly when
-// corrupt (guessing would free or leak devices), never half-updated.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+// The checkpoint a restarted plugin relies on: two files written in turn, so a write cut short
+// leaves the version before it; refused loudly when corrupt (guessing would free or leak
+// devices), never half-updated.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Checkpoint, CheckpointError, type CheckpointClaim } from "../src/checkpoint.ts";
+import { Checkpoint, CheckpointError, checkpointFiles, type CheckpointClaim } from "../src/checkpoint.ts";
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "dra-checkpoint-"))));
@@ -12,20 +13,92 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const claim: CheckpointClaim = { namespace: "ns", name: "c", state: "prepared", devices: [{ deviceName: "mock0", poolName: "n", requestNames: ["r"], cdiDeviceIds: ["d/claim=u-mock0"] }] };
 
-it("round-trips through the file and replaces it by rename, leaving no temporary file", () => {
+it("round-trips, writing each version over the older of its two files in place, leaving no temporary file", () => {
   const path = join(dir, "checkpoint.json");
+  const [a, b] = checkpointFiles(path);
   const cp = Checkpoint.load(path, "d.example.com");
   cp.set(U1, claim);
-  const firstInode = statSync(path).ino;
   cp.set(U2, { ...claim, devices: [{ ...claim.devices[0]!, deviceName: "mock1" }] });
-  expect(statSync(path).ino).not.toBe(firstInode);
-  expect(readdirSync(dir)).toEqual(["checkpoint.json"]);
+  expect(readdirSync(dir).sort()).toEqual(["checkpoint.json", "checkpoint.json.alt"]);
+  const inodes = [statSync(a).ino, statSync(b).ino];
+  const before = readFileSync(a, "utf8");
+  cp.delete(U1);
+  // The third version went over the first file, in place; the second file still holds the second.
+  expect([statSync(a).ino, statSync(b).ino]).toEqual(inodes);
+  expect(readFileSync(a, "utf8")).not.toBe(before);
+  expect(JSON.parse(readFileSync(a, "utf8")).generation).toBe(3);
+  expect(JSON.parse(readFileSync(b, "utf8")).generation).toBe(2);
   const again = Checkpoint.load(path, "d.example.com");
-  expect(again.get(U1)).toEqual(claim);
+  expect(again.get(U1)).toBeUndefined();
   expect(again.holder("mock1")).toBe(U2);
-  again.delete(U1);
-  expect(Object.keys(Checkpoint.load(path, "d.example.com").claims())).toEqual([U2]);
+  again.set(U1, claim);
+  expect(JSON.parse(readFileSync(b, "utf8")).generation).toBe(4);
+  expect(Object.keys(Checkpoint.load(path, "d.example.com").claims()).sort()).toEqual([U1, U2]);
+  expect(readdirSync(dir).sort()).toEqual(["checkpoint.json", "checkpoint.json.alt"]);
 });
+
+describe("a write cut short", () => {
+  const path = () => join(dir, "checkpoint.json");
+  /** Three versions: U1 recorded, U2 recorded, U1 deleted. The newest is in the first file. */
+  function threeVersions(): void {
+    const cp = Checkpoint.load(path(), "d.example.com");
+    cp.set(U1, claim);
+    cp.set(U2, claim);
+    cp.delete(U1);
+  }
+  const cuts: [string, (text: string) => string][] = [
+    ["in the middle (the new bytes, then the old file's tail)", (t) => t.slice(0, t.length / 2)],
+    ["before the truncation (the new version, then the old one's last bytes)", (t) => `${t}  }\n}\n`],
+    ["in a way that still parses (one record changed, the hash not)", (t) => t.replace('"mock0"', '"mock9"')],
+  ];
+  for (const [what, cut] of cuts) {
+    it(`${what} leaves the version before it`, () => {
+      threeVersions();
+      const [a] = checkpointFiles(path());
+      writeFileSync(a, cut(readFileSync(a, "utf8")));
+      const cp = Checkpoint.load(path(), "d.example.com");
+      expect(Object.keys(cp.claims()).sort()).toEqual([U1, U2]);
+      // The next write goes over the torn file, and is the newest from then on.
+      cp.delete(U2);
+      expect(Object.keys(Checkpoint.load(path(), "d.example.com").claims())).toEqual([U1]);
+      expect(JSON.parse(readFileSync(a, "utf8")).generation).toBe(3);
+    });
+  }
+
+  it("in both files is refused, naming both", () => {
+    threeVersions();
+    const [a, b] = checkpointFiles(path());
+    writeFileSync(a, "{ half");
+    writeFileSync(b, readFileSync(b, "utf8").replace('"mock0"', '"mock9"'));
+    expect(() => Checkpoint.load(path(), "d.example.com")).toThrow(new RegExp(`^${a}: \\(file\\): not JSON.*; ${b}: /sha256: does not match the record`));
+  });
+
+  it("does not hide a bad field: a whole version that fails the schema is refused, not passed over", () => {
+    threeVersions();
+    const [a] = checkpointFiles(path());
+    const file = JSON.parse(readFileSync(a, "utf8"));
+    file.data.claims[U2].devices = null;
+    // Hashed as the writer hashes, so the file is whole and the fault is the record's.
+    const { createHash } = require("node:crypto") as typeof import("node:crypto");
+    file.sha256 = createHash("sha256").update(`${file.generation}\n${JSON.stringify(file.data)}`).digest("hex");
+    writeFileSync(a, JSON.stringify(file));
+    expect(() => Checkpoint.load(path(), "d.example.com")).toThrow(`${a}: /data/claims/${U2}/devices: expected array, found null`);
+  });
+
+  it("an earlier version's single file is read, and the next versions alternate as usual", () => {
+    const p = path();
+    writeFileSync(p, JSON.stringify({ version: 1, driverName: "d.example.com", claims: { [U1]: claim } }));
+    const cp = Checkpoint.load(p, "d.example.com");
+    expect(cp.get(U1)).toEqual(claim);
+    cp.set(U2, claim);
+    cp.delete(U1);
+    expect(Object.keys(Checkpoint.load(p, "d.example.com").claims())).toEqual([U2]);
+    expect(JSON.parse(readFileSync(p, "utf8")).generation).toBe(2);
+  });
+});
+
+/** What the checkpoint's two files hold (each version written changes them: its generation at least). */
+const bothFiles = (path: string): string[] => checkpointFiles(path).map((f) => (existsSync(f) ? readFileSync(f, "utf8") : "(none)"));
 
 const U1 = "11111111-1111-4111-8111-111111111111";
 const U2 = "22222222-2222-4222-8222-222222222222";
@@ -72,15 +145,24 @@ describe("the whole file is checked at load, so nothing fails later with a TypeE
 
 it("keeps the old state in memory and leaves no temporary file when a write fails", () => {
   const path = join(dir, "checkpoint.json");
+  const [a, b] = checkpointFiles(path);
   const cp = Checkpoint.load(path, "d.example.com");
   cp.set(U1, claim);
-  // Something that cannot be renamed over: the replace fails after the temporary file was written.
-  rmSync(path);
-  mkdirSync(join(path, "blocker"), { recursive: true });
+  // Something that cannot be written: the second file, about to be created, is a directory.
+  mkdirSync(join(b, "blocker"), { recursive: true });
   expect(() => cp.set(U2, claim)).toThrow();
   expect(cp.get(U2)).toBeUndefined();
   expect(cp.get(U1)).toEqual(claim);
-  expect(readdirSync(dir)).toEqual(["checkpoint.json"]);
+  expect(readdirSync(dir).sort()).toEqual(["checkpoint.json", "checkpoint.json.alt"]);
+  // And when it exists and is written in place: the first file made a directory too.
+  rmSync(b, { recursive: true });
+  cp.set(U2, claim);
+  rmSync(a);
+  mkdirSync(a);
+  expect(() => cp.delete(U1)).toThrow();
+  expect(cp.get(U1)).toEqual(claim);
+  rmSync(a, { recursive: true });
+  expect(Object.keys(Checkpoint.load(path, "d.example.com").claims()).sort()).toEqual([U1, U2]);
 });
 
 describe("prepared is a fact of the process that prepared the claim, never of the file", () => {
@@ -90,12 +172,10 @@ describe("prepared is a fact of the process that prepared the claim, never of th
     const path = join(dir, "checkpoint.json");
     const cp = Checkpoint.load(path, "d.example.com");
     cp.set(U1, record);
-    const written = readFileSync(path, "utf8");
-    const inode = statSync(path).ino;
+    const written = bothFiles(path);
     cp.markPrepared(U1);
     expect(cp.isPrepared(U1)).toBe(true);
-    expect(statSync(path).ino).toBe(inode);
-    expect(readFileSync(path, "utf8")).toBe(written);
+    expect(bothFiles(path)).toEqual(written);
     expect(Checkpoint.load(path, "d.example.com").isPrepared(U1)).toBe(false);
     writeFileSync(path, JSON.stringify({ version: 1, driverName: "d.example.com", claims: { [U1]: claim } }));
     const old = Checkpoint.load(path, "d.example.com");
@@ -108,15 +188,15 @@ describe("prepared is a fact of the process that prepared the claim, never of th
     const cp = Checkpoint.load(path, "d.example.com");
     cp.set(U1, record);
     cp.markPrepared(U1);
-    const inode = statSync(path).ino;
+    const written = bothFiles(path);
     // Built in another key order, as a retried prepare may: still the same record.
     const { devices, state, name, namespace } = record;
     Checkpoint.load(path, "d.example.com").set(U1, { devices, state, name, namespace });
     cp.set(U1, { devices, state, name, namespace });
-    expect(statSync(path).ino).toBe(inode);
+    expect(bothFiles(path)).toEqual(written);
     expect(cp.isPrepared(U1)).toBe(false);
     cp.set(U1, { ...record, devices: [{ ...record.devices[0]!, deviceName: "mock1" }] });
-    expect(statSync(path).ino).not.toBe(inode);
+    expect(bothFiles(path)).not.toEqual(written);
     expect(Checkpoint.load(path, "d.example.com").holder("mock1")).toBe(U1);
   });
 

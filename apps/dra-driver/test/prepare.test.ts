@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Checkpoint } from "../src/checkpoint.ts";
 import { cdiSpecPath, type CdiSpec } from "../src/cdi.ts";
 import { claimUid } from "../src/claim-uid.ts";
 import { DRIVER, NODE, setup, type Env } from "./harness.ts";
@@ -19,8 +20,7 @@ afterEach(async () => env.cleanup());
 
 const pf = (device: string, request = "accel") => ({ request, driver: DRIVER, pool: NODE, device });
 /** Claims in the checkpoint file, as a restarted plugin would read them ({} when never written). */
-const checkpointClaims = (): Record<string, { state: string }> =>
-  existsSync(env.paths.checkpointPath) ? JSON.parse(readFileSync(env.paths.checkpointPath, "utf8")).claims : {};
+const checkpointClaims = (): Readonly<Record<string, { state: string }>> => Checkpoint.load(env.paths.checkpointPath, DRIVER).claims();
 const spec = (uid: string): CdiSpec => JSON.parse(readFileSync(cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(uid)), "utf8")) as CdiSpec;
 
 describe("registration", () => {

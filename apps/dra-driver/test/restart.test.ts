@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, expect, it } from "vitest";
+import { Checkpoint } from "../src/checkpoint.ts";
 import { cdiSpecPath } from "../src/cdi.ts";
 import { claimUid } from "../src/claim-uid.ts";
 import { DRIVER, NODE, eventually, setup, type Env } from "./harness.ts";
@@ -63,7 +64,7 @@ it("a restarted plugin unprepares what a killed one prepared", async () => {
   expect(await env.status("mock0_vf0")).toBe(0);
   expect(await env.status("mock0_vf1")).toBe(0);
   expect(existsSync(cdiSpecPath(env.paths.cdiDir, DRIVER, claimUid(uid)))).toBe(false);
-  expect(JSON.parse(readFileSync(env.paths.checkpointPath, "utf8")).claims).toEqual({});
+  expect(Checkpoint.load(env.paths.checkpointPath, DRIVER).claims()).toEqual({});
   expect(second.output()).toContain(`unprepared claim default/two-vfs (${uid})`);
 
   // SIGTERM stops it cleanly and takes its sockets away.

@@ -1,7 +1,10 @@
 // Discovery the way the kernel lays devices out: /sys/class/mock-accel/<name> is a link to the
 // class device, whose `device` link is the PCI function directory (its uevent gives the IDs,
 // numa_node the node). A VF's PF is function 0 of the VF's slot.
-import { lstat, readdir, readlink, realpath } from "node:fs/promises";
+// Synchronous calls, as in bounded-read.ts: a readlink or a listing of sysfs takes microseconds,
+// and the promise API added a thread-pool round trip to each (a millisecond in a TCG guest, where
+// the DRA driver's device watch discovers every half second).
+import { lstatSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { PCI_IDS, SYSFS_CLASS } from "./generated/attributes.ts";
 import { AttributeFiles, DEFAULT_MAX_OPEN_FILES } from "./attribute-files.ts";
@@ -112,7 +115,7 @@ export class MockAccelSysfs {
     const pfClassDir = join(dirname(r.pciPath), pfAddress, SYSFS_CLASS);
     let pfName: string | null = null;
     try {
-      pfName = (await readdir(pfClassDir)).sort()[0] ?? null;
+      pfName = readdirSync(pfClassDir).sort()[0] ?? null;
     } catch (err) {
       if (errnoCode(err) !== "ENOENT") throw new SysfsLayoutError(pfClassDir, `cannot list the PF's class devices (${errnoCode(err)})`, err);
     }
@@ -142,7 +145,7 @@ export class MockAccelSysfs {
 
   private async realRoot(): Promise<string> {
     try {
-      return await realpath(this.root);
+      return realpathSync(this.root);
     } catch (err) {
       if (errnoCode(err) === "ENOENT") throw new DriverNotLoadedError(this.classDir);
       throw new SysfsLayoutError(this.root, `cannot resolve the sysfs root (${errnoCode(err)})`, err);
@@ -151,7 +154,7 @@ export class MockAccelSysfs {
 
   private async classEntries(): Promise<string[]> {
     try {
-      return await readdir(this.classDir);
+      return readdirSync(this.classDir);
     } catch (err) {
       if (errnoCode(err) === "ENOENT") throw new DriverNotLoadedError(this.classDir);
       throw new SysfsLayoutError(this.classDir, `cannot list (${errnoCode(err)})`, err);
@@ -200,7 +203,7 @@ export class MockAccelSysfs {
 
 async function isGone(path: string): Promise<boolean> {
   try {
-    await lstat(path);
+    lstatSync(path);
     return false;
   } catch (err) {
     return errnoCode(err) === "ENOENT";
@@ -215,14 +218,14 @@ async function isGone(path: string): Promise<boolean> {
  */
 async function resolveLink(path: string): Promise<string | null> {
   try {
-    return resolve(dirname(path), await readlink(path));
+    return resolve(dirname(path), readlinkSync(path));
   } catch (err) {
     const code = errnoCode(err);
     if (code === "ENOENT") return null;
     if (code !== "EINVAL") throw new SysfsLayoutError(path, `cannot read the link (${code})`, err);
   }
   try {
-    return await realpath(path);
+    return realpathSync(path);
   } catch (err) {
     if (errnoCode(err) === "ENOENT") return null;
     throw new SysfsLayoutError(path, `cannot resolve (${errnoCode(err)})`, err);
