@@ -12,7 +12,9 @@
 //      check each).
 //   4. vitest under Bun over every workspace (each test case counted).
 //   5. the sysfs client's tests again under Node (it must work on both runtimes).
-//   6. the Go client (clients/go): `go vet` (one check) and `go test -json` (each test counted).
+//   6. the Go modules (the client, clients/go, and the benchmark's kubelet client,
+//      apps/dra-driver/bench/kubelet-go): `go vet` (one check each) and `go test -json` (each
+//      test counted).
 // Usage: bun scripts/run-tests.ts [--only PROJECT[,PROJECT]] [vitest filters...]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -173,8 +175,8 @@ if (!values["skip-node"] && wants("sysfs-client")) {
 }
 
 if (wants("go")) {
-  step("Go client (clients/go): go vet, go test");
-  runGoTests(join(root, "clients/go"));
+  step("Go client (clients/go) and the benchmark's kubelet client (apps/dra-driver/bench/kubelet-go): go vet, go test");
+  for (const dir of ["clients/go", "apps/dra-driver/bench/kubelet-go"]) runGoTests(dir);
 }
 
 /** One Go test event of `go test -json` (cmd/test2json). */
@@ -185,7 +187,9 @@ interface GoTestEvent {
   Output?: string;
 }
 
-function runGoTests(dir: string): void {
+/** `go vet` (one check) and `go test` (each test counted) in the Go module at `rel` (from the checkout). */
+function runGoTests(rel: string): void {
+  const dir = join(root, rel);
   if (spawnSync("go", ["version"], { stdio: "ignore" }).status !== 0) {
     const why = "go not found: install Go 1.26 or newer (https://go.dev/dl/)";
     if (isCI) {
@@ -201,7 +205,7 @@ function runGoTests(dir: string): void {
   const download = spawnSync("go", ["mod", "download"], { cwd: dir, stdio: "inherit" });
   if (download.status !== 0) {
     failed += 1;
-    failures.push("go: `go mod download` failed in clients/go");
+    failures.push(`go: \`go mod download\` failed in ${rel}`);
     return;
   }
   const env = { ...process.env, GOFLAGS: "-mod=readonly", GOPROXY: "off", GOWORK: "off" };
@@ -209,7 +213,7 @@ function runGoTests(dir: string): void {
   if (vet.status === 0) passed += 1;
   else {
     failed += 1;
-    failures.push("go vet ./... (clients/go)");
+    failures.push(`go vet ./... (${rel})`);
   }
   // go vet ran just above over the same packages; go test's own vet pass would repeat it.
   const r = spawnSync("go", ["test", "-json", "-count=1", "-vet=off", "./..."], { cwd: dir, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
@@ -243,7 +247,7 @@ function runGoTests(dir: string): void {
   if (r.stderr) process.stderr.write(r.stderr);
   if (counted === 0 && r.status !== 0) {
     failed += 1;
-    failures.push(`go test exited ${r.status} with no tests`);
+    failures.push(`go test exited ${r.status} with no tests (${rel})`);
   }
 }
 

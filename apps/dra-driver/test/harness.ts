@@ -1,11 +1,14 @@
 // One driver under test: a fake sysfs tree, the API-server stand-in on loopback, the driver
-// started in this process with every path in a temporary directory, and a kubelet stand-in.
+// started in this process (or as its own, with runPlugin) with every path in a temporary
+// directory, and a kubelet stand-in.
 import { KubeConfig } from "@kubernetes/client-node";
 import { eventually as testkitEventually } from "@mock-accel/testkit";
 import { createFakeSysfs, MockAccelSysfs, type FakeSysfs, type FakeTopology } from "@mock-accel/sysfs-client";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { startDriver, type RunningDriver } from "../src/driver.ts";
 import { MemoryLogger } from "../src/logger.ts";
 import { ApiServerStandIn } from "./stand-ins/api-server.ts";
@@ -104,4 +107,26 @@ export async function setup(topology: FakeTopology, opts: SetupOptions = {}): Pr
  */
 export function eventually<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   return testkitEventually(what, fn, timeoutMs, 25);
+}
+
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+
+/**
+ * The driver as its own process (`bun src/main.ts run`, what the DaemonSet runs) on the env's
+ * paths; its stdout and stderr collected. The caller kills it.
+ */
+export function runPlugin(e: Env, extraArgs: string[] = []): { child: ChildProcess; output: () => string } {
+  const p = e.paths;
+  const child = spawn(process.execPath, [MAIN, "run", "--driver-name", DRIVER, "--node-name", NODE, "--kubeconfig", p.kubeconfig,
+    "--sysfs-root", p.sysfsRoot, "--registrar-dir", p.registrarDir, "--plugin-dir", p.pluginDir, "--cdi-dir", p.cdiDir,
+    "--checkpoint", p.checkpointPath, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  return { child, output: () => out };
+}
+
+/** Resolves once the process has exited (at once if it already has). */
+export function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve())));
 }

@@ -1,17 +1,15 @@
 // The plugin runs as its own process (`bun src/main.ts run`, what the DaemonSet runs), is
 // killed with SIGKILL between prepare and unprepare, and a new process unprepares the claim
 // from the checkpoint alone.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, expect, it } from "vitest";
 import { Checkpoint } from "../src/checkpoint.ts";
 import { cdiSpecPath } from "../src/cdi.ts";
 import { claimUid } from "../src/claim-uid.ts";
-import { DRIVER, NODE, eventually, setup, type Env } from "./harness.ts";
+import { DRIVER, NODE, eventually, exited, runPlugin as runPluginProcess, setup, type Env } from "./harness.ts";
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 let env: Env | undefined;
 const children: ChildProcess[] = [];
 
@@ -21,20 +19,10 @@ afterEach(async () => {
   env = undefined;
 });
 
-function runPlugin(e: Env): { child: ChildProcess; output: () => string } {
-  const p = e.paths;
-  const child = spawn(process.execPath, [MAIN, "run", "--driver-name", DRIVER, "--node-name", NODE, "--kubeconfig", p.kubeconfig,
-    "--sysfs-root", p.sysfsRoot, "--registrar-dir", p.registrarDir, "--plugin-dir", p.pluginDir, "--cdi-dir", p.cdiDir,
-    "--checkpoint", p.checkpointPath], { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out };
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve())));
+function runPlugin(e: Env): ReturnType<typeof runPluginProcess> {
+  const plugin = runPluginProcess(e);
+  children.push(plugin.child);
+  return plugin;
 }
 
 it("a restarted plugin unprepares what a killed one prepared", async () => {

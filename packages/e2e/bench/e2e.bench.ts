@@ -28,8 +28,9 @@ export default async function bench(): Promise<BenchRow[]> {
     const client = /"usPerRead":([\d.]+)/.exec(r.sections["bench-client-read"] ?? "");
     const clientOpenEach = /"openEach":([\d.]+)/.exec(r.sections["bench-client-read"] ?? "");
     const bunPread = /"bunPread":([\d.]+)/.exec(r.sections["bench-client-read"] ?? "");
+    const ffiPread = /"ffiPread":([\d.]+)/.exec(r.sections["bench-client-read"] ?? "");
     const constant = /ns_per_read (\d+)/.exec(r.sections["bench-sysfs-read-constant"] ?? "");
-    if (!raw || !client || !clientOpenEach || !bunPread || !constant || r.devicesReadyMs === null) throw new Error(`e2e bench over ${transport}: the guest printed no timings\n${r.boot.scriptOutput.slice(-2000)}`);
+    if (!raw || !client || !clientOpenEach || !bunPread || !ffiPread || !constant || r.devicesReadyMs === null) throw new Error(`e2e bench over ${transport}: the guest printed no timings\n${r.boot.scriptOutput.slice(-2000)}`);
     const suite = `e2e ${transport}`;
     const cpus = r.vm.numaNodes.reduce((n, node) => n + node.cpus, 0);
     const setup = `TCG, ${cpus} vCPUs, ${Math.round(statSync(r.initramfs).size / 2 ** 20)} MB initramfs`;
@@ -54,6 +55,7 @@ export default async function bench(): Promise<BenchRow[]> {
       },
       { suite, metric: `status read through the typed sysfs client opening the file each read (${READS} reads, timed in the guest)`, value: Number(clientOpenEach[1]), unit: "µs/read", note: "maxOpenFiles 0: open, fstat, read, close per read (the client before issue 20's kept files); interleaved with the row above" },
       { suite, metric: `status pread() from Bun, no client (${READS} reads, timed in the guest)`, value: Number(bunPread[1]), unit: "µs/read", note: "readSync at offset 0 on an open fd, in the same program: what Bun itself adds to the C pread above" },
+      { suite, metric: `status pread() from Bun through bun:ffi, no client (${READS} reads, timed in the guest)`, value: Number(ffiPread[1]), unit: "µs/read", note: "libc's pread called through bun:ffi on the same fd, interleaved with the rows above: the least a JS caller pays" },
     );
   }
   return rows;

@@ -6,9 +6,11 @@
 //                                that load on the machine falls on all alike; prints µs per read:
 //                                usPerRead through the client (the file kept open), openEach
 //                                through a client opening it for every read (maxOpenFiles 0),
-//                                bunPread a bare readSync at offset 0 on an open fd (Bun's own cost)
+//                                bunPread a bare readSync at offset 0 on an open fd (Bun's own cost),
+//                                ffiPread libc's pread called through bun:ffi (the least JS can pay)
 //   dra [ROOT]                   every device as `discover` prints it, plus the ResourceSlice
 //                                attributes and capacity a DRA driver would publish (the demo)
+import { dlopen, FFIType, ptr } from "bun:ffi";
 import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { MockAccelSysfs, toDeviceAttributes } from "@mock-accel/sysfs-client";
@@ -28,12 +30,15 @@ async function timeStatus(name: string, count: number): Promise<void> {
   const opening = await new MockAccelSysfs({ maxOpenFiles: 0 }).get(name);
   const fd = openSync(join(kept.path, "status"), "r");
   const page = Buffer.alloc(4097);
-  const ways: Record<"usPerRead" | "openEach" | "bunPread", () => Promise<unknown>> = {
+  const libc = dlopen("libc.so.6", { pread: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i64], returns: FFIType.i64 } });
+  const pagePtr = ptr(page);
+  const ways: Record<"usPerRead" | "openEach" | "bunPread" | "ffiPread", () => Promise<unknown>> = {
     usPerRead: () => kept.read("status"),
     openEach: () => opening.read("status"),
     bunPread: async () => readSync(fd, page, 0, page.length, 0),
+    ffiPread: async () => libc.symbols.pread(fd, pagePtr, page.length, 0),
   };
-  const totalMs = { usPerRead: 0, openEach: 0, bunPread: 0 };
+  const totalMs = { usPerRead: 0, openEach: 0, bunPread: 0, ffiPread: 0 };
   for (const way of Object.values(ways)) await way(); // the first read of each opens its file
   const BLOCK = 50;
   for (let done = 0; done < count; done += BLOCK) {
@@ -44,9 +49,10 @@ async function timeStatus(name: string, count: number): Promise<void> {
     }
   }
   closeSync(fd);
+  libc.close();
   const reads = Math.ceil(count / BLOCK) * BLOCK;
   const us = (ms: number) => (ms * 1000) / reads;
-  console.log(json({ reads, usPerRead: us(totalMs.usPerRead), openEach: us(totalMs.openEach), bunPread: us(totalMs.bunPread) }));
+  console.log(json({ reads, usPerRead: us(totalMs.usPerRead), openEach: us(totalMs.openEach), bunPread: us(totalMs.bunPread), ffiPread: us(totalMs.ffiPread) }));
 }
 
 const [mode = "discover", ...rest] = process.argv.slice(2);
