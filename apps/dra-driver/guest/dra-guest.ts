@@ -51,6 +51,11 @@ class StaticClaimSource implements ClaimSource {
   }
 }
 
+/** The checkpoint as a restarted plugin would load it from the disk (its newest intact version). */
+function onDisk(): { claims: Readonly<Record<string, unknown>> } {
+  return { claims: Checkpoint.load(checkpointPath, DRIVER).claims() };
+}
+
 function preparer(nodeName: string, claims: ClaimSource): { preparer: ClaimPreparer; checkpoint: Checkpoint } {
   const inventory = new DeviceInventory(new MockAccelSysfs({ root: sysfsRoot }), DRIVER, consoleLogger);
   const checkpoint = Checkpoint.load(checkpointPath, DRIVER);
@@ -68,7 +73,7 @@ async function prepare(nodeName: string, uid: string, devices: string[]): Promis
   const response = await p.prepare({ claims: [{ ...CLAIM, uid }] });
   const specPath = cdiSpecPath(cdiDir, DRIVER, claimUid(uid));
   const cdi = existsSync(specPath) ? (JSON.parse(readFileSync(specPath, "utf8")) as unknown) : null;
-  print({ response, cdiPath: specPath, cdi, checkpoint: JSON.parse(readFileSync(checkpointPath, "utf8")) as unknown });
+  print({ response, cdiPath: specPath, cdi, checkpoint: onDisk() });
 }
 
 async function unprepare(nodeName: string, uid: string): Promise<void> {
@@ -78,7 +83,7 @@ async function unprepare(nodeName: string, uid: string): Promise<void> {
   const known = checkpoint.get(uid) ?? null;
   const response = await p.unprepare({ claims: [{ ...CLAIM, uid }] });
   const specPath = cdiSpecPath(cdiDir, DRIVER, claimUid(uid));
-  print({ known, response, cdiExists: existsSync(specPath), checkpoint: JSON.parse(readFileSync(checkpointPath, "utf8")) as unknown });
+  print({ known, response, cdiExists: existsSync(specPath), checkpoint: onDisk() });
 }
 
 const [mode, nodeName, ...rest] = process.argv.slice(2);
