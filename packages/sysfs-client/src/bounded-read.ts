@@ -50,8 +50,3 @@ export function readBoundedTextSync(path: string, maxBytes = SYSFS_MAX_BYTES): s
     closeSync(fd);
   }
 }
-
-/** readBoundedTextSync as a promise, for callers that chain it; failures reject. */
-export async function readBoundedText(path: string, maxBytes = SYSFS_MAX_BYTES): Promise<string> {
-  return readBoundedTextSync(path, maxBytes);
-}

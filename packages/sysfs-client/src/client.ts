@@ -9,7 +9,7 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { PCI_IDS, SYSFS_CLASS } from "./generated/attributes.ts";
 import { AttributeFiles, DEFAULT_MAX_OPEN_FILES } from "./attribute-files.ts";
 import { readAttribute } from "./attribute-io.ts";
-import { readBoundedText } from "./bounded-read.ts";
+import { readBoundedTextSync } from "./bounded-read.ts";
 import { parseDeviceName } from "./device-names.ts";
 import { MockAccelDevice, type DeviceKind } from "./device.ts";
 import { DeviceNotFoundError, DriverNotLoadedError, MockAccelSysfsError, SysfsLayoutError, errnoCode } from "./errors.ts";
@@ -75,8 +75,8 @@ export class MockAccelSysfs {
   /** Every mock-accel function the driver shows, PFs and enabled VFs, sorted by name (mock2 before mock10). */
   async discover(options: DiscoverOptions = {}): Promise<MockAccelDevice[]> {
     const { onError } = options;
-    const names = await this.classEntries();
-    const realRoot = await this.realRoot();
+    const names = this.classEntries();
+    const realRoot = this.realRoot();
     const resolveOne = onError === undefined
       ? (n: string) => this.resolve(n, realRoot)
       : async (n: string) => {
@@ -105,9 +105,9 @@ export class MockAccelSysfs {
   async get(name: string): Promise<MockAccelDevice> {
     const entry = join(this.classDir, name);
     if (name === "" || name.includes("/") || name === "." || name === "..") throw new DeviceNotFoundError(name, entry);
-    const r = await this.resolve(name, await this.realRoot());
+    const r = await this.resolve(name, this.realRoot());
     if (r === null) {
-      if (await isGone(this.classDir)) throw new DriverNotLoadedError(this.classDir); // rather than a misleading "no device"
+      if (isGone(this.classDir)) throw new DriverNotLoadedError(this.classDir); // rather than a misleading "no device"
       throw new DeviceNotFoundError(name, entry);
     }
     if (r.kind === "pf") return new MockAccelDevice({ ...r, pf: null }, this.files);
@@ -143,7 +143,7 @@ export class MockAccelSysfs {
     }
   }
 
-  private async realRoot(): Promise<string> {
+  private realRoot(): string {
     try {
       return realpathSync(this.root);
     } catch (err) {
@@ -152,7 +152,7 @@ export class MockAccelSysfs {
     }
   }
 
-  private async classEntries(): Promise<string[]> {
+  private classEntries(): string[] {
     try {
       return readdirSync(this.classDir);
     } catch (err) {
@@ -164,20 +164,20 @@ export class MockAccelSysfs {
   /** null when the entry vanished while we looked (a VF disabled mid-discovery). */
   private async resolve(name: string, realRoot: string): Promise<Resolved | null> {
     const realEntry = join(realRoot, "class", SYSFS_CLASS, name);
-    const path = await resolveLink(realEntry);
+    const path = resolveLink(realEntry);
     if (path === null) return null;
     try {
       return await this.resolveClassDevice(name, realRoot, path);
     } catch (err) {
       // A VF disabled (or a device unplugged) while we looked: its class link went first.
-      if (await isGone(realEntry)) return null;
+      if (isGone(realEntry)) return null;
       throw err;
     }
   }
 
   private async resolveClassDevice(name: string, realRoot: string, path: string): Promise<Resolved> {
     const entry = join(this.classDir, name);
-    const pciPath = await resolveLink(join(path, "device"));
+    const pciPath = resolveLink(join(path, "device"));
     if (pciPath === null) throw new SysfsLayoutError(join(entry, "device"), "class device has no PCI function link");
     const pciAddress = basename(pciPath);
     if (!parsePciAddress(pciAddress)) throw new SysfsLayoutError(join(entry, "device"), `links to ${pciPath}, not a PCI function directory`);
@@ -186,7 +186,8 @@ export class MockAccelSysfs {
     if (!/^pci[0-9a-f]{4}:[0-9a-f]{2}$/.test(pcieRoot) || underDevices.length < 2) {
       throw new SysfsLayoutError(pciPath, `not under ${join(realRoot, "devices")}/pciDDDD:BB`);
     }
-    const [{ vendorId, deviceId, classCode, source }, numaNode] = await Promise.all([readPciIdentity(pciPath), readPciNumber(pciPath, "numa_node", 10)]);
+    const { vendorId, deviceId, classCode, source } = readPciIdentity(pciPath);
+    const numaNode = readPciNumber(pciPath, "numa_node", 10);
     let kind: DeviceKind;
     if (deviceId === PCI_IDS.pfDeviceId) kind = "pf";
     else if (deviceId === PCI_IDS.vfDeviceId) kind = "vf";
@@ -201,7 +202,7 @@ export class MockAccelSysfs {
   }
 }
 
-async function isGone(path: string): Promise<boolean> {
+function isGone(path: string): boolean {
   try {
     lstatSync(path);
     return false;
@@ -216,7 +217,7 @@ async function isGone(path: string): Promise<boolean> {
  * syscall instead of one per path component. Anything that is not a symlink (an old kernel's
  * class directory) goes through realpath.
  */
-async function resolveLink(path: string): Promise<string | null> {
+function resolveLink(path: string): string | null {
   try {
     return resolve(dirname(path), readlinkSync(path));
   } catch (err) {
@@ -236,22 +237,20 @@ async function resolveLink(path: string): Promise<string | null> {
  * Vendor, device and class from the PCI function's `uevent` (PCI_ID=1DE5:0001, PCI_CLASS=120000,
  * written by pci_uevent()): one read instead of three; the separate files if a line is missing.
  */
-async function readPciIdentity(pciPath: string): Promise<{ vendorId: number; deviceId: number; classCode: number; source: string }> {
+function readPciIdentity(pciPath: string): { vendorId: number; deviceId: number; classCode: number; source: string } {
   const path = join(pciPath, "uevent");
   let text: string;
   try {
-    text = await readBoundedText(path);
+    text = readBoundedTextSync(path);
   } catch (err) {
     throw new SysfsLayoutError(path, `cannot read the PCI function's uevent (${errnoCode(err)})`, err);
   }
   const id = /^PCI_ID=([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})$/m.exec(text);
   const cls = /^PCI_CLASS=([0-9A-Fa-f]{1,6})$/m.exec(text);
   if (id && cls) return { vendorId: parseInt(id[1]!, 16), deviceId: parseInt(id[2]!, 16), classCode: parseInt(cls[1]!, 16), source: path };
-  const [vendorId, deviceId, classCode] = await Promise.all([
-    readPciNumber(pciPath, "vendor", 16),
-    readPciNumber(pciPath, "device", 16),
-    readPciNumber(pciPath, "class", 16),
-  ]);
+  const vendorId = readPciNumber(pciPath, "vendor", 16);
+  const deviceId = readPciNumber(pciPath, "device", 16);
+  const classCode = readPciNumber(pciPath, "class", 16);
   return { vendorId, deviceId, classCode, source: join(pciPath, "device") };
 }
 
@@ -267,11 +266,11 @@ function shown(raw: string): string {
   return raw.length <= 64 ? JSON.stringify(raw) : `${JSON.stringify(raw.slice(0, 64))}... (${raw.length} bytes)`;
 }
 
-async function readPciNumber(pciPath: string, file: string, radix: 16 | 10): Promise<number> {
+function readPciNumber(pciPath: string, file: string, radix: 16 | 10): number {
   const path = join(pciPath, file);
   let raw: string;
   try {
-    raw = await readBoundedText(path);
+    raw = readBoundedTextSync(path);
   } catch (err) {
     throw new SysfsLayoutError(path, `cannot read the PCI function's ${file} (${errnoCode(err)})`, err);
   }
