@@ -2,8 +2,9 @@
 // plugin reading its checkpoint) sees the old version or the new one, never a torn one: write a
 // staging file in the same directory and rename it over the target; for a durable write, fsync
 // the file before the rename and the directory after it. On failure the staging file is removed
-// and the target is untouched.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+// and the target is untouched. overwriteFileDurably is the cheaper write for a caller that keeps
+// a second copy and can tell a torn one (the checkpoint's two files, with their hashes).
+import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
 export interface AtomicWriteOptions {
@@ -44,6 +45,24 @@ export function fsyncPath(path: string): void {
   const fd = openSync(path, "r");
   try {
     fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Replaces an existing file's bytes in place (write, truncate to the new length, fdatasync), for
+ * a caller that keeps another copy to fall back on while this one may be torn (the checkpoint's
+ * two files). ENOENT, before anything is written, when the file does not exist.
+ */
+export function overwriteFileDurably(path: string, text: string): void {
+  const bytes = Buffer.from(text);
+  const fd = openSync(path, "r+");
+  try {
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, done);
+    ftruncateSync(fd, bytes.length);
+    fdatasyncSync(fd);
   } finally {
     closeSync(fd);
   }

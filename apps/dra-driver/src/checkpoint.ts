@@ -10,11 +10,11 @@
 // the version before it: the one the kubelet's retry starts from. Why nothing else needs an
 // fsync is in the README's "Crash safety" section.
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value, type ValueError } from "@sinclair/typebox/value";
-import { fsyncPath, writeFileAtomic } from "./atomic-write.ts";
+import { fsyncPath, overwriteFileDurably, writeFileAtomic } from "./atomic-write.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import { UID_PATTERN } from "./claim-uid.ts";
 
@@ -178,25 +178,19 @@ export class Checkpoint {
     removeStagingFiles(path);
     const files = checkpointFiles(path);
     const states = files.map((f) => readVersionFile(f, driverName));
-    let newest: 0 | 1 | null = null;
-    for (const i of [0, 1] as const) {
-      const st = states[i]!;
-      if (st.kind !== "version") continue;
-      const best = newest === null ? undefined : states[newest];
-      if (best?.kind !== "version" || st.generation > best.generation) newest = i;
-    }
-    if (newest === null) {
+    const versions = states.flatMap((st, file) => (st.kind === "version" ? [{ ...st, file: file as 0 | 1 }] : []));
+    const found = versions.reduce<(typeof versions)[number] | undefined>((best, v) => (best === undefined || v.generation > best.generation ? v : best), undefined);
+    if (found === undefined) {
       const torn = states.flatMap((st) => (st.kind === "torn" ? [st.error.message] : []));
       if (torn.length > 0) throw new CheckpointError(torn.join("; "));
       return new Checkpoint(path, { version: CHECKPOINT_VERSION, driverName, claims: {} }, 0, null);
     }
-    const found = states[newest] as Extract<FileState, { kind: "version" }>;
     // A predecessor killed before its fdatasync (or between a rename and its directory fsync)
     // left a version that is read here but may not survive a power loss. Synced once now, so
     // that set() may trust every record it holds to be on disk already.
-    fsyncPath(files[newest]);
+    fsyncPath(files[found.file]);
     fsyncPath(dirname(path));
-    return new Checkpoint(path, found.data, found.generation, newest);
+    return new Checkpoint(path, found.data, found.generation, found.file);
   }
 
   claims(): Readonly<Record<string, CheckpointClaim>> {
@@ -257,9 +251,10 @@ export class Checkpoint {
     const path = this.files[target];
     const generation = this.generation + 1;
     const text = `${JSON.stringify({ generation, sha256: versionHash(generation, next), data: next }, null, 2)}\n`;
-    if (existsSync(path)) {
-      overwriteDurably(path, text);
-    } else {
+    try {
+      overwriteFileDurably(path, text);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       // A new file exists durably only once its directory entry does: the one time it costs a
       // rename and a directory fsync.
       const stagingPath = join(dirname(path), `${stagingPrefix(this.path)}${process.pid}.tmp`);
@@ -268,19 +263,5 @@ export class Checkpoint {
     this.data = next;
     this.generation = generation;
     this.newest = target;
-  }
-}
-
-/** Replaces the file's bytes in place: one write, a truncation to the new length, one fdatasync. */
-function overwriteDurably(path: string, text: string): void {
-  const bytes = Buffer.from(text);
-  const fd = openSync(path, "r+");
-  try {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, done);
-    ftruncateSync(fd, bytes.length);
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
