@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildNodeImages, nodeImage } from "@mock-accel/node-image";
+import { cpuTicks } from "@mock-accel/testkit";
 import { REPO_ROOT } from "@mock-accel/vm-harness";
 import type { BenchRow } from "../../../bench/run.ts";
 import { findKubernetes } from "../src/binaries.ts";
@@ -31,18 +32,11 @@ async function up(topology: string, images: string[]): Promise<{ cluster: VmClus
   return { cluster, readyMs: performance.now() - t0, nodeReadyMs, dir };
 }
 
-/** CPU time (user + system) of a process so far, in seconds. */
-function cpuSeconds(pid: number): number {
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ, 100 on Linux
-}
-
 /** Share of one host core a process uses over `seconds`, in percent. */
 async function cpuPercent(pid: number, seconds: number): Promise<number> {
-  const before = cpuSeconds(pid);
+  const before = cpuTicks(pid);
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  return ((cpuSeconds(pid) - before) / seconds) * 100;
+  return (cpuTicks(pid) - before) / seconds; // ticks are hundredths of a second
 }
 
 /**

@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cpuTicks } from "@mock-accel/testkit";
 import type { BenchRow } from "../../../bench/run.ts";
 import { VfioUserClient } from "../src/client/vfio-user-client.ts";
 import { findInstallation } from "../src/transports/vfio-user/libvfio-user.ts";
@@ -86,11 +87,6 @@ function vmRssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : Number.NaN;
 }
 
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 export default async function bench(): Promise<BenchRow[]> {
   const install = findInstallation();

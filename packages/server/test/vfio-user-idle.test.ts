@@ -2,23 +2,17 @@
 // alone for a few seconds after a client came and went; its CPU time (utime + stime from
 // /proc/<pid>/stat) barely moves. A polling loop would burn a whole core here.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { assertAvailable, eventually } from "@mock-accel/testkit";
+import { assertAvailable, cpuTicks, eventually } from "@mock-accel/testkit";
 import { VfioUserClient } from "../src/client/vfio-user-client.ts";
 import { libvfioUser } from "./requirements.ts";
 import { DEVICE_ID_MAGIC_U32 } from "./device-id.ts";
 
 const serverDir = join(import.meta.dirname, "..");
 
-/** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 describe.skipIf(libvfioUser.skip)("vfio-user idle CPU", () => {
   it("16 idle devices in one process use no CPU while nobody talks to them", async () => {

@@ -1,6 +1,7 @@
 // Test-suite helpers shared by every package: whether a real tool is present, and what to do
 // when it is not. On a laptop a missing tool skips the test with the command that installs it;
 // under CI=true nothing skips, the test fails and names what is missing.
+import { readFileSync } from "node:fs";
 
 export const isCI = process.env.CI === "true" || process.env.CI === "1";
 
@@ -85,4 +86,12 @@ export function untilOutput(child: OutputSource, what: string, ready: () => bool
     child.once("exit", onExit);
     check();
   });
+}
+
+/** utime + stime of a process so far, in clock ticks (fields 14 and 15 of /proc/<pid>/stat; USER_HZ is 100 on Linux). */
+export function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The fields after the command name, which may hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
 }
