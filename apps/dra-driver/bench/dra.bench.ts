@@ -31,9 +31,16 @@ const KUBELET_GO_DIR = fileURLToPath(new URL("kubelet-go", import.meta.url));
 
 const PREPARE_SETUP = 'gRPC on UNIX sockets, claim fetched over HTTP, STATUS via fake sysfs (fake tree and CDI folder in /dev/shm as sysfs and /var/run/cdi are on a node, checkpoint on disk); 2 fdatasyncs (the checkpoint record and its deletion, each over the older of its two files), CDI spec renamed into place unsynced (README "Crash safety")';
 
+// The fake sysfs tree and the CDI folder on a memory file system, as sysfs and /var/run/cdi are
+// on a node (on a disk, the fake tree's STATUS writes wait on the checkpoint's journal commits).
+const MEMORY_DIR = existsSync("/dev/shm") ? "/dev/shm" : undefined;
+
+/** The claim the prepare rows use, allocated in the API-server stand-in: its UID. */
+const allocateFour = (env: Env): string => env.api.allocateClaim("default", "four", FOUR_DEVICES.map((device) => ({ request: "all", driver: DRIVER, pool: NODE, device })));
+
 /** 40 rounds of prepare + unprepare of one 4-device claim through the kubelet stand-in; stats of the last 35. */
 async function prepareRounds(env: Env): Promise<{ median: number; p95: number }> {
-  const uid = env.api.allocateClaim("default", "four", FOUR_DEVICES.map((device) => ({ request: "all", driver: DRIVER, pool: NODE, device })));
+  const uid = allocateFour(env);
   const claim = { namespace: "default", name: "four", uid };
   const rounds: number[] = [];
   for (let i = 0; i < 40; i++) {
@@ -83,16 +90,13 @@ export default async function bench(): Promise<BenchRow[]> {
 
   // --- prepare + unprepare of a 4-device claim over the sockets
   {
-    // The driver's default watch interval, so the republish latency is what a node sees. The fake
-    // sysfs tree and the CDI folder on a memory file system, as sysfs and /var/run/cdi are on a
-    // node (on a disk, the fake tree's STATUS writes wait on the checkpoint's journal commits).
-    const memoryDir = existsSync("/dev/shm") ? "/dev/shm" : undefined;
-    const env = await setup([{ totalVfs: 3, enabledVfs: 3 }], { watchIntervalMs: 500, memoryDir });
+    // The driver's default watch interval, so the republish latency is what a node sees.
+    const env = await setup([{ totalVfs: 3, enabledVfs: 3 }], { watchIntervalMs: 500, memoryDir: MEMORY_DIR });
     try {
       await env.start();
       await env.kubelet.register(DRIVER);
       const r = await prepareRounds(env);
-      rows.push({ suite: SUITE, metric: "prepare + unprepare, 4-device claim, end to end over the sockets, all in one process", value: +r.median.toFixed(1), unit: "ms", note: `median of 35 after 5 warm-up, p95 ${r.p95.toFixed(1)} ms; the driver, the kubelet's and the API server's stand-ins share one thread (the figure issue 20 started from); ${PREPARE_SETUP}${memoryDir ? "" : " (no /dev/shm: all on disk)"}` });
+      rows.push({ suite: SUITE, metric: "prepare + unprepare, 4-device claim, end to end over the sockets, all in one process", value: +r.median.toFixed(1), unit: "ms", note: `median of 35 after 5 warm-up, p95 ${r.p95.toFixed(1)} ms; the driver, the kubelet's and the API server's stand-ins share one thread (the figure issue 20 started from); ${PREPARE_SETUP}${MEMORY_DIR ? "" : " (no /dev/shm: all on disk)"}` });
 
       // --- a slice deleted by someone else (the kubelet at its start) → republished, through the slice watch
       const back: number[] = [];
@@ -127,14 +131,13 @@ export default async function bench(): Promise<BenchRow[]> {
   // runs), called by the kubelet's own client code (grpc-go, bench/kubelet-go), the API server
   // another process. The stand-in above is a grpc-js client under Bun, about 3 ms a call itself.
   {
-    const memoryDir = existsSync("/dev/shm") ? "/dev/shm" : undefined;
-    const env = await setup([{ totalVfs: 3, enabledVfs: 3 }], { memoryDir });
+    const env = await setup([{ totalVfs: 3, enabledVfs: 3 }], { memoryDir: MEMORY_DIR });
     const kubeletGo = join(env.dir, "kubelet-go");
     await runOk("go", ["build", "-o", kubeletGo, "."], { cwd: KUBELET_GO_DIR, hint: "the Go toolchain (apt-get install golang-go)" });
     const plugin = runPlugin(env);
     try {
       await env.kubelet.register(DRIVER);
-      const uid = env.api.allocateClaim("default", "four", FOUR_DEVICES.map((device) => ({ request: "all", driver: DRIVER, pool: NODE, device })));
+      const uid = allocateFour(env);
       const out = await runOk(kubeletGo, ["-socket", join(env.paths.pluginDir, "dra.sock"), "-name", "four", "-uid", uid, "-rounds", "240"]);
       const { prepareUs, unprepareUs } = JSON.parse(out) as { prepareUs: number[]; unprepareUs: number[] };
       const pairs = prepareUs.map((p, i) => (p + unprepareUs[i]!) / 1000);
